@@ -1,0 +1,135 @@
+//! The crate's one error type.
+
+use core::fmt;
+
+/// Which input or output a length error is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Field {
+    /// The client's ML-KEM-1024 public (encapsulation) key.
+    MlKemPublicKey,
+    /// The client's Classic-McEliece-348864 public key.
+    McEliecePublicKey,
+    /// The server's ML-KEM-1024 ciphertext.
+    MlKemCiphertext,
+    /// The server's Classic-McEliece-348864 ciphertext.
+    McElieceCiphertext,
+    /// A serialized [`ClientSecret`](crate::ClientSecret).
+    ClientSecret,
+    /// A PSK in WireGuard's base64 text form.
+    PskBase64,
+}
+
+impl Field {
+    /// A short human-readable name, as used in error messages.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Field::MlKemPublicKey => "ML-KEM-1024 public key",
+            Field::McEliecePublicKey => "Classic-McEliece-348864 public key",
+            Field::MlKemCiphertext => "ML-KEM-1024 ciphertext",
+            Field::McElieceCiphertext => "Classic-McEliece-348864 ciphertext",
+            Field::ClientSecret => "serialized client secret",
+            Field::PskBase64 => "base64 PSK",
+        }
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Everything that can go wrong. Errors carry no secret data.
+///
+/// A tampered or corrupted ciphertext is deliberately *not* an error: both KEMs reject implicitly,
+/// so decapsulation succeeds and yields a PSK that does not match the server's. WireGuard's
+/// handshake then fails, which is how the mismatch is detected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Error {
+    /// An input or output buffer has the wrong length.
+    Length {
+        /// Which buffer.
+        field: Field,
+        /// The length this field must have.
+        expected: usize,
+        /// The length that was given.
+        actual: usize,
+    },
+    /// The ML-KEM-1024 public key fails the FIPS 203 encapsulation-key check (a coefficient is
+    /// not reduced modulo q = 3329).
+    InvalidMlKemPublicKey,
+    /// The caller's random number generator reported a failure.
+    Rng,
+    /// The [`ClientSecret`](crate::ClientSecret) holds no key pair: it was never generated, was
+    /// already used by `finish` (it is single-use), or was wiped.
+    NoClientSecret,
+    /// A serialized client secret does not start with the expected magic and version.
+    InvalidClientSecret,
+    /// A base64 PSK contains a byte that is not in the standard base64 alphabet.
+    Base64Character {
+        /// Zero-based position of the first offending byte.
+        position: usize,
+    },
+    /// A base64 PSK does not end with exactly one `=` of padding.
+    Base64Padding,
+    /// A base64 PSK's last character has bits set that do not belong to the key (a non-canonical
+    /// encoding: WireGuard would print a different string for the same key).
+    Base64NonCanonical,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Error::Length {
+                field,
+                expected,
+                actual,
+            } => write!(f, "{field}: expected {expected} bytes, got {actual}"),
+            Error::InvalidMlKemPublicKey => f.write_str(
+                "ML-KEM-1024 public key rejected: a coefficient is not reduced modulo 3329 (FIPS 203 key check)",
+            ),
+            Error::Rng => f.write_str("the random number generator failed"),
+            Error::NoClientSecret => f.write_str(
+                "client secret is empty: never generated, already used once, or wiped",
+            ),
+            Error::InvalidClientSecret => {
+                f.write_str("serialized client secret has a wrong magic or version")
+            }
+            Error::Base64Character { position } => {
+                write!(f, "base64 PSK: invalid character at position {position}")
+            }
+            Error::Base64Padding => {
+                f.write_str("base64 PSK: must end with exactly one '=' of padding")
+            }
+            Error::Base64NonCanonical => {
+                f.write_str("base64 PSK: non-canonical encoding (unused low bits are set)")
+            }
+        }
+    }
+}
+
+impl core::error::Error for Error {}
+
+/// Borrows `bytes` as a fixed-size array, or says which field had which wrong length.
+pub(crate) fn as_array<const N: usize>(field: Field, bytes: &[u8]) -> Result<&[u8; N], Error> {
+    bytes.try_into().map_err(|_| Error::Length {
+        field,
+        expected: N,
+        actual: bytes.len(),
+    })
+}
+
+/// Mutable twin of [`as_array`].
+pub(crate) fn as_array_mut<const N: usize>(
+    field: Field,
+    bytes: &mut [u8],
+) -> Result<&mut [u8; N], Error> {
+    let actual = bytes.len();
+    bytes.try_into().map_err(|_| Error::Length {
+        field,
+        expected: N,
+        actual,
+    })
+}

@@ -1,0 +1,79 @@
+//! Every length the exchange uses, as plain `usize` constants.
+//!
+//! The McEliece lengths are checked at compile time against the backend crate: its parameter set
+//! is picked by cargo features and silently falls back to another set when features collide, so a
+//! wrong set must stop the build rather than produce keys nobody else can use.
+
+/// ML-KEM-1024 encapsulation (public) key, FIPS 203.
+pub const MLKEM_PUBLIC_KEY_LEN: usize = 1568;
+/// ML-KEM-1024 ciphertext.
+pub const MLKEM_CIPHERTEXT_LEN: usize = 1568;
+/// ML-KEM-1024 decapsulation key in its 64-byte seed form `d || z` (FIPS 203, section 7.1).
+pub const MLKEM_SEED_LEN: usize = 64;
+
+/// Classic-McEliece-348864 public key.
+pub const MCELIECE_PUBLIC_KEY_LEN: usize = 261_120;
+/// Classic-McEliece-348864 secret key.
+pub const MCELIECE_SECRET_KEY_LEN: usize = 6_492;
+/// Classic-McEliece-348864 ciphertext.
+pub const MCELIECE_CIPHERTEXT_LEN: usize = 96;
+
+/// A KEM shared secret (both KEMs give 32 bytes).
+pub const SHARED_SECRET_LEN: usize = 32;
+/// The WireGuard pre-shared key.
+pub const PSK_LEN: usize = 32;
+/// The PSK in WireGuard's text form: standard base64 with padding, as `wg genpsk` prints it.
+pub const PSK_BASE64_LEN: usize = 44;
+/// The digest of both public keys that the combiner binds.
+pub const PUBLIC_KEY_DIGEST_LEN: usize = 32;
+/// Random bytes drawn from the caller's RNG per randomised operation (then expanded, see `rng`).
+pub const RNG_SEED_LEN: usize = 32;
+
+/// Size of a serialized [`ClientSecret`](crate::ClientSecret) (see
+/// [`ClientSecret::export_into`](crate::ClientSecret::export_into)).
+pub const CLIENT_SECRET_LEN: usize =
+    4 + MLKEM_SEED_LEN + MCELIECE_SECRET_KEY_LEN + PUBLIC_KEY_DIGEST_LEN;
+
+/// The McEliece backend's identity, checked below.
+const MCELIECE_PRIMITIVE: &str = "mceliece348864";
+
+// Only evaluated at compile time; `i < a.len() == b.len()` keeps the indexing in bounds.
+#[allow(clippy::indexing_slicing)]
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+// "mceliece348864f" has the same sizes as "mceliece348864", so the name is checked too.
+const _: () = {
+    assert!(str_eq(
+        classic_mceliece_rust::CRYPTO_PRIMITIVE,
+        MCELIECE_PRIMITIVE
+    ));
+    assert!(classic_mceliece_rust::CRYPTO_PUBLICKEYBYTES == MCELIECE_PUBLIC_KEY_LEN);
+    assert!(classic_mceliece_rust::CRYPTO_SECRETKEYBYTES == MCELIECE_SECRET_KEY_LEN);
+    assert!(classic_mceliece_rust::CRYPTO_CIPHERTEXTBYTES == MCELIECE_CIPHERTEXT_LEN);
+    assert!(classic_mceliece_rust::CRYPTO_BYTES == SHARED_SECRET_LEN);
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_check_tells_the_f_variant_apart() {
+        assert!(str_eq("mceliece348864", MCELIECE_PRIMITIVE));
+        assert!(!str_eq("mceliece348864f", MCELIECE_PRIMITIVE));
+        assert!(!str_eq("mceliece460896", MCELIECE_PRIMITIVE));
+    }
+}

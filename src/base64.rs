@@ -12,9 +12,12 @@ pub const fn encoded_len(n: usize) -> usize {
 }
 
 /// All ones when `a < b`, for small non-negative values.
+///
+/// `black_box` keeps LLVM from turning the mask arithmetic back into compare-and-jump chains,
+/// which it did for the first character of each group (found by .ci/ct-check).
 #[inline(always)]
 fn lt_mask(a: i16, b: i16) -> i16 {
-    (a - b) >> 15
+    core::hint::black_box((a - b) >> 15)
 }
 
 /// Maps 0..=63 to its character without a table lookup.
@@ -26,8 +29,9 @@ fn encode_sextet(v: u8) -> u8 {
     shift -= !lt_mask(v, 52) & (b'a' as i16 - 26 - (b'0' as i16 - 52));
     shift -= !lt_mask(v, 62) & (b'0' as i16 - 52 - (b'+' as i16 - 62));
     shift += !lt_mask(v, 63) & (b'/' as i16 - 63 - (b'+' as i16 - 62));
-    // The result is an ASCII letter, digit, '+' or '/': it fits in a byte.
-    (v + shift) as u8
+    // The result is an ASCII letter, digit, '+' or '/'. Masking to 7 bits changes nothing but
+    // tells memcheck the top bit is known, so UTF-8 validation of the text is not a finding.
+    ((v + shift) & 0x7f) as u8
 }
 
 /// Maps a character to 0..=63, or to -1 when it is not in the alphabet.
@@ -113,7 +117,10 @@ pub fn decode_into(field: Field, input: &[u8], out: &mut [u8]) -> Result<(), Err
             *o = *b;
         }
     }
+    // The one intended branch on the data: is the text valid at all? The caller learns that
+    // anyway (Ok or Err). .ci/ct-check accepts exactly the line marked below and nothing else.
     if bad >= 0 && padding_ok {
+        // ct-check: accepted branch
         return Ok(());
     }
     // Slow path, invalid input only: say what is wrong.

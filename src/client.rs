@@ -7,6 +7,7 @@ use crate::combiner;
 use crate::error::{as_array, as_array_mut, Error, Field};
 use crate::psk::Psk;
 use crate::rng::{draw_seed, Expander, Purpose};
+use crate::secret::{with_stack_scrub, EXCHANGE_SCRUB_LEN, KEYGEN_SCRUB_LEN};
 use crate::sizes::{
     CLIENT_SECRET_LEN, MCELIECE_CIPHERTEXT_LEN, MCELIECE_PUBLIC_KEY_LEN, MCELIECE_SECRET_KEY_LEN,
     MLKEM_CIPHERTEXT_LEN, MLKEM_PUBLIC_KEY_LEN, MLKEM_SEED_LEN, PUBLIC_KEY_DIGEST_LEN,
@@ -17,7 +18,7 @@ use crate::{mceliece, mlkem};
 const EXPORT_MAGIC: [u8; 4] = *b"pqs\x01";
 
 /// The client's secret half of one exchange: both secret keys and the digest of both public keys
-/// (6,588 bytes). Caller-owned, so it can live in a `static`, a `Box` or on the stack.
+/// (6,589 bytes). Caller-owned, so it can live in a `static`, a `Box` or on the stack.
 ///
 /// It is single-use: [`ClientSecret::finish`] wipes it, and a second `finish` fails with
 /// [`Error::NoClientSecret`]. It is also wiped on drop and never printed by `Debug`.
@@ -88,10 +89,12 @@ impl ClientSecret {
         let seed = draw_seed(rng)?;
 
         self.zeroize();
-        let mut stream = Expander::new(Purpose::Keygen, &seed);
-        mlkem::generate(&mut stream, &mut self.mlkem_seed, mlkem_pk);
-        mceliece::generate(&mut stream, mceliece_pk, &mut self.mceliece_secret_key);
-        self.public_key_digest = combiner::public_key_digest(mlkem_pk, mceliece_pk);
+        with_stack_scrub::<KEYGEN_SCRUB_LEN, _>(|| {
+            let mut stream = Expander::new(Purpose::Keygen, &seed);
+            mlkem::generate(&mut stream, &mut self.mlkem_seed, mlkem_pk);
+            mceliece::generate(&mut stream, mceliece_pk, &mut self.mceliece_secret_key);
+            self.public_key_digest = combiner::public_key_digest(mlkem_pk, mceliece_pk);
+        });
         self.ready = true;
         Ok(())
     }
@@ -113,15 +116,17 @@ impl ClientSecret {
         if !self.ready {
             return Err(Error::NoClientSecret);
         }
-        let ss_mlkem = mlkem::decapsulate(&self.mlkem_seed, ct_mlkem);
-        let ss_mceliece = mceliece::decapsulate(&mut self.mceliece_secret_key, ct_mceliece);
-        let psk = combiner::combine(
-            ss_mlkem,
-            ss_mceliece,
-            ct_mlkem,
-            ct_mceliece,
-            &self.public_key_digest,
-        );
+        let psk = with_stack_scrub::<EXCHANGE_SCRUB_LEN, _>(|| {
+            let ss_mlkem = mlkem::decapsulate(&self.mlkem_seed, ct_mlkem);
+            let ss_mceliece = mceliece::decapsulate(&mut self.mceliece_secret_key, ct_mceliece);
+            combiner::combine(
+                ss_mlkem,
+                ss_mceliece,
+                ct_mlkem,
+                ct_mceliece,
+                &self.public_key_digest,
+            )
+        });
         self.zeroize();
         Ok(psk)
     }

@@ -25,3 +25,36 @@ impl core::fmt::Debug for SharedSecret {
         f.write_str("SharedSecret(<secret>)")
     }
 }
+
+/// Stack bytes wiped after key generation: the McEliece backend leaves secret intermediates (the
+/// Goppa polynomial, the support permutation, the 335 KB systematic-form matrix) in its dead stack
+/// frames, and it does not wipe them. Sized (with the frames above it) to stay below the ~424 KB
+/// the operation itself uses (no_std.md), so the scrub does not raise the peak stack; it covers the
+/// matrix, which is most of what would be left (tests/no_heap.rs measures the residue).
+pub(crate) const KEYGEN_SCRUB_LEN: usize = 352 * 1024;
+/// Stack bytes wiped after `respond` and `finish` (both use 40-60 KB), sized the same way.
+pub(crate) const EXCHANGE_SCRUB_LEN: usize = 28 * 1024;
+
+/// Runs `f` in a frame of its own, then wipes `N` bytes of the stack where that frame and
+/// everything `f` called were. `f` must not be inlined into the caller, or the caller's frame would
+/// hold the backends' data above the scrubbed region and the scrub would add to the peak stack
+/// instead of reusing it (seen on thumbv7em, where LTO inlined McEliece key generation).
+#[inline(always)]
+pub(crate) fn with_stack_scrub<const N: usize, T>(f: impl FnOnce() -> T) -> T {
+    let out = out_of_line(f);
+    scrub_stack::<N>();
+    out
+}
+
+#[inline(never)]
+fn out_of_line<T>(f: impl FnOnce() -> T) -> T {
+    f()
+}
+
+/// Best-effort wipe of the stack just below the caller's frame, where the backends' dead frames
+/// lie. Safe Rust: a zeroed array that `black_box` forces the compiler to really write.
+#[inline(never)]
+fn scrub_stack<const N: usize>() {
+    let mut scratch = [0u8; N];
+    core::hint::black_box(&mut scratch);
+}

@@ -6,6 +6,7 @@ use crate::combiner;
 use crate::error::{as_array, as_array_mut, Error, Field};
 use crate::psk::Psk;
 use crate::rng::{draw_seed, Expander, Purpose};
+use crate::secret::{with_stack_scrub, EXCHANGE_SCRUB_LEN};
 use crate::sizes::{
     MCELIECE_CIPHERTEXT_LEN, MCELIECE_PUBLIC_KEY_LEN, MLKEM_CIPHERTEXT_LEN, MLKEM_PUBLIC_KEY_LEN,
 };
@@ -35,16 +36,18 @@ pub fn respond<R: TryCryptoRng + ?Sized>(
     mlkem::check_public_key(pk_mlkem)?;
     let seed = draw_seed(rng)?;
 
-    let pk_digest = combiner::public_key_digest(pk_mlkem, pk_mceliece);
-    let mut stream = Expander::new(Purpose::Encapsulate, &seed);
-    // Cannot fail here (the key passed the same check above); it writes nothing if it did.
-    let ss_mlkem = mlkem::encapsulate(&mut stream, pk_mlkem, ct_mlkem)?;
-    let ss_mceliece = mceliece::encapsulate(&mut stream, pk_mceliece, ct_mceliece);
-    Ok(combiner::combine(
-        ss_mlkem,
-        ss_mceliece,
-        ct_mlkem,
-        ct_mceliece,
-        &pk_digest,
-    ))
+    with_stack_scrub::<EXCHANGE_SCRUB_LEN, _>(|| {
+        let pk_digest = combiner::public_key_digest(pk_mlkem, pk_mceliece);
+        let mut stream = Expander::new(Purpose::Encapsulate, &seed);
+        // Cannot fail here (the key passed the same check above); it writes nothing if it did.
+        let ss_mlkem = mlkem::encapsulate(&mut stream, pk_mlkem, ct_mlkem)?;
+        let ss_mceliece = mceliece::encapsulate(&mut stream, pk_mceliece, ct_mceliece);
+        Ok(combiner::combine(
+            ss_mlkem,
+            ss_mceliece,
+            ct_mlkem,
+            ct_mceliece,
+            &pk_digest,
+        ))
+    })
 }

@@ -1,3 +1,5 @@
+#![allow(dead_code)] // each test binary that includes this file uses only some of it
+
 //! RNGs for tests: a byte-sequence RNG that replays given bytes, and one that always fails.
 
 use core::convert::Infallible;

@@ -1,0 +1,442 @@
+//! Constant-time check under valgrind memcheck.
+//!
+//! Every byte the RNG hands out is marked *undefined* with memcheck's client request
+//! `MAKE_MEM_UNDEFINED`, right after it was written. Memcheck follows undefinedness through every
+//! computation, so each conditional branch on a secret ("Conditional jump or move depends on
+//! uninitialised value(s)") and each memory address computed from a secret ("Use of uninitialised
+//! value of size N") becomes an error report with a stack trace. What is public by design is
+//! declassified with `MAKE_MEM_DEFINED`: the public keys after key generation, the ciphertexts
+//! after encapsulation, and the final yes/no of a comparison or a PSK text that is printed.
+//!
+//! ```sh
+//! CARGO_PROFILE_RELEASE_DEBUG=line-tables-only cargo build --release --example ct_check
+//! valgrind --error-exitcode=1 --track-origins=yes target/release/examples/ct_check PHASE
+//! ```
+//!
+//! `PHASE` is one of
+//! - `keygen`: `ClientSecret::generate` (ML-KEM and McEliece key generation, the RNG expansion);
+//! - `respond`: `pqpsk::respond` (both encapsulations, the combiner); key generation runs with a
+//!   public RNG first;
+//! - `finish`: `ClientSecret::finish` (both decapsulations, the combiner); the client secret comes
+//!   from a public-RNG key generation, exported and re-imported with its secret keys marked
+//!   undefined;
+//! - `psk`: `Psk::to_base64`, `Psk::from_base64`, `Psk::ct_eq` on a PSK made of RNG bytes;
+//! - `all`: the whole exchange with a secret RNG throughout, then the `psk` steps on its PSKs;
+//! - `selftest`: a deliberate secret-dependent branch and table lookup in this program, which
+//!   memcheck *must* report (so a CI job can check that the check can fail);
+//! - `selftest-nested`: a deliberate secret-dependent branch in an RNG that classic-mceliece-rust
+//!   calls, which must be reported although classic-mceliece-rust is on the stack.
+//!
+//! Outside valgrind the client requests do nothing and the program just runs the exchange. On
+//! targets other than x86_64 they are no-ops, so there the program checks nothing.
+// A test harness: a failed expectation is a panic, and its indices are fixed by the layout.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+#[path = "../tests/common/splitmix.rs"]
+mod splitmix;
+use splitmix::SplitMix64;
+
+use std::convert::Infallible;
+use std::process::ExitCode;
+
+use pqpsk::sizes::{
+    CLIENT_SECRET_LEN, MCELIECE_CIPHERTEXT_LEN, MCELIECE_SECRET_KEY_LEN, MLKEM_CIPHERTEXT_LEN,
+    MLKEM_PUBLIC_KEY_LEN, MLKEM_SEED_LEN, PSK_BASE64_LEN, PSK_LEN,
+};
+use pqpsk::{ClientSecret, Psk, PskBase64};
+use rand_core::{TryCryptoRng, TryRng};
+
+/// Valgrind client requests (valgrind.h, memcheck.h), written out for x86_64.
+mod vg {
+    /// `VG_USERREQ_TOOL_BASE('M','C')`.
+    const MEMCHECK_BASE: u64 = ((b'M' as u64) << 24) | ((b'C' as u64) << 16);
+    /// `VG_USERREQ__MAKE_MEM_UNDEFINED`.
+    const MAKE_MEM_UNDEFINED: u64 = MEMCHECK_BASE + 1;
+    /// `VG_USERREQ__MAKE_MEM_DEFINED`.
+    const MAKE_MEM_DEFINED: u64 = MEMCHECK_BASE + 2;
+    /// `VG_USERREQ__RUNNING_ON_VALGRIND`.
+    const RUNNING_ON_VALGRIND: u64 = 0x1001;
+    /// `VG_USERREQ__COUNT_ERRORS`.
+    const COUNT_ERRORS: u64 = 0x1201;
+
+    /// `VALGRIND_DO_CLIENT_REQUEST_EXPR`: returns `default` when not running under valgrind.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn request(default: u64, request: u64, arg1: u64, arg2: u64) -> u64 {
+        let args: [u64; 6] = [request, arg1, arg2, 0, 0, 0];
+        let mut result = default;
+        // SAFETY: the "special instruction preamble" rotates rdi by 3+13+61+51 = 128 bits, which
+        // leaves it unchanged, and `xchg rbx, rbx` changes nothing: on a real CPU the sequence is
+        // a no-op. Valgrind recognises it, reads the six words at rax and writes its answer to
+        // rdx. The requests used here change only memcheck's shadow state, never memory; the asm
+        // is still a compiler memory barrier (no `nomem`), so no load or store of a buffer being
+        // marked moves across it.
+        unsafe {
+            core::arch::asm!(
+                "rol rdi, 3",
+                "rol rdi, 13",
+                "rol rdi, 61",
+                "rol rdi, 51",
+                "xchg rbx, rbx",
+                in("rax") args.as_ptr(),
+                inout("rdx") result,
+                options(nostack),
+            );
+        }
+        result
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    #[inline(always)]
+    fn request(default: u64, _request: u64, _arg1: u64, _arg2: u64) -> u64 {
+        default
+    }
+
+    /// Marks `len` bytes at `ptr` as undefined: memcheck reports every branch and address
+    /// computed from them.
+    pub fn make_undefined(ptr: *const u8, len: usize) {
+        request(0, MAKE_MEM_UNDEFINED, ptr as u64, len as u64);
+    }
+
+    /// Marks `len` bytes at `ptr` as defined (declassifies them).
+    pub fn make_defined(ptr: *const u8, len: usize) {
+        request(0, MAKE_MEM_DEFINED, ptr as u64, len as u64);
+    }
+
+    /// Marks a whole value as undefined.
+    pub fn poison<T: ?Sized>(value: &mut T) {
+        make_undefined(
+            core::ptr::from_mut(value).cast::<u8>(),
+            core::mem::size_of_val(value),
+        );
+    }
+
+    /// Marks a whole value as defined.
+    pub fn declassify<T: ?Sized>(value: &mut T) {
+        make_defined(
+            core::ptr::from_mut(value).cast::<u8>(),
+            core::mem::size_of_val(value),
+        );
+    }
+
+    /// Declassifies a boolean result (a comparison's outcome is public).
+    pub fn declassify_bool(value: bool) -> bool {
+        let mut cell = value;
+        declassify(&mut cell);
+        // SAFETY: `cell` is a live, initialised local. Reading it back from the memory the
+        // request marked (rather than from a register copy) yields the declassified value.
+        unsafe { core::ptr::read_volatile(&cell) }
+    }
+
+    /// Whether the program runs under valgrind (0 outside).
+    pub fn running_on_valgrind() -> u64 {
+        request(0, RUNNING_ON_VALGRIND, 0, 0)
+    }
+
+    /// Errors memcheck has reported so far (suppressed ones not counted); 0 outside valgrind.
+    pub fn error_count() -> u64 {
+        request(0, COUNT_ERRORS, 0, 0)
+    }
+}
+
+/// A deterministic RNG (SplitMix64 from a fixed seed) whose output is secret: every buffer it
+/// fills is marked undefined right after it was filled. With `secret == false` it is an ordinary
+/// RNG, for the steps that run before the one under test.
+struct TestRng {
+    words: SplitMix64,
+    secret: bool,
+}
+
+impl TestRng {
+    fn secret(seed: u64) -> Self {
+        TestRng {
+            words: SplitMix64::new(seed),
+            secret: true,
+        }
+    }
+
+    fn public(seed: u64) -> Self {
+        TestRng {
+            words: SplitMix64::new(seed),
+            secret: false,
+        }
+    }
+}
+
+impl TryRng for TestRng {
+    type Error = Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        let mut b = [0u8; 4];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        let mut b = [0u8; 8];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        self.words.fill(dst);
+        if self.secret {
+            vg::poison(dst);
+        }
+        Ok(())
+    }
+}
+
+impl TryCryptoRng for TestRng {}
+
+/// A rand_core 0.6 RNG (what classic-mceliece-rust takes) that branches on its own secret output:
+/// the nested self-test.
+struct BranchingRng06(TestRng);
+
+impl rand_core_06::RngCore for BranchingRng06 {
+    fn next_u32(&mut self) -> u32 {
+        let mut b = [0u8; 4];
+        self.fill_bytes(&mut b);
+        u32::from_le_bytes(b)
+    }
+    fn next_u64(&mut self) -> u64 {
+        let mut b = [0u8; 8];
+        self.fill_bytes(&mut b);
+        u64::from_le_bytes(b)
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        let Ok(()) = self.0.try_fill_bytes(dest);
+        if let Some(first) = dest.first() {
+            secret_branch(*first);
+        }
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core_06::Error> {
+        self.fill_bytes(dest);
+        Ok(())
+    }
+}
+
+impl rand_core_06::CryptoRng for BranchingRng06 {}
+
+/// A branch on `byte` that the optimiser cannot turn into a conditional move.
+#[inline(never)]
+fn secret_branch(byte: u8) {
+    if std::hint::black_box(byte) == 0 {
+        println!("  (selftest: the secret byte is zero)");
+    }
+}
+
+/// A table lookup at an address computed from `byte`.
+#[inline(never)]
+fn secret_lookup(byte: u8) -> u8 {
+    static TABLE: [u8; 256] = {
+        let mut t = [0u8; 256];
+        let mut i = 0;
+        while i < 256 {
+            t[i] = (i as u8).rotate_left(3);
+            i += 1;
+        }
+        t
+    };
+    let index = usize::from(std::hint::black_box(byte));
+    // black_box the result too, or the unused load is optimised away.
+    std::hint::black_box(std::hint::black_box(&TABLE)[index])
+}
+
+struct Buffers {
+    client: Box<ClientSecret>,
+    pk_mlkem: [u8; MLKEM_PUBLIC_KEY_LEN],
+    pk_mceliece: Box<[u8; pqpsk::sizes::MCELIECE_PUBLIC_KEY_LEN]>,
+    ct_mlkem: [u8; MLKEM_CIPHERTEXT_LEN],
+    ct_mceliece: [u8; MCELIECE_CIPHERTEXT_LEN],
+}
+
+impl Buffers {
+    fn new() -> Box<Self> {
+        Box::new(Buffers {
+            client: ClientSecret::new_boxed(),
+            pk_mlkem: [0; MLKEM_PUBLIC_KEY_LEN],
+            pk_mceliece: pqpsk::mceliece_public_key_buffer(),
+            ct_mlkem: [0; MLKEM_CIPHERTEXT_LEN],
+            ct_mceliece: [0; MCELIECE_CIPHERTEXT_LEN],
+        })
+    }
+
+    /// Key generation; the public keys are declassified (the client sends them in clear).
+    fn generate(&mut self, rng: &mut TestRng) {
+        self.client
+            .generate(rng, &mut self.pk_mlkem, &mut self.pk_mceliece[..])
+            .expect("generate");
+        vg::declassify(&mut self.pk_mlkem);
+        vg::declassify(&mut self.pk_mceliece[..]);
+    }
+
+    /// Encapsulation; the ciphertexts are declassified (the server sends them in clear).
+    fn respond(&mut self, rng: &mut TestRng) -> Psk {
+        let psk = pqpsk::respond(
+            rng,
+            &self.pk_mlkem,
+            &mut self.pk_mceliece[..],
+            &mut self.ct_mlkem,
+            &mut self.ct_mceliece,
+        )
+        .expect("respond");
+        vg::declassify(&mut self.ct_mlkem);
+        vg::declassify(&mut self.ct_mceliece);
+        psk
+    }
+
+    fn finish(&mut self) -> Psk {
+        self.client
+            .finish(&self.ct_mlkem, &self.ct_mceliece)
+            .expect("finish")
+    }
+
+    /// Replaces the client's secret keys by the same bytes marked undefined (export, poison the
+    /// ML-KEM seed and the McEliece secret key, import). The public-key digest stays defined.
+    fn poison_client_secret(&mut self) {
+        let mut exported = vec![0u8; CLIENT_SECRET_LEN];
+        let n = self.client.export_into(&mut exported).expect("export");
+        assert_eq!(n, CLIENT_SECRET_LEN);
+        // Layout (ClientSecret::export_into): magic (4), ML-KEM seed, McEliece secret key, digest.
+        let secret = &mut exported[4..4 + MLKEM_SEED_LEN + MCELIECE_SECRET_KEY_LEN];
+        vg::poison(secret);
+        self.client.import(&exported).expect("import");
+        exported.fill(0);
+    }
+}
+
+/// Runs one step and says how many new memcheck errors it caused.
+fn step<T>(name: &str, f: impl FnOnce() -> T) -> T {
+    let before = vg::error_count();
+    let out = f();
+    let new = vg::error_count() - before;
+    println!("step {name:<38} new memcheck errors: {new}");
+    out
+}
+
+/// The base64 round trip and the comparisons, on secret PSKs `a == b` and `c != a`.
+fn psk_steps(a: &Psk, b: &Psk, c: &Psk) {
+    let text: PskBase64 = step("Psk::to_base64", || a.to_base64());
+    let decoded = step("Psk::from_base64(PskBase64::as_str)", || {
+        Psk::from_base64(text.as_str()).expect("from_base64")
+    });
+    let same = step("Psk::ct_eq (equal)", || {
+        vg::declassify_bool(decoded.ct_eq(b))
+    });
+    let differ = step("Psk::ct_eq (different)", || vg::declassify_bool(a.ct_eq(c)));
+    assert!(same, "the PSKs differ");
+    assert!(!differ, "different PSKs compare equal");
+
+    // Printing: declassify the text (a PskBase64 is exactly its 44 bytes).
+    let mut printable = text.clone();
+    assert_eq!(core::mem::size_of::<PskBase64>(), PSK_BASE64_LEN);
+    vg::declassify(&mut printable);
+    println!("PSK (declassified for printing): {}", printable.as_str());
+}
+
+fn secret_psk(rng: &mut TestRng) -> Psk {
+    let mut bytes = [0u8; PSK_LEN];
+    let Ok(()) = rng.try_fill_bytes(&mut bytes);
+    Psk::from_bytes(bytes)
+}
+
+fn run(phase: &str) -> Result<(), String> {
+    let mut secret_rng = TestRng::secret(0x0123_4567_89ab_cdef);
+    let mut public_rng = TestRng::public(0xfedc_ba98_7654_3210);
+    match phase {
+        "keygen" => {
+            let mut b = Buffers::new();
+            step("ClientSecret::generate", || b.generate(&mut secret_rng));
+        }
+        "respond" => {
+            let mut b = Buffers::new();
+            b.generate(&mut public_rng);
+            step("respond", || b.respond(&mut secret_rng));
+        }
+        "finish" => {
+            let mut b = Buffers::new();
+            b.generate(&mut public_rng);
+            let server = b.respond(&mut public_rng);
+            b.poison_client_secret();
+            let client = step("ClientSecret::finish", || b.finish());
+            let same = step("Psk::ct_eq (client, server)", || {
+                vg::declassify_bool(client.ct_eq(&server))
+            });
+            assert!(same, "client and server PSKs differ");
+        }
+        "psk" => {
+            let a = secret_psk(&mut secret_rng);
+            let b = a.clone();
+            let c = secret_psk(&mut secret_rng);
+            psk_steps(&a, &b, &c);
+        }
+        "all" => {
+            let mut b = Buffers::new();
+            step("ClientSecret::generate", || b.generate(&mut secret_rng));
+            let server = step("respond", || b.respond(&mut secret_rng));
+            let client = step("ClientSecret::finish", || b.finish());
+            let other = secret_psk(&mut secret_rng);
+            psk_steps(&client, &server, &other);
+        }
+        "selftest" => {
+            // Two secret bytes: memcheck marks a value defined once it has complained about it.
+            let mut byte = [0u8; 2];
+            let Ok(()) = secret_rng.try_fill_bytes(&mut byte);
+            step("selftest: branch on a secret", || secret_branch(byte[0]));
+            step("selftest: lookup at a secret index", || {
+                secret_lookup(byte[1])
+            });
+        }
+        "selftest-nested" => {
+            let mut b = Buffers::new();
+            b.generate(&mut public_rng);
+            let pk = classic_mceliece_rust::PublicKey::from(&mut *b.pk_mceliece);
+            let mut ss = [0u8; 32];
+            step("selftest: branch in an RNG under McEliece", || {
+                let (ct, _ss) = classic_mceliece_rust::encapsulate(
+                    &pk,
+                    &mut ss,
+                    &mut BranchingRng06(TestRng::secret(7)),
+                );
+                ct.as_array()[0]
+            });
+        }
+        other => {
+            return Err(format!(
+                "unknown phase {other:?}: keygen, respond, finish, psk, all, selftest or \
+                 selftest-nested"
+            ))
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let phase = std::env::args().nth(1).unwrap_or_else(|| "all".into());
+    if vg::running_on_valgrind() == 0 {
+        eprintln!("ct_check: not running under valgrind, nothing is checked");
+    }
+    println!("ct_check phase {phase}");
+    // McEliece key generation needs about 430 KB of stack: give it plenty.
+    let worker = std::thread::Builder::new()
+        .stack_size(8 << 20)
+        .spawn(move || run(&phase))
+        .expect("spawn");
+    match worker.join() {
+        Ok(Ok(())) => {
+            println!("memcheck errors in total: {}", vg::error_count());
+            ExitCode::SUCCESS
+        }
+        Ok(Err(message)) => {
+            eprintln!("ct_check: {message}");
+            ExitCode::from(2)
+        }
+        Err(_) => ExitCode::from(3),
+    }
+}

@@ -1,0 +1,136 @@
+//! Memory measurement for tests and the example: a counting global allocator and stack painting.
+//!
+//! Both use `unsafe`, which the library itself forbids; they are measurement tools only.
+#![allow(unsafe_code, dead_code)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Counts allocations made by threads that opted in with [`count_heap`].
+pub struct CountingAlloc;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+static BYTES: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+}
+
+fn counting() -> bool {
+    COUNTING.try_with(|c| c.get()).unwrap_or(false)
+}
+
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if counting() {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+            BYTES.fetch_add(layout.size(), Ordering::Relaxed);
+        }
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if counting() {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+            BYTES.fetch_add(new_size, Ordering::Relaxed);
+        }
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+/// Heap use of one call on this thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeapUse {
+    pub allocations: usize,
+    pub bytes: usize,
+}
+
+/// Runs `f` and reports the allocations this thread made meanwhile (needs `CountingAlloc` to be
+/// the global allocator).
+pub fn count_heap<T>(f: impl FnOnce() -> T) -> (T, HeapUse) {
+    let (a0, b0) = (
+        ALLOCATIONS.load(Ordering::SeqCst),
+        BYTES.load(Ordering::SeqCst),
+    );
+    COUNTING.with(|c| c.set(true));
+    let out = f();
+    COUNTING.with(|c| c.set(false));
+    let used = HeapUse {
+        allocations: ALLOCATIONS.load(Ordering::SeqCst) - a0,
+        bytes: BYTES.load(Ordering::SeqCst) - b0,
+    };
+    (out, used)
+}
+
+/// How much stack is painted below the caller's frame; the thread running [`peak_stack`] must
+/// have at least this much plus [`STACK_MARGIN`].
+pub const PAINTED: usize = 1536 * 1024;
+/// Headroom for the frames above the painted region.
+pub const STACK_MARGIN: usize = 512 * 1024;
+const PATTERN: u8 = 0xA5;
+
+/// Runs `f` and returns its result with the peak stack it used, in bytes, found by painting the
+/// stack below the current frame with a pattern and looking for the deepest overwritten byte.
+/// Call it on a thread whose stack is at least `PAINTED + STACK_MARGIN` bytes.
+#[inline(never)]
+pub fn peak_stack<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    let marker = 0u8;
+    let top = std::hint::black_box(&marker) as *const u8 as usize;
+    // Leave 256 bytes for this frame's own spills below the marker.
+    let start = top - 256;
+    let bottom = start - PAINTED;
+    for addr in bottom..start {
+        // SAFETY: [bottom, start) lies inside this thread's stack (see PAINTED/STACK_MARGIN) and
+        // below every live frame, so no Rust object lives there.
+        unsafe { std::ptr::write_volatile(addr as *mut u8, PATTERN) };
+    }
+    let out = call(f);
+    LAST_RESIDUE.with(|r| {
+        r.set(
+            (bottom..start)
+                // SAFETY: as above.
+                .filter(|&a| {
+                    let b = unsafe { std::ptr::read_volatile(a as *const u8) };
+                    b != PATTERN && b != 0
+                })
+                .count(),
+        )
+    });
+    let mut deepest = start;
+    for addr in bottom..start {
+        // SAFETY: as above; the region is mapped stack memory.
+        if unsafe { std::ptr::read_volatile(addr as *const u8) } != PATTERN {
+            deepest = addr;
+            break;
+        }
+    }
+    (out, top - deepest)
+}
+
+thread_local! {
+    static LAST_RESIDUE: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Bytes the last [`peak_stack`] call on this thread found left behind in the painted region:
+/// neither the paint pattern nor zero, i.e. data that dead frames did not wipe.
+pub fn last_residue() -> usize {
+    LAST_RESIDUE.with(|r| r.get())
+}
+
+#[inline(never)]
+fn call<T>(f: impl FnOnce() -> T) -> T {
+    std::hint::black_box(f())
+}
+
+/// Runs `f` on a fresh thread with a stack large enough for [`peak_stack`].
+pub fn on_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new()
+        .stack_size(PAINTED + STACK_MARGIN)
+        .spawn(f)
+        .expect("spawn measuring thread")
+        .join()
+        .expect("measuring thread panicked")
+}

@@ -5,38 +5,34 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Counts allocations made by threads that opted in with [`count_heap`].
+/// Counts allocations made by threads that opted in with [`count_heap`]. Counters are per
+/// thread, so tests running in parallel do not see each other's allocations.
 pub struct CountingAlloc;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-static BYTES: AtomicUsize = AtomicUsize::new(0);
 
 thread_local! {
     static COUNTING: Cell<bool> = const { Cell::new(false) };
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+    static BYTES: Cell<usize> = const { Cell::new(0) };
 }
 
-fn counting() -> bool {
-    COUNTING.try_with(|c| c.get()).unwrap_or(false)
+fn record(bytes: usize) {
+    if COUNTING.try_with(|c| c.get()).unwrap_or(false) {
+        let _ = ALLOCATIONS.try_with(|a| a.set(a.get() + 1));
+        let _ = BYTES.try_with(|b| b.set(b.get() + bytes));
+    }
 }
 
 unsafe impl GlobalAlloc for CountingAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if counting() {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-            BYTES.fetch_add(layout.size(), Ordering::Relaxed);
-        }
+        record(layout.size());
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if counting() {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-            BYTES.fetch_add(new_size, Ordering::Relaxed);
-        }
+        record(new_size);
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
@@ -51,16 +47,13 @@ pub struct HeapUse {
 /// Runs `f` and reports the allocations this thread made meanwhile (needs `CountingAlloc` to be
 /// the global allocator).
 pub fn count_heap<T>(f: impl FnOnce() -> T) -> (T, HeapUse) {
-    let (a0, b0) = (
-        ALLOCATIONS.load(Ordering::SeqCst),
-        BYTES.load(Ordering::SeqCst),
-    );
+    let (a0, b0) = (ALLOCATIONS.with(Cell::get), BYTES.with(Cell::get));
     COUNTING.with(|c| c.set(true));
     let out = f();
     COUNTING.with(|c| c.set(false));
     let used = HeapUse {
-        allocations: ALLOCATIONS.load(Ordering::SeqCst) - a0,
-        bytes: BYTES.load(Ordering::SeqCst) - b0,
+        allocations: ALLOCATIONS.with(Cell::get) - a0,
+        bytes: BYTES.with(Cell::get) - b0,
     };
     (out, used)
 }

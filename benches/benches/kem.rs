@@ -21,7 +21,8 @@ use std::ffi::c_int;
 use std::hint::black_box;
 
 use common::{fast, slow, BenchRng};
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 use pqcrypto_classicmceliece::ffi as mc_ffi;
 use pqcrypto_mlkem::ffi as mlkem_ffi;
 use pqpsk::sizes::{
@@ -207,12 +208,7 @@ fn mlkem(c: &mut Criterion) {
         let mut pk = [0u8; MLKEM_PUBLIC_KEY_LEN];
         b.iter(|| pqpsk::mlkem::generate(&mut rng, black_box(&mut seed), black_box(&mut pk)));
     });
-    for imp in &impls {
-        group.bench_function(imp.name, |b| {
-            let (mut pk, mut sk) = (vec![0u8; imp.pk_len], vec![0u8; imp.sk_len]);
-            b.iter(|| imp.keypair(black_box(&mut pk), black_box(&mut sk)));
-        });
-    }
+    bench_c_keygen(&mut group, &impls);
     group.finish();
 
     let mut group = c.benchmark_group("mlkem1024/encaps");
@@ -223,13 +219,7 @@ fn mlkem(c: &mut Criterion) {
         b.iter(|| pqpsk::mlkem::encapsulate(&mut rng, black_box(&pk), black_box(&mut ct)));
     });
     let c_keys: Vec<(Vec<u8>, Vec<u8>)> = impls.iter().map(CKem::generate).collect();
-    for (imp, (c_pk, _)) in impls.iter().zip(&c_keys) {
-        group.bench_function(imp.name, |b| {
-            let mut ct = vec![0u8; imp.ct_len];
-            let mut ss = [0u8; SHARED_SECRET_LEN];
-            b.iter(|| imp.encapsulate(black_box(c_pk), black_box(&mut ct), black_box(&mut ss)));
-        });
-    }
+    bench_c_encaps(&mut group, &impls, &c_keys);
     group.finish();
 
     let mut group = c.benchmark_group("mlkem1024/decaps");
@@ -239,14 +229,7 @@ fn mlkem(c: &mut Criterion) {
     group.bench_function("pqpsk", |b| {
         b.iter(|| pqpsk::mlkem::decapsulate(black_box(&seed), black_box(&ct)));
     });
-    for (imp, (c_pk, c_sk)) in impls.iter().zip(&c_keys) {
-        let mut ct = vec![0u8; imp.ct_len];
-        let mut ss = [0u8; SHARED_SECRET_LEN];
-        imp.encapsulate(c_pk, &mut ct, &mut ss);
-        group.bench_function(imp.name, |b| {
-            b.iter(|| imp.decapsulate(black_box(c_sk), black_box(&ct), black_box(&mut ss)));
-        });
-    }
+    bench_c_decaps(&mut group, &impls, &c_keys);
     group.finish();
 }
 
@@ -323,12 +306,7 @@ fn mceliece(c: &mut Criterion) {
         let mut sk = [0u8; MCELIECE_SECRET_KEY_LEN];
         b.iter(|| pqpsk::mceliece::generate(&mut rng, black_box(&mut pk), black_box(&mut sk)));
     });
-    for imp in &impls {
-        group.bench_function(imp.name, |b| {
-            let (mut pk, mut sk) = (vec![0u8; imp.pk_len], vec![0u8; imp.sk_len]);
-            b.iter(|| imp.keypair(black_box(&mut pk), black_box(&mut sk)));
-        });
-    }
+    bench_c_keygen(&mut group, &impls);
     group.finish();
 
     let mut group = c.benchmark_group("mceliece348864/encaps");
@@ -337,13 +315,7 @@ fn mceliece(c: &mut Criterion) {
         let mut ct = [0u8; MCELIECE_CIPHERTEXT_LEN];
         b.iter(|| pqpsk::mceliece::encapsulate(&mut rng, black_box(&mut pk), black_box(&mut ct)));
     });
-    for (imp, (c_pk, _)) in impls.iter().zip(&c_keys) {
-        group.bench_function(imp.name, |b| {
-            let mut ct = vec![0u8; imp.ct_len];
-            let mut ss = [0u8; SHARED_SECRET_LEN];
-            b.iter(|| imp.encapsulate(black_box(c_pk), black_box(&mut ct), black_box(&mut ss)));
-        });
-    }
+    bench_c_encaps(&mut group, &impls, &c_keys);
     group.finish();
 
     let mut group = c.benchmark_group("mceliece348864/decaps");
@@ -353,7 +325,37 @@ fn mceliece(c: &mut Criterion) {
     group.bench_function("pqpsk", |b| {
         b.iter(|| pqpsk::mceliece::decapsulate(black_box(&mut sk), black_box(&ct)));
     });
-    for (imp, (c_pk, c_sk)) in impls.iter().zip(&c_keys) {
+    bench_c_decaps(&mut group, &impls, &c_keys);
+    group.finish();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The PQClean side of each group, the same for both KEMs.
+
+type Group<'a> = BenchmarkGroup<'a, WallTime>;
+
+fn bench_c_keygen(group: &mut Group<'_>, impls: &[CKem]) {
+    for imp in impls {
+        group.bench_function(imp.name, |b| {
+            let (mut pk, mut sk) = (vec![0u8; imp.pk_len], vec![0u8; imp.sk_len]);
+            b.iter(|| imp.keypair(black_box(&mut pk), black_box(&mut sk)));
+        });
+    }
+}
+
+/// `c_keys[i]` is a (public, secret) key pair of `impls[i]`.
+fn bench_c_encaps(group: &mut Group<'_>, impls: &[CKem], c_keys: &[(Vec<u8>, Vec<u8>)]) {
+    for (imp, (c_pk, _)) in impls.iter().zip(c_keys) {
+        group.bench_function(imp.name, |b| {
+            let mut ct = vec![0u8; imp.ct_len];
+            let mut ss = [0u8; SHARED_SECRET_LEN];
+            b.iter(|| imp.encapsulate(black_box(c_pk), black_box(&mut ct), black_box(&mut ss)));
+        });
+    }
+}
+
+fn bench_c_decaps(group: &mut Group<'_>, impls: &[CKem], c_keys: &[(Vec<u8>, Vec<u8>)]) {
+    for (imp, (c_pk, c_sk)) in impls.iter().zip(c_keys) {
         let mut ct = vec![0u8; imp.ct_len];
         let mut ss = [0u8; SHARED_SECRET_LEN];
         imp.encapsulate(c_pk, &mut ct, &mut ss);
@@ -361,7 +363,6 @@ fn mceliece(c: &mut Criterion) {
             b.iter(|| imp.decapsulate(black_box(c_sk), black_box(&ct), black_box(&mut ss)));
         });
     }
-    group.finish();
 }
 
 criterion_group!(benches, mlkem, mceliece);

@@ -315,3 +315,67 @@ fn debug_output_never_shows_secret_bytes() {
         "ClientSecret { ready: true, .. } Psk(<secret>) PskBase64(<secret>)"
     );
 }
+
+#[test]
+fn arbitrary_ciphertexts_never_panic_and_never_match() {
+    // Network input: any bytes of the right length must give a PSK (implicit rejection), never a
+    // panic, and never the server's key. Includes all-zero and all-one ciphertexts.
+    let ex = run_exchange(18, 19);
+    let mut exported = vec![0u8; CLIENT_SECRET_LEN];
+    ex.client.export_into(&mut exported).unwrap();
+    let mut rng = FixedRng::new(0x5a);
+    for round in 0..24 {
+        let mut ct1 = vec![0u8; MLKEM_CIPHERTEXT_LEN];
+        let mut ct2 = vec![0u8; MCELIECE_CIPHERTEXT_LEN];
+        match round {
+            0 => {}
+            1 => {
+                ct1.fill(0xFF);
+                ct2.fill(0xFF);
+            }
+            _ => {
+                rand_core::Rng::fill_bytes(&mut rng, &mut ct1);
+                rand_core::Rng::fill_bytes(&mut rng, &mut ct2);
+            }
+        }
+        let mut client = ClientSecret::new_boxed();
+        client.import(&exported).unwrap();
+        let psk = client.finish(&ct1, &ct2).unwrap();
+        assert_ne!(psk, ex.server_psk, "round {round}");
+    }
+}
+
+#[test]
+fn arbitrary_public_keys_never_panic() {
+    // Random bytes as an ML-KEM key almost always fail the FIPS 203 check (each 12-bit value is
+    // >= 3329 with probability 0.19); all-zero keys pass it. A McEliece key is any 261,120 bytes.
+    let mut rng = FixedRng::new(0x33);
+    let mut pk1 = vec![0u8; MLKEM_PUBLIC_KEY_LEN];
+    let mut pk2 = vec![0u8; MCELIECE_PUBLIC_KEY_LEN];
+    let mut ct1 = vec![0u8; MLKEM_CIPHERTEXT_LEN];
+    let mut ct2 = vec![0u8; MCELIECE_CIPHERTEXT_LEN];
+    assert!(respond(&mut rng, &pk1, &mut pk2, &mut ct1, &mut ct2).is_ok());
+    pk1.fill(0xFF);
+    pk2.fill(0xFF);
+    assert_eq!(
+        respond(&mut rng, &pk1, &mut pk2, &mut ct1, &mut ct2),
+        Err(Error::InvalidMlKemPublicKey)
+    );
+    for _ in 0..8 {
+        rand_core::Rng::fill_bytes(&mut rng, &mut pk1);
+        rand_core::Rng::fill_bytes(&mut rng, &mut pk2);
+        assert_eq!(
+            respond(&mut rng, &pk1, &mut pk2, &mut ct1, &mut ct2),
+            Err(Error::InvalidMlKemPublicKey)
+        );
+        // Reduce every 12-bit coefficient below q: now only the McEliece key is arbitrary.
+        for pair in pk1[..1536].chunks_exact_mut(3) {
+            let a = (u16::from(pair[0]) | u16::from(pair[1] & 0x0F) << 8) % 3329;
+            let b = (u16::from(pair[1] >> 4) | u16::from(pair[2]) << 4) % 3329;
+            pair[0] = a as u8;
+            pair[1] = (a >> 8) as u8 | ((b & 0x0F) << 4) as u8;
+            pair[2] = (b >> 4) as u8;
+        }
+        assert!(respond(&mut rng, &pk1, &mut pk2, &mut ct1, &mut ct2).is_ok());
+    }
+}

@@ -29,31 +29,43 @@ pub fn generate<R: CryptoRng + ?Sized>(
     public_key_out.copy_from_slice(&dk.encapsulation_key().to_bytes());
 }
 
-/// Checks an encapsulation key as FIPS 203 section 7.2 asks (every coefficient reduced mod q).
-pub fn check_public_key(public_key: &[u8; MLKEM_PUBLIC_KEY_LEN]) -> Result<(), Error> {
-    parse_public_key(public_key).map(|_| ())
+/// An encapsulation key that passed the FIPS 203 section 7.2 check (every coefficient reduced
+/// mod q). Parsing decodes the key and hashes it, so a caller that checks a key before drawing
+/// randomness keeps the parsed key and encapsulates to it, rather than parsing twice.
+pub struct PublicKey(EncapsulationKey1024);
+
+impl PublicKey {
+    /// Decodes and checks `public_key`.
+    pub fn parse(public_key: &[u8; MLKEM_PUBLIC_KEY_LEN]) -> Result<Self, Error> {
+        EncapsulationKey1024::new(&Array(*public_key))
+            .map(PublicKey)
+            .map_err(|_| Error::InvalidMlKemPublicKey)
+    }
 }
 
-fn parse_public_key(
-    public_key: &[u8; MLKEM_PUBLIC_KEY_LEN],
-) -> Result<EncapsulationKey1024, Error> {
-    EncapsulationKey1024::new(&Array(*public_key)).map_err(|_| Error::InvalidMlKemPublicKey)
+/// Encapsulates to a checked key: draws `m` (32 bytes) from `rng`, writes the ciphertext into
+/// `ciphertext_out` and returns the shared secret.
+pub fn encapsulate_to<R: CryptoRng + ?Sized>(
+    rng: &mut R,
+    public_key: &PublicKey,
+    ciphertext_out: &mut [u8; MLKEM_CIPHERTEXT_LEN],
+) -> SharedSecret {
+    let (ct, mut ss) = public_key.0.encapsulate_with_rng(rng);
+    ciphertext_out.copy_from_slice(&ct);
+    let secret = SharedSecret::from_array(ss.0);
+    ss.zeroize();
+    secret
 }
 
-/// Encapsulates to `public_key`: draws `m` (32 bytes) from `rng`, writes the ciphertext into
-/// `ciphertext_out` and returns the shared secret. Fails only if the key fails the FIPS 203 check,
+/// [`PublicKey::parse`] then [`encapsulate_to`]. Fails only if the key fails the FIPS 203 check,
 /// in which case nothing is drawn and nothing is written.
 pub fn encapsulate<R: CryptoRng + ?Sized>(
     rng: &mut R,
     public_key: &[u8; MLKEM_PUBLIC_KEY_LEN],
     ciphertext_out: &mut [u8; MLKEM_CIPHERTEXT_LEN],
 ) -> Result<SharedSecret, Error> {
-    let ek = parse_public_key(public_key)?;
-    let (ct, mut ss) = ek.encapsulate_with_rng(rng);
-    ciphertext_out.copy_from_slice(&ct);
-    let secret = SharedSecret::from_array(ss.0);
-    ss.zeroize();
-    Ok(secret)
+    let public_key = PublicKey::parse(public_key)?;
+    Ok(encapsulate_to(rng, &public_key, ciphertext_out))
 }
 
 /// Decapsulates `ciphertext` with the key whose seed is `seed`. Any ciphertext of the right length

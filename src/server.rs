@@ -33,21 +33,14 @@ pub fn respond<R: TryCryptoRng + ?Sized>(
         as_array_mut(Field::MlKemCiphertext, mlkem_ciphertext_out)?;
     let ct_mceliece: &mut [u8; MCELIECE_CIPHERTEXT_LEN] =
         as_array_mut(Field::McElieceCiphertext, mceliece_ciphertext_out)?;
-    mlkem::check_public_key(pk_mlkem)?;
+    let ek_mlkem = mlkem::PublicKey::parse(pk_mlkem)?;
     let seed = draw_seed(rng)?;
 
-    with_stack_scrub::<EXCHANGE_SCRUB_LEN, _>(|| {
+    Ok(with_stack_scrub::<EXCHANGE_SCRUB_LEN, _>(|| {
         let pk_digest = combiner::public_key_digest(pk_mlkem, pk_mceliece);
         let mut stream = Expander::new(Purpose::Encapsulate, &seed);
-        // Cannot fail here (the key passed the same check above); it writes nothing if it did.
-        let ss_mlkem = mlkem::encapsulate(&mut stream, pk_mlkem, ct_mlkem)?;
+        let ss_mlkem = mlkem::encapsulate_to(&mut stream, &ek_mlkem, ct_mlkem);
         let ss_mceliece = mceliece::encapsulate(&mut stream, pk_mceliece, ct_mceliece);
-        Ok(combiner::combine(
-            ss_mlkem,
-            ss_mceliece,
-            ct_mlkem,
-            ct_mceliece,
-            &pk_digest,
-        ))
-    })
+        combiner::combine(ss_mlkem, ss_mceliece, ct_mlkem, ct_mceliece, &pk_digest)
+    }))
 }

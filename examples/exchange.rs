@@ -7,9 +7,7 @@
 #[path = "../tests/common/measure.rs"]
 mod measure;
 
-use std::time::Instant;
-
-use measure::{count_heap, on_big_stack, peak_stack, CountingAlloc};
+use measure::{measure, on_big_stack, CountingAlloc, Measured};
 use pqpsk::sizes::*;
 use pqpsk::{respond, ClientSecret, OsRng};
 
@@ -20,14 +18,16 @@ fn main() {
     on_big_stack(run);
 }
 
-fn report(step: &str, started: Instant, stack: usize, heap: measure::HeapUse) {
+/// Prints one step's figures and returns its result.
+fn report<T>(step: &str, m: Measured<T>) -> T {
     println!(
         "{step:<28} {:>9.2} ms   peak stack {:>7} bytes   heap {} allocations, {} bytes",
-        started.elapsed().as_secs_f64() * 1e3,
-        stack,
-        heap.allocations,
-        heap.bytes
+        m.elapsed.as_secs_f64() * 1e3,
+        m.stack.peak,
+        m.heap.allocations,
+        m.heap.bytes
     );
+    m.out
 }
 
 fn run() {
@@ -48,33 +48,22 @@ fn run() {
         MLKEM_CIPHERTEXT_LEN + MCELIECE_CIPHERTEXT_LEN
     );
 
-    let t = Instant::now();
-    let ((result, stack), heap) = count_heap(|| {
-        peak_stack(|| client.generate(&mut OsRng, &mut pk_mlkem, &mut pk_mceliece[..]))
-    });
-    result.expect("client key generation");
-    report("client: generate key pairs", t, stack, heap);
+    let generated = measure(|| client.generate(&mut OsRng, &mut pk_mlkem, &mut pk_mceliece[..]));
+    report("client: generate key pairs", generated).expect("client key generation");
 
-    let t = Instant::now();
-    let ((server_psk, stack), heap) = count_heap(|| {
-        peak_stack(|| {
-            respond(
-                &mut OsRng,
-                &pk_mlkem,
-                &mut pk_mceliece[..],
-                &mut ct_mlkem,
-                &mut ct_mceliece,
-            )
-        })
+    let responded = measure(|| {
+        respond(
+            &mut OsRng,
+            &pk_mlkem,
+            &mut pk_mceliece[..],
+            &mut ct_mlkem,
+            &mut ct_mceliece,
+        )
     });
-    let server_psk = server_psk.expect("server respond");
-    report("server: encapsulate (respond)", t, stack, heap);
+    let server_psk = report("server: encapsulate (respond)", responded).expect("server respond");
 
-    let t = Instant::now();
-    let ((client_psk, stack), heap) =
-        count_heap(|| peak_stack(|| client.finish(&ct_mlkem, &ct_mceliece)));
-    let client_psk = client_psk.expect("client finish");
-    report("client: decapsulate (finish)", t, stack, heap);
+    let finished = measure(|| client.finish(&ct_mlkem, &ct_mceliece));
+    let client_psk = report("client: decapsulate (finish)", finished).expect("client finish");
 
     println!();
     println!("server PSK: {}", server_psk.to_base64().as_str());

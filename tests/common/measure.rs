@@ -5,6 +5,7 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
+use std::time::{Duration, Instant};
 
 /// Counts allocations made by threads that opted in with [`count_heap`]. Counters are per
 /// thread, so tests running in parallel do not see each other's allocations.
@@ -65,11 +66,21 @@ pub const PAINTED: usize = 1536 * 1024;
 pub const STACK_MARGIN: usize = 512 * 1024;
 const PATTERN: u8 = 0xA5;
 
-/// Runs `f` and returns its result with the peak stack it used, in bytes, found by painting the
-/// stack below the current frame with a pattern and looking for the deepest overwritten byte.
+/// What an operation left on the stack.
+#[derive(Debug, Clone, Copy)]
+pub struct StackUse {
+    /// Peak stack below the caller's frame, in bytes.
+    pub peak: usize,
+    /// Bytes found afterwards in the painted region that are neither the paint pattern nor zero:
+    /// data that dead frames did not wipe.
+    pub residue: usize,
+}
+
+/// Runs `f` and returns its result with the stack it used, found by painting the stack below the
+/// current frame with a pattern and looking for overwritten bytes afterwards.
 /// Call it on a thread whose stack is at least `PAINTED + STACK_MARGIN` bytes.
 #[inline(never)]
-pub fn peak_stack<T>(f: impl FnOnce() -> T) -> (T, usize) {
+pub fn peak_stack<T>(f: impl FnOnce() -> T) -> (T, StackUse) {
     let marker = 0u8;
     let top = std::hint::black_box(&marker) as *const u8 as usize;
     // Leave 256 bytes for this frame's own spills below the marker.
@@ -81,36 +92,47 @@ pub fn peak_stack<T>(f: impl FnOnce() -> T) -> (T, usize) {
         unsafe { std::ptr::write_volatile(addr as *mut u8, PATTERN) };
     }
     let out = call(f);
-    LAST_RESIDUE.with(|r| {
-        r.set(
-            (bottom..start)
-                // SAFETY: as above.
-                .filter(|&a| {
-                    let b = unsafe { std::ptr::read_volatile(a as *const u8) };
-                    b != PATTERN && b != 0
-                })
-                .count(),
-        )
-    });
     let mut deepest = start;
+    let mut residue = 0;
     for addr in bottom..start {
         // SAFETY: as above; the region is mapped stack memory.
-        if unsafe { std::ptr::read_volatile(addr as *const u8) } != PATTERN {
-            deepest = addr;
-            break;
+        let byte = unsafe { std::ptr::read_volatile(addr as *const u8) };
+        if byte != PATTERN {
+            deepest = deepest.min(addr);
+            residue += usize::from(byte != 0);
         }
     }
-    (out, top - deepest)
+    let stack = StackUse {
+        peak: top - deepest,
+        residue,
+    };
+    (out, stack)
 }
 
-thread_local! {
-    static LAST_RESIDUE: Cell<usize> = const { Cell::new(0) };
+/// One operation, measured: its result, its own run time (painting and scanning excluded), its
+/// stack and the heap it used on this thread.
+pub struct Measured<T> {
+    pub out: T,
+    pub elapsed: Duration,
+    pub stack: StackUse,
+    pub heap: HeapUse,
 }
 
-/// Bytes the last [`peak_stack`] call on this thread found left behind in the painted region:
-/// neither the paint pattern nor zero, i.e. data that dead frames did not wipe.
-pub fn last_residue() -> usize {
-    LAST_RESIDUE.with(|r| r.get())
+/// Runs `f` under [`count_heap`] and [`peak_stack`], timing `f` alone.
+pub fn measure<T>(f: impl FnOnce() -> T) -> Measured<T> {
+    let (((out, elapsed), stack), heap) = count_heap(|| {
+        peak_stack(|| {
+            let started = Instant::now();
+            let out = f();
+            (out, started.elapsed())
+        })
+    });
+    Measured {
+        out,
+        elapsed,
+        stack,
+        heap,
+    }
 }
 
 #[inline(never)]

@@ -7,6 +7,8 @@
 //! `PQPSK_WRITE_VECTORS=1 cargo test --test hybrid_vector`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+#[path = "common/hex.rs"]
+mod hex;
 #[path = "common/test_rng.rs"]
 mod test_rng;
 
@@ -16,10 +18,6 @@ use sha2::{Digest, Sha256};
 use test_rng::FixedRng;
 
 const VECTOR_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/hybrid-v1.txt");
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 fn sha256(parts: &[&[u8]]) -> [u8; 32] {
     let mut h = Sha256::new();
@@ -85,12 +83,12 @@ fn committed_hybrid_vector() {
          ct_mceliece = {}\n\
          psk = {}\n\
          psk_base64 = {}\n",
-        hex(&sha256(&[&pk1])),
-        hex(&sha256(&[&pk2])),
-        hex(&pk_digest),
-        hex(&ct1),
-        hex(&ct2),
-        hex(server_psk.as_bytes()),
+        hex::lower(&sha256(&[&pk1])),
+        hex::lower(&sha256(&[&pk2])),
+        hex::lower(&pk_digest),
+        hex::lower(&ct1),
+        hex::lower(&ct2),
+        hex::lower(server_psk.as_bytes()),
         server_psk.to_base64().as_str(),
     );
     if std::env::var_os("PQPSK_WRITE_VECTORS").is_some() {

@@ -8,10 +8,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+#[path = "common/hex.rs"]
+mod hex;
 #[path = "common/nist_drbg.rs"]
 mod nist_drbg;
-
-use core::fmt::Write as _;
 
 use nist_drbg::NistDrbg;
 use pqpsk::sizes::{
@@ -43,22 +43,6 @@ struct Record {
     ss: [u8; 32],
 }
 
-fn upper_hex(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(2 * bytes.len());
-    for b in bytes {
-        write!(s, "{b:02X}").unwrap();
-    }
-    s
-}
-
-fn lower_hex(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(2 * bytes.len());
-    for b in bytes {
-        write!(s, "{b:02x}").unwrap();
-    }
-    s
-}
-
 /// The SHA-256 (lowercase hex) of the `.rsp` text of the first `records` records: for each, a
 /// 48-byte seed drawn from the outer DRBG seeds a fresh inner DRBG that `run` uses for key
 /// generation and encapsulation. The outer DRBG is never touched by `run`, which is liboqs'
@@ -76,15 +60,15 @@ fn kat_hash(records: usize, mut run: impl FnMut(&mut NistDrbg) -> Record) -> Str
         }
         let text = format!(
             "count = {count}\nseed = {}\npk = {}\nsk = {}\nct = {}\nss = {}\n",
-            upper_hex(&seed),
-            upper_hex(&r.pk),
-            upper_hex(&r.sk),
-            upper_hex(&r.ct),
-            upper_hex(&r.ss),
+            hex::upper(&seed),
+            hex::upper(&r.pk),
+            hex::upper(&r.sk),
+            hex::upper(&r.ct),
+            hex::upper(&r.ss),
         );
         hasher.update(text.as_bytes());
     }
-    lower_hex(&hasher.finalize())
+    hex::lower(&hasher.finalize())
 }
 
 /// One ML-KEM-1024 record through `pqpsk::mlkem`; the `sk` line is the 3168-byte expanded
@@ -142,7 +126,7 @@ fn drbg_first_seed_matches_nist() {
     let mut drbg = NistDrbg::new(&kat_entropy());
     let mut seed = [0u8; nist_drbg::SEED_LEN];
     drbg.randombytes(&mut seed);
-    let hex = upper_hex(&seed);
+    let hex = hex::upper(&seed);
     assert!(hex.starts_with("061550234D158C5E"), "{hex}");
     assert!(hex.ends_with("FFA1"), "{hex}");
 }

@@ -17,6 +17,8 @@ mod base64;
 mod client;
 pub mod combiner;
 mod error;
+#[doc(hidden)]
+pub mod mce;
 pub mod mceliece;
 pub mod mlkem;
 mod psk;

@@ -1,0 +1,5 @@
+//! Our own mceliece348864 (Classic McEliece, round 4), byte-identical to the reference code.
+//!
+//! Work in progress (issue 8): `gf` is the shared field arithmetic.
+
+pub mod gf;

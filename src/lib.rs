@@ -26,12 +26,14 @@ mod rng;
 mod secret;
 mod server;
 pub mod sizes;
+pub mod suite;
 
 pub use client::ClientSecret;
 pub use error::{Error, Field};
 pub use psk::{Psk, PskBase64};
 pub use secret::SharedSecret;
 pub use server::respond;
+pub use suite::Suite;
 
 /// The operating system's random number generator (`getrandom`), for callers with `std`.
 #[cfg(feature = "std")]

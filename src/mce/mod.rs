@@ -2,4 +2,5 @@
 //!
 //! Work in progress (issue 8): `gf` is the shared field arithmetic.
 
+pub mod encaps;
 pub mod gf;

@@ -3,6 +3,8 @@
 //!
 //! Groups are named `<kem>/<operation>` and hold one function per implementation:
 //! - `pqpsk`: this crate's backend (pure Rust: RustCrypto `ml-kem`, `classic-mceliece-rust`);
+//! - `pqpsk-mce` (McEliece encapsulation and decapsulation only): the crate's own mceliece348864
+//!   (`pqpsk::mce`, issue 8), byte-identical to `classic-mceliece-rust`;
 //! - `pqclean`: PQClean's portable "clean" C implementation, the like-for-like comparison;
 //! - `pqclean-avx2`: PQClean's AVX2 implementation, which pqcrypto's safe API picks at run time on
 //!   a CPU that has AVX2 (only benchmarked there).
@@ -287,6 +289,16 @@ fn check_mceliece(
             "{} -> pqpsk",
             c.name
         );
+        // The same both ways with the crate's own mceliece348864.
+        assert_eq!(
+            &ss1,
+            pqpsk::mce::decaps::decapsulate(&sk, &ct).as_bytes(),
+            "{} -> pqpsk-mce",
+            c.name
+        );
+        let ss = pqpsk::mce::encaps::encapsulate(rng, &c_pk_box, &mut ct);
+        c.decapsulate(&c_sk, &ct, &mut ss2);
+        assert_eq!(ss.as_bytes(), &ss2, "pqpsk-mce -> {}", c.name);
         c_keys.push((c_pk, c_sk));
     }
     ((pk, sk), c_keys)
@@ -315,6 +327,10 @@ fn mceliece(c: &mut Criterion) {
         let mut ct = [0u8; MCELIECE_CIPHERTEXT_LEN];
         b.iter(|| pqpsk::mceliece::encapsulate(&mut rng, black_box(&mut pk), black_box(&mut ct)));
     });
+    group.bench_function("pqpsk-mce", |b| {
+        let mut ct = [0u8; MCELIECE_CIPHERTEXT_LEN];
+        b.iter(|| pqpsk::mce::encaps::encapsulate(&mut rng, black_box(&pk), black_box(&mut ct)));
+    });
     bench_c_encaps(&mut group, &impls, &c_keys);
     group.finish();
 
@@ -324,6 +340,9 @@ fn mceliece(c: &mut Criterion) {
     pqpsk::mceliece::encapsulate(&mut rng, &mut pk, &mut ct);
     group.bench_function("pqpsk", |b| {
         b.iter(|| pqpsk::mceliece::decapsulate(black_box(&mut sk), black_box(&ct)));
+    });
+    group.bench_function("pqpsk-mce", |b| {
+        b.iter(|| pqpsk::mce::decaps::decapsulate(black_box(&sk), black_box(&ct)));
     });
     bench_c_decaps(&mut group, &impls, &c_keys);
     group.finish();

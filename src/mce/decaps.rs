@@ -7,8 +7,7 @@
 //! back.
 //! 1. r = (c, 0, ..., 0) in field order; g evaluated everywhere (FFT), 1 / g^2 by one batch
 //!    inversion.
-//! 2. Syndrome S_j = sum r_a a^j / g(a)^2, j < 128: two transposed FFTs (the second of the values
-//!    times a^64).
+//! 2. Syndrome S_j = sum r_a a^j / g(a)^2, j < 128: a transposed FFT.
 //! 3. Error locator by Berlekamp-Massey, its roots by an FFT: e_a = 1 where sigma(a) = 0.
 //! 4. Accept iff e has weight 64 both over all field elements and over the 3488 code positions,
 //!    and e has the syndrome S. This is the reference's verdict: a nonzero degree-64 sigma has at
@@ -100,10 +99,7 @@ fn syndrome(
     tmp: &mut Evals,
 ) {
     masked(tmp, inv_g2, w);
-    fft::fft_tr(out_lo, tmp);
-    masked(tmp, inv_g2, w);
-    fft::mul_x64(tmp);
-    fft::fft_tr(out_hi, tmp);
+    fft::fft_tr128(out_lo, out_hi, tmp);
 }
 
 /// 1 / g(a)^2 at every field element a, into `out`; `tmp` is scratch.
@@ -111,7 +107,7 @@ fn inverse_goppa_squares(out: &mut Evals, tmp: &mut Evals, goppa: &[u8]) {
     let mut g = goppa_bitsliced(goppa);
     fft::fft(out, &g);
     g.zeroize();
-    fft::add_x64_term(out, &vec::broadcast(1));
+    fft::add_x64(out);
     for v in out.iter_mut() {
         let x = *v;
         vec::sq(v, &x);
@@ -170,7 +166,7 @@ pub fn decapsulate(
 
     let mut sigma = bm::locator(&s_lo, &s_hi);
     fft::fft(&mut tmp, &sigma);
-    fft::add_x64_term(&mut tmp, &vec::broadcast(1));
+    fft::add_x64(&mut tmp);
     sigma.zeroize();
     let mut error = [0u64; 64];
     for (e, v) in error.iter_mut().zip(tmp.iter()) {

@@ -52,8 +52,8 @@ pub fn locator(s_lo: &Vec12, s_hi: &Vec12) -> Vec12 {
         let old_c = c;
         let old_c0 = c0;
         let mut bc = [0; GF_BITS];
-        vec::mul(&mut bc, &vec::broadcast(base), &c);
-        vec::mul(&mut t, &vec::broadcast(d), &b);
+        vec::mul_scalar(&mut bc, base, &c);
+        vec::mul_scalar(&mut t, d, &b);
         for ((pc, pbc), pt) in c.iter_mut().zip(bc.iter()).zip(t.iter()) {
             *pc = (*pc & !change_c) | ((pbc ^ pt) & change_c);
         }
@@ -77,7 +77,8 @@ pub fn locator(s_lo: &Vec12, s_hi: &Vec12) -> Vec12 {
     for (po, pc) in out.iter_mut().zip(c.iter()) {
         *po = pc.reverse_bits();
     }
-    vec::mul_assign(&mut out, &vec::broadcast(gf::inv(c0)));
+    let x = out;
+    vec::mul_scalar(&mut out, gf::inv(c0), &x);
     out
 }
 

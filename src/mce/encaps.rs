@@ -136,10 +136,10 @@ pub(crate) fn syndrome(
     }
 }
 
-/// Writes the first `E_BYTES` little-endian bytes of `e` into a hash.
-pub(crate) fn hash_error_vector(h: &mut Shake256, e: &[u64; E_WORDS]) {
+/// Writes the first `E_BYTES` little-endian bytes of the words `e` into a hash.
+fn hash_error_vector(h: &mut Shake256, e: impl IntoIterator<Item = u64>) {
     let mut left = E_BYTES;
-    for w in e {
+    for w in e.into_iter().take(E_WORDS) {
         let mut bytes = w.to_le_bytes();
         let take = left.min(8);
         if let Some(part) = bytes.get(..take) {
@@ -151,10 +151,11 @@ pub(crate) fn hash_error_vector(h: &mut Shake256, e: &[u64; E_WORDS]) {
 }
 
 /// SHAKE256(prefix || e || c), 32 bytes: the session key of Classic McEliece (prefix 1 with the
-/// error vector, 0 with the implicit-rejection secret in its place).
+/// error vector, 0 with the implicit-rejection secret in its place). `e` yields the vector's
+/// 64-bit words (little-endian, the first `E_WORDS`).
 pub(crate) fn session_key(
     prefix: u8,
-    e: &[u64; E_WORDS],
+    e: impl IntoIterator<Item = u64>,
     ciphertext: &[u8; MCELIECE_CIPHERTEXT_LEN],
 ) -> SharedSecret {
     let mut h = Shake256::default();
@@ -181,7 +182,7 @@ pub fn encapsulate<R: CryptoRng + ?Sized>(
     positions_to_words(&ind, &mut e);
     ind.zeroize();
     syndrome(public_key, &e, ciphertext_out);
-    let secret = session_key(1, &e, ciphertext_out);
+    let secret = session_key(1, e.iter().copied(), ciphertext_out);
     e.zeroize();
     secret
 }

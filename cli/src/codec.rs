@@ -1,13 +1,14 @@
 //! Message encoding: the one place that knows how requests and responses look on the wire.
 //!
-//! The binary format is `pqpsk::wire` (12-byte header, then the body). IVPN's JSON body is
+//! The binary format is `pqpsk::wire` (12-byte header, then the body); its errors and their
+//! messages are the library's. IVPN's JSON body is
 //! selected with `--format ivpn-json` and needs the library's `ivpn` feature, which this build
 //! does not have: [`Format::check_supported`] says so. Adding it means a new arm in the functions
 //! below, nothing else in the command.
 
 use std::io;
 
-use pqpsk::{ClientSecret, OsRng, Psk, Suite};
+use pqpsk::{wire, ClientSecret, OsRng, Psk, Suite};
 
 use crate::fail::{from_pqpsk, Code, Failure, Outcome};
 
@@ -71,32 +72,12 @@ pub fn parse_suite(name: &str) -> Outcome<Suite> {
     ))
 }
 
-/// Which message a header announces.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    Request,
-    Response,
-}
+pub use pqpsk::wire::{Header, MessageType as Kind, HEADER_LEN};
 
-impl Kind {
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::Request => "request",
-            Kind::Response => "response",
-        }
-    }
+/// Checks the 12-byte header: magic, version, type, known suite, exact body length.
+pub fn decode_header(bytes: &[u8]) -> Outcome<Header> {
+    Header::decode(bytes).map_err(from_pqpsk)
 }
-
-/// What the 12-byte header says: enough to know the exact total length before reading the body.
-#[derive(Clone, Copy, Debug)]
-pub struct Header {
-    pub kind: Kind,
-    pub suite: Suite,
-    /// Header plus body, already checked against what the suite requires.
-    pub total_len: usize,
-}
-
-pub use backend::{decode_header, finish, generate_request, respond, HEADER_LEN};
 
 /// Where a message is read from: decides the wording and exit code of a short read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -119,25 +100,15 @@ pub fn read_message(
     let mut head = [0u8; HEADER_LEN];
     fill(read, &mut head, 0, source, expected)?;
     let header = decode_header(&head)?;
-    if header.kind != expected {
-        return Err(Failure::new(
-            Code::Input,
-            format!(
-                "expected a {} message, got a {}",
-                expected.name(),
-                header.kind.name()
-            ),
-        ));
+    if header.message_type != expected {
+        return Err(from_pqpsk(pqpsk::Error::WrongMessageType {
+            expected,
+            actual: header.message_type,
+        }));
     }
-    if let Some(wanted) = suite {
-        if header.suite != wanted {
-            return Err(Failure::new(
-                Code::Input,
-                format!("wrong suite: expected {wanted}, got {}", header.suite),
-            ));
-        }
-    }
-    let mut message = vec![0u8; header.total_len];
+    check_suite(suite, header.suite)?;
+    // Exact: the length the suite requires, not a number the peer chose.
+    let mut message = vec![0u8; header.message_len()];
     let (start, body) = message.split_at_mut(HEADER_LEN);
     start.copy_from_slice(&head);
     fill(read, body, HEADER_LEN, source, expected)?;
@@ -219,8 +190,8 @@ pub fn expect_end(
                     Code::Input,
                     format!(
                         "oversized {}: trailing bytes after the {} bytes the suite {} requires",
-                        header.kind.name(),
-                        header.total_len,
+                        header.message_type.name(),
+                        header.message_len(),
                         header.suite
                     ),
                 ))
@@ -231,131 +202,43 @@ pub fn expect_end(
     }
 }
 
-/// Runs the library with the OS random number generator.
-fn os_rng() -> OsRng {
-    OsRng
+/// Refuses a message of another suite than the one this exchange uses (when one is set).
+pub fn check_suite(expected: Option<Suite>, actual: Suite) -> Outcome<()> {
+    match expected {
+        Some(expected) if expected != actual => {
+            Err(from_pqpsk(pqpsk::Error::WrongSuite { expected, actual }))
+        }
+        _ => Ok(()),
+    }
 }
 
-/// The binary format, written to the `pqpsk::wire` contract (issue 4) until that module lands;
-/// then these bodies become calls to `pqpsk::wire` and nothing else changes.
-mod backend {
-    use super::*;
-    use pqpsk::sizes::{MLKEM_CIPHERTEXT_LEN, MLKEM_PUBLIC_KEY_LEN};
-
-    pub const HEADER_LEN: usize = 12;
-    const MAGIC: [u8; 4] = *b"PQPK";
-    const VERSION: u8 = 1;
-    const TYPE_REQUEST: u8 = 1;
-    const TYPE_RESPONSE: u8 = 2;
-
-    const fn request_len(suite: Suite) -> usize {
-        HEADER_LEN + suite.kem1_public_key_len() + suite.kem2_public_key_len()
+/// Client: generates both key pairs straight into a request message.
+pub fn generate_request(secret: &mut ClientSecret, suite: Suite) -> Outcome<Vec<u8>> {
+    if suite != Suite::default() {
+        // The library's generate_request writes the default suite; others come with their
+        // features (IVPN), and with them this arm.
+        return Err(Failure::new(
+            Code::Unsupported,
+            format!("suite {suite} is not supported in this build"),
+        ));
     }
+    let mut out = vec![0u8; wire::request_len(suite)];
+    let n = secret
+        .generate_request(&mut OsRng, &mut out)
+        .map_err(from_pqpsk)?;
+    out.truncate(n);
+    Ok(out)
+}
 
-    const fn response_len(suite: Suite) -> usize {
-        HEADER_LEN + suite.kem1_ciphertext_len() + suite.kem2_ciphertext_len()
-    }
+/// Server: checks and answers a whole request; returns the response and the server's PSK.
+pub fn respond(request: &[u8]) -> Outcome<(Vec<u8>, Psk)> {
+    let mut out = vec![0u8; wire::MAX_RESPONSE_LEN];
+    let (n, psk) = wire::respond_to_request(&mut OsRng, request, &mut out).map_err(from_pqpsk)?;
+    out.truncate(n);
+    Ok((out, psk))
+}
 
-    fn header_bytes(kind: u8, suite: Suite, body_len: usize) -> [u8; HEADER_LEN] {
-        let mut h = [0u8; HEADER_LEN];
-        let (magic, rest) = h.split_at_mut(4);
-        magic.copy_from_slice(&MAGIC);
-        let (fixed, len) = rest.split_at_mut(4);
-        let id = suite.id().to_be_bytes();
-        fixed.copy_from_slice(&[VERSION, kind, id[0], id[1]]);
-        len.copy_from_slice(&u32::try_from(body_len).unwrap_or(u32::MAX).to_be_bytes());
-        h
-    }
-
-    pub fn decode_header(bytes: &[u8]) -> Outcome<Header> {
-        let bad = |m: String| Failure::new(Code::Input, m);
-        let h: &[u8; HEADER_LEN] = bytes.try_into().map_err(|_| {
-            bad(format!(
-                "header: expected {HEADER_LEN} bytes, got {}",
-                bytes.len()
-            ))
-        })?;
-        let [m0, m1, m2, m3, version, kind, s0, s1, l0, l1, l2, l3] = *h;
-        if [m0, m1, m2, m3] != MAGIC {
-            return Err(bad("bad magic: not a pqpsk message".into()));
-        }
-        if version != VERSION {
-            return Err(bad(format!("unsupported version {version}")));
-        }
-        let kind = match kind {
-            TYPE_REQUEST => Kind::Request,
-            TYPE_RESPONSE => Kind::Response,
-            other => return Err(bad(format!("unknown message type {other}"))),
-        };
-        let id = u16::from_be_bytes([s0, s1]);
-        let suite = Suite::from_id(id).ok_or_else(|| bad(format!("unknown suite id {id:#06x}")))?;
-        let body_len = u32::from_be_bytes([l0, l1, l2, l3]) as usize;
-        let total_len = match kind {
-            Kind::Request => request_len(suite),
-            Kind::Response => response_len(suite),
-        };
-        if body_len != total_len - HEADER_LEN {
-            return Err(bad(format!(
-                "body length of {} for suite {suite}: expected {}, header says {body_len}",
-                kind.name(),
-                total_len - HEADER_LEN
-            )));
-        }
-        Ok(Header {
-            kind,
-            suite,
-            total_len,
-        })
-    }
-
-    pub fn generate_request(secret: &mut ClientSecret, suite: Suite) -> Outcome<Vec<u8>> {
-        let mut out = vec![0u8; request_len(suite)];
-        let (head, body) = out.split_at_mut(HEADER_LEN);
-        head.copy_from_slice(&header_bytes(TYPE_REQUEST, suite, body.len()));
-        let (pk1, pk2) = body.split_at_mut(MLKEM_PUBLIC_KEY_LEN);
-        secret
-            .generate(&mut os_rng(), pk1, pk2)
-            .map_err(from_pqpsk)?;
-        Ok(out)
-    }
-
-    /// Checks and answers a whole request; returns the response and the server's PSK.
-    pub fn respond(request: &[u8]) -> Outcome<(Vec<u8>, Psk)> {
-        let header = decode_header(request.get(..HEADER_LEN).unwrap_or(request))?;
-        if header.kind != Kind::Request {
-            return Err(Failure::new(
-                Code::Input,
-                "expected a request, got a response",
-            ));
-        }
-        if request.len() != header.total_len {
-            return Err(Failure::new(
-                Code::Input,
-                format!(
-                    "request: expected {} bytes, got {}",
-                    header.total_len,
-                    request.len()
-                ),
-            ));
-        }
-        // The McEliece backend wants its key mutably; work on a copy of the body.
-        let mut body = request.get(HEADER_LEN..).unwrap_or_default().to_vec();
-        let (pk1, pk2) = body.split_at_mut(MLKEM_PUBLIC_KEY_LEN);
-        let mut out = vec![0u8; response_len(header.suite)];
-        let (head, cts) = out.split_at_mut(HEADER_LEN);
-        head.copy_from_slice(&header_bytes(TYPE_RESPONSE, header.suite, cts.len()));
-        let (ct1, ct2) = cts.split_at_mut(MLKEM_CIPHERTEXT_LEN);
-        let psk = pqpsk::respond(&mut os_rng(), pk1, pk2, ct1, ct2).map_err(from_pqpsk)?;
-        Ok((out, psk))
-    }
-
-    pub fn finish(secret: &mut ClientSecret, response: &[u8]) -> Outcome<Psk> {
-        let header = decode_header(response.get(..HEADER_LEN).unwrap_or(response))?;
-        if header.kind != Kind::Response || response.len() != header.total_len {
-            return Err(Failure::new(Code::Input, "not a complete response"));
-        }
-        let body = response.get(HEADER_LEN..).unwrap_or_default();
-        let (ct1, ct2) = body.split_at(MLKEM_CIPHERTEXT_LEN);
-        secret.finish(ct1, ct2).map_err(from_pqpsk)
-    }
+/// Client: decapsulates a whole response; a malformed one leaves `secret` usable.
+pub fn finish(secret: &mut ClientSecret, response: &[u8]) -> Outcome<Psk> {
+    secret.finish_response(response).map_err(from_pqpsk)
 }

@@ -223,17 +223,13 @@ fn finish(o: &Options, ui: Ui) -> Outcome<()> {
     // written the state.
     let response = read_message_file(&response_path, Kind::Response, None)?;
     let (suite, mut secret) = state::load(&state)?;
-    let response_suite =
-        codec::decode_header(response.get(..codec::HEADER_LEN).unwrap_or_default())?.suite;
-    if response_suite != suite {
-        return Err(Failure::new(
-            Code::Input,
-            format!(
-                "response {}: wrong suite: the state is for {suite}, the response for {response_suite}",
-                files::describe(&response_path, false)
-            ),
-        ));
-    }
+    let response_suite = codec::decode_header(&response)?.suite;
+    codec::check_suite(Some(suite), response_suite).map_err(|f| {
+        f.context(format!(
+            "response {}",
+            files::describe(&response_path, false)
+        ))
+    })?;
     // Consumed before use: from here on, a crash cannot leave a reusable state behind.
     state::consume(&state)?;
     let psk = ui.step("decapsulating", || {

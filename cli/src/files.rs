@@ -41,6 +41,44 @@ fn io_failure(what: &str, path: &Path, error: &io::Error) -> Failure {
     Failure::new(Code::Io, format!("{what} {}: {error}", path.display()))
 }
 
+/// Checks, before any work is done, that an output can be created: its directory exists and
+/// the name is not a directory. (The write itself can still fail; it then leaves nothing.)
+pub fn check_output(path: &Path, what: &str) -> Outcome<()> {
+    if is_stdio(path) {
+        return Ok(());
+    }
+    let (dir, _) = split(path)?;
+    if !dir.is_dir() {
+        return Err(Failure::new(
+            Code::Io,
+            format!(
+                "{what} {}: directory {} does not exist",
+                path.display(),
+                dir.display()
+            ),
+        ));
+    }
+    if path.is_dir() {
+        return Err(Failure::new(
+            Code::Io,
+            format!("{what} {}: is a directory", path.display()),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses to send a binary message to a terminal (checked before any work is done).
+pub fn check_binary_output(path: &Path, what: &str) -> Outcome<()> {
+    use std::io::IsTerminal;
+    if is_stdio(path) && io::stdout().is_terminal() {
+        return Err(Failure::new(
+            Code::Usage,
+            format!("refusing to write the binary {what} to a terminal: redirect or pipe it"),
+        ));
+    }
+    Ok(())
+}
+
 /// Writes `data` to `path` atomically with mode 0600 (or to stdout for `-`).
 pub fn write_atomic(path: &Path, data: &[u8]) -> Outcome<()> {
     if is_stdio(path) {

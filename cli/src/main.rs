@@ -191,6 +191,9 @@ fn keygen(o: &Options, ui: Ui) -> Outcome<()> {
     let suite = suite_of(o)?.unwrap_or_default();
     let state = state_path(o)?;
     let request_path = o.path("--request")?;
+    files::check_binary_output(&request_path, "request")?;
+    files::check_output(&state, "state")?;
+    files::check_output(&request_path, "request")?;
     let (secret, request) = keygen_request(ui, suite)?;
     // State first: a crash before the request exists leaves nothing anyone could answer.
     state::store(&state, suite, &secret)?;
@@ -206,6 +209,9 @@ fn respond(o: &Options, ui: Ui) -> Outcome<()> {
         o.path("--psk")?,
     );
     one_stdio(&[&response_path, &psk_path], true)?;
+    files::check_binary_output(&response_path, "response")?;
+    files::check_output(&response_path, "response")?;
+    files::check_output(&psk_path, "PSK")?;
     let request = read_message_file(&request_path, Kind::Request, suite)?;
     let (response, psk) = ui.step("encapsulating", || {
         with_big_stack(|| codec::respond(&request))
@@ -219,6 +225,7 @@ fn finish(o: &Options, ui: Ui) -> Outcome<()> {
     format_of(o)?;
     let state = state_path(o)?;
     let (response_path, psk_path) = (o.path("--response")?, o.path("--psk")?);
+    files::check_output(&psk_path, "PSK")?;
     // The response first: in `keygen | respond | finish` it arrives only after keygen has
     // written the state.
     let response = read_message_file(&response_path, Kind::Response, None)?;
@@ -247,6 +254,9 @@ fn serve(o: &Options, ui: Ui) -> Outcome<()> {
         wg::check_interface(iface)?;
     }
     let psk = o.get("--psk").map(PathBuf::from);
+    if let Some(path) = &psk {
+        files::check_output(path, "PSK")?;
+    }
     if wg.is_none() && psk.is_none() {
         return Err(Failure::new(
             Code::Usage,
@@ -279,6 +289,9 @@ fn connect(o: &Options, ui: Ui) -> Outcome<()> {
     let suite = suite_of(o)?.unwrap_or_default();
     let timeout = Duration::from_secs(o.number("--timeout", 30)?);
     let psk_path = o.get("--psk").map(PathBuf::from);
+    if let Some(path) = &psk_path {
+        files::check_output(path, "PSK")?;
+    }
     let wg = match (o.get("--wg"), o.get("--peer")) {
         (Some(iface), Some(peer)) => {
             wg::check_interface(iface)?;

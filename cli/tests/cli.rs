@@ -289,6 +289,21 @@ fn a_bad_response_leaves_the_state_usable_and_a_foreign_one_gives_another_key() 
     fails(&finish, &d, 4, "oversized response");
     fs::write(d.join("bad"), fs::read(d.join("req")).unwrap()).unwrap();
     fails(&finish, &d, 4, "expected a response message, got a request");
+    // An output that cannot be written is found before the state is consumed.
+    fails(
+        &[
+            "finish",
+            "--state",
+            "state",
+            "--response",
+            "resp",
+            "--psk",
+            "nodir/c.psk",
+        ],
+        &d,
+        3,
+        "directory nodir does not exist",
+    );
     assert!(d.join("state").exists() && !d.join("c.psk").exists());
     // A well-formed response to another request: implicit rejection, a different key.
     let other = dir("bad-response-other");

@@ -897,3 +897,36 @@ fn wg_mode_gives_the_key_to_the_right_peer_through_a_pipe() {
     server.wait_for("no peer of wg0 has an allowed-ips range containing 127.0.0.1");
     assert!(!d.join("server2.key").exists() && !d.join("client2.key").exists());
 }
+
+#[test]
+fn a_killed_keygen_leaves_no_partial_file_under_the_real_names() {
+    let d = dir("killed");
+    // Kill at moments spread over key generation and the writes that follow it.
+    for delay_ms in [50u64, 200, 350, 400, 450, 500, 600, 800] {
+        for f in ["state", "req"] {
+            let _ = fs::remove_file(d.join(f));
+        }
+        let mut child = Command::new(BIN)
+            .args(["keygen", "--state", "state", "--request", "req"])
+            .current_dir(&d)
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL: no chance to clean up
+        let _ = child.wait();
+        for (name, full) in [("state", 6638u64), ("req", REQUEST_LEN as u64)] {
+            if let Ok(meta) = fs::metadata(d.join(name)) {
+                assert_eq!(meta.len(), full, "{name} after a kill at {delay_ms} ms");
+                assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+            }
+        }
+        // Anything else is a temporary, named so it cannot be taken for an output.
+        for entry in fs::read_dir(&d).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            assert!(
+                name == "state" || name == "req" || name.contains(".pqpsk-tmp-"),
+                "{name}"
+            );
+        }
+    }
+}

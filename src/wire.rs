@@ -457,11 +457,10 @@ pub fn respond_to_request<R: TryCryptoRng + ?Sized>(
     let request = Request::decode(request)?;
     let header = Header::new(request.suite, MessageType::Response);
     let slots = message_slots(header, request.suite.kem1_ciphertext_len(), response_out)?;
-    let mut tmp = alloc::vec::Vec::from(request.kem2_public_key); // TEMP until mce encaps lands
     let psk = crate::server::respond(
         rng,
         request.kem1_public_key,
-        &mut tmp,
+        request.kem2_public_key,
         slots.first,
         slots.second,
     )?;

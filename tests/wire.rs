@@ -89,13 +89,13 @@ fn byte_helpers_agree_with_each_other_and_with_the_plain_api() {
 
     // The same exchange through the plain API gives the same PSK.
     let request = Request::decode(&m.request).unwrap();
-    let mut pk2 = request.kem2_public_key().to_vec();
+    let pk2 = request.kem2_public_key().to_vec();
     let mut ct1 = vec![0u8; MLKEM_CIPHERTEXT_LEN];
     let mut ct2 = vec![0u8; MCELIECE_CIPHERTEXT_LEN];
     let psk = pqpsk::respond(
         &mut FixedRng::new(2),
         request.kem1_public_key(),
-        &mut pk2,
+        &pk2,
         &mut ct1,
         &mut ct2,
     )

@@ -8,4 +8,6 @@ pub mod decaps;
 pub mod encaps;
 pub mod fft;
 pub mod gf;
+#[cfg(test)]
+mod reference;
 pub mod vec;

@@ -101,15 +101,19 @@ impl Options {
         self.require(name).map(PathBuf::from)
     }
 
-    /// A positive whole number option, or `default`.
-    pub fn number(&self, name: &str, default: u64) -> Outcome<u64> {
+    /// A whole number option in `1..=max`, or `default` when absent.
+    pub fn number(&self, name: &str, default: u64, max: u64) -> Outcome<u64> {
         match self.get(name) {
             None => Ok(default),
-            Some(text) => {
-                text.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
-                    usage(format!("{name} {text:?}: expected a positive whole number"))
-                })
-            }
+            Some(text) => text
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (1..=max).contains(n))
+                .ok_or_else(|| {
+                    usage(format!(
+                        "{name} {text:?}: expected a whole number from 1 to {max}"
+                    ))
+                }),
         }
     }
 

@@ -92,7 +92,12 @@ impl Ui {
         eprint!("pqpsk: {label}... ");
         let started = Instant::now();
         let value = f();
-        eprintln!("{:.2} s", started.elapsed().as_secs_f64());
+        let took = started.elapsed();
+        if took.as_secs() >= 1 {
+            eprintln!("{:.2} s", took.as_secs_f64());
+        } else {
+            eprintln!("{} ms", took.as_millis());
+        }
         value
     }
 }
@@ -114,6 +119,11 @@ fn with_big_stack<T: Send>(f: impl FnOnce() -> Outcome<T> + Send) -> Outcome<T> 
             .map_err(|_| Failure::new(Code::Internal, "the cryptography thread panicked"))?
     })
 }
+
+/// Upper bounds for numeric options: a deadline that overflows `Instant` or thousands of
+/// 0.5 MB connections are mistakes, not configurations.
+const MAX_TIMEOUT_SECS: u64 = 86_400;
+const MAX_CONNECTIONS: u64 = 1024;
 
 /// Writes a PSK as base64 plus a newline, 0600 and atomically (`-`: stdout).
 pub fn deliver_psk(path: &Path, psk: &Psk) -> Outcome<()> {
@@ -268,11 +278,12 @@ fn serve(o: &Options, ui: Ui) -> Outcome<()> {
         suite: suite_of(o)?,
         wg,
         psk,
-        max_connections: usize::try_from(o.number("--max-connections", 16)?).unwrap_or(usize::MAX),
-        timeout: Duration::from_secs(o.number("--timeout", 30)?),
+        max_connections: usize::try_from(o.number("--max-connections", 16, MAX_CONNECTIONS)?)
+            .unwrap_or(usize::MAX),
+        timeout: Duration::from_secs(o.number("--timeout", 30, MAX_TIMEOUT_SECS)?),
         count: o
             .get("--count")
-            .map(|_| o.number("--count", 0))
+            .map(|_| o.number("--count", 0, u64::MAX))
             .transpose()?
             .unwrap_or(0),
     };
@@ -287,7 +298,7 @@ fn connect(o: &Options, ui: Ui) -> Outcome<()> {
         .cloned()
         .unwrap_or_default();
     let suite = suite_of(o)?.unwrap_or_default();
-    let timeout = Duration::from_secs(o.number("--timeout", 30)?);
+    let timeout = Duration::from_secs(o.number("--timeout", 30, MAX_TIMEOUT_SECS)?);
     let psk_path = o.get("--psk").map(PathBuf::from);
     if let Some(path) = &psk_path {
         files::check_output(path, "PSK")?;

@@ -494,7 +494,20 @@ fn usage_suites_and_formats() {
         ],
         &d,
         2,
-        "positive",
+        "--timeout \"0\": expected a whole number from 1 to 86400",
+    );
+    fails(
+        &[
+            "connect",
+            "127.0.0.1:1",
+            "--psk",
+            "p",
+            "--timeout",
+            "99999999999999999999",
+        ],
+        &d,
+        2,
+        "from 1 to 86400",
     );
     assert!(ok(&["--help"], &d).stdout.starts_with(b"pqpsk"));
     only_files(&d, &[]);

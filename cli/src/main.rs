@@ -281,11 +281,8 @@ fn serve(o: &Options, ui: Ui) -> Outcome<()> {
         max_connections: usize::try_from(o.number("--max-connections", 16, MAX_CONNECTIONS)?)
             .unwrap_or(usize::MAX),
         timeout: Duration::from_secs(o.number("--timeout", 30, MAX_TIMEOUT_SECS)?),
-        count: o
-            .get("--count")
-            .map(|_| o.number("--count", 0, u64::MAX))
-            .transpose()?
-            .unwrap_or(0),
+        // 0 (the default when absent): serve until killed.
+        count: o.number("--count", 0, u64::MAX)?,
     };
     net::serve(config, ui)
 }
@@ -328,11 +325,16 @@ fn connect(o: &Options, ui: Ui) -> Outcome<()> {
     let started = Instant::now();
     let mut finish = |response: &[u8]| with_big_stack(|| codec::finish(&mut secret, response));
     let psk = net::exchange(&address, timeout, &request, suite, &mut finish)?;
-    if let Some((iface, peer)) = wg {
-        wg::set_psk(iface, peer, &psk)?;
-    }
+    // The server has applied its key by now: a failure here leaves the two sides different,
+    // so the message says so. The file (if any) is written first, so the key is not lost.
+    let mismatch = |f: Failure| {
+        f.context("the server has applied the new PSK but this side could not (the next handshake will fail until it does)")
+    };
     if let Some(path) = &psk_path {
-        deliver_psk(path, &psk)?;
+        deliver_psk(path, &psk).map_err(mismatch)?;
+    }
+    if let Some((iface, peer)) = wg {
+        wg::set_psk(iface, peer, &psk).map_err(mismatch)?;
     }
     if ui.progress {
         ui.log(&format!(

@@ -826,7 +826,8 @@ fn fake_wg(d: &Path) -> PathBuf {
         "#!/bin/sh\n\
          case \"$1\" in\n\
          show) printf '%s\\t%s\\n' \"$FAKE_PEER\" \"$FAKE_RANGE\" ;;\n\
-         set) echo \"$@\" > \"$FAKE_LOG.args\"; cat > \"$FAKE_LOG.key\" ;;\n\
+         set) [ -n \"$FAKE_FAIL_SET\" ] && { echo 'fake wg: refused' >&2; exit 1; }\n\
+              echo \"$@\" > \"$FAKE_LOG.args\"; cat > \"$FAKE_LOG.key\" ;;\n\
          *) echo \"fake wg: unexpected $*\" >&2; exit 1 ;;\n\
          esac\n",
     )
@@ -909,6 +910,66 @@ fn wg_mode_gives_the_key_to_the_right_peer_through_a_pipe() {
     );
     server.wait_for("no peer of wg0 has an allowed-ips range containing 127.0.0.1");
     assert!(!d.join("server2.key").exists() && !d.join("client2.key").exists());
+    drop(server);
+
+    // The server's `wg set` fails: it says so to the client, which then changes nothing.
+    let mut failing = env("127.0.0.0/8", "server3");
+    failing.push(("FAKE_FAIL_SET", "1".to_string()));
+    let mut server = Server::start(&d, &["--wg", "wg0"], &failing);
+    let run = Command::new(BIN)
+        .args([
+            "connect",
+            &server.address(),
+            "--wg",
+            "wg1",
+            "--peer",
+            SERVER_KEY,
+        ])
+        .envs(env("(none)", "client3"))
+        .current_dir(&d)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(7), "{stderr}");
+    assert!(
+        stderr.contains("the server could not apply the new PSK"),
+        "{stderr}"
+    );
+    server.wait_for("fake wg: refused");
+    assert!(!d.join("client3.key").exists());
+    drop(server);
+
+    // The client's own `wg set` fails after the server applied: the message says the sides now
+    // differ, and the key is still in the --psk file.
+    let mut server = Server::start(&d, &["--wg", "wg0"], &env("127.0.0.0/8", "server4"));
+    let mut failing = env("(none)", "client4");
+    failing.push(("FAKE_FAIL_SET", "1".to_string()));
+    let run = Command::new(BIN)
+        .args([
+            "connect",
+            &server.address(),
+            "--wg",
+            "wg1",
+            "--peer",
+            SERVER_KEY,
+        ])
+        .args(["--psk", "client4.psk"])
+        .envs(failing)
+        .current_dir(&d)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(7), "{stderr}");
+    assert!(
+        stderr.contains("the server has applied the new PSK but this side could not"),
+        "{stderr}"
+    );
+    server.wait_for("PSK given to peer");
+    let server_key = fs::read_to_string(d.join("server4.key")).unwrap();
+    assert_eq!(
+        fs::read_to_string(d.join("client4.psk")).unwrap(),
+        server_key
+    );
 }
 
 #[test]

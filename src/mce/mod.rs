@@ -2,4 +2,9 @@
 //!
 //! Work in progress (issue 8): `gf` is the shared field arithmetic.
 
+pub mod controlbits;
 pub mod gf;
+pub mod goppa;
+pub mod keygen;
+pub mod sort;
+pub mod systematic;

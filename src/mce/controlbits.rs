@@ -5,12 +5,12 @@
 //! follows the reference step by step to produce the same bytes. Every branch and index depends
 //! only on the (public) sizes; the data-dependent minimums are computed with masks.
 //!
-//! Storage: the reference's `int32` work array of 2n entries lives in caller memory as `u64`s
+//! Storage: the reference's `int32` work array of 2n entries lives in caller memory as `u32`s
 //! (so that it can share the key-generation workspace with the matrix). Each entry holds an
 //! `i32` with its sign bit flipped, which makes the unsigned order of the stored words the signed
-//! order of the values: [`sort_u64`] then sorts them as the reference's `int32_sort` does.
+//! order of the values: [`sort_u32`] then sorts them as the reference's `int32_sort` does.
 
-use super::sort::sort_u64;
+use super::sort::sort_u32;
 
 /// log2 of the permutation size (the field has 2^12 elements).
 pub const W: usize = 12;
@@ -31,8 +31,8 @@ fn min_i32(a: i32, b: i32) -> i32 {
     a ^ ((a ^ b) & b_less)
 }
 
-/// The work array: `i32` values stored sign-flipped in `u64` words.
-struct Temp<'a>(&'a mut [u64]);
+/// The work array: `i32` values stored sign-flipped in `u32` words.
+struct Temp<'a>(&'a mut [u32]);
 
 // Every index below is < 2n <= TEMP_WORDS, as in the reference (checked by its length in
 // `control_bits`); see the comments at each access pattern.
@@ -40,14 +40,14 @@ struct Temp<'a>(&'a mut [u64]);
 impl Temp<'_> {
     #[inline(always)]
     fn get(&self, i: usize) -> i32 {
-        ((self.0[i] as u32) ^ SIGN) as i32
+        (self.0[i] ^ SIGN) as i32
     }
     #[inline(always)]
     fn set(&mut self, i: usize, v: i32) {
-        self.0[i] = u64::from((v as u32) ^ SIGN);
+        self.0[i] = (v as u32) ^ SIGN;
     }
     fn sort(&mut self, from: usize, to: usize) {
-        sort_u64(&mut self.0[from..to]);
+        sort_u32(&mut self.0[from..to]);
     }
 }
 
@@ -237,7 +237,7 @@ fn recurse(
 
 /// Writes the control bits of the Benes network for the permutation `pi` of 0..4096 into `out`,
 /// using `temp` as work space.
-pub fn control_bits(out: &mut [u8; CONTROL_BYTES], pi: &[u16; N], temp: &mut [u64; TEMP_WORDS]) {
+pub fn control_bits(out: &mut [u8; CONTROL_BYTES], pi: &[u16; N], temp: &mut [u32; TEMP_WORDS]) {
     out.fill(0);
     recurse(out, 0, 1, 0, W, N, &mut Temp(temp), pi);
 }
@@ -278,7 +278,7 @@ mod tests {
             pi.swap(i, j);
         }
         let mut out = [0u8; CONTROL_BYTES];
-        let mut temp = [0u64; TEMP_WORDS];
+        let mut temp = [0u32; TEMP_WORDS];
         control_bits(&mut out, &pi, &mut temp);
 
         let mut p = [0u16; N];

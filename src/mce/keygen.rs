@@ -20,8 +20,8 @@ use zeroize::Zeroize;
 use super::controlbits::{self, CONTROL_BYTES};
 use super::gf::{self, Gf};
 use super::goppa::{self, GenpolyScratch, T};
-use super::sort::sort_u64;
-use super::systematic::{self, SBlock, CODE_LEN, FIELD_SIZE, S_BLOCK_WORDS};
+use super::sort::sort_u32_with;
+use super::systematic::{self, SBlock, CODE_LEN, FIELD_SIZE, ROWS, S_WORDS};
 
 /// Bytes of the public key.
 pub const PUBLIC_KEY_LEN: usize = systematic::PUBLIC_KEY_LEN;
@@ -56,20 +56,21 @@ pub struct KeygenWorkspace {
 pub const KEYGEN_WORKSPACE_LEN: usize = core::mem::size_of::<KeygenWorkspace>();
 
 // The work arrays that share `words` fit.
+const S_BLOCK_WORDS: usize = ROWS * S_WORDS;
 const _: () = assert!(FIELD_SIZE <= S_BLOCK_WORDS && controlbits::TEMP_WORDS <= S_BLOCK_WORDS);
 
 impl KeygenWorkspace {
     /// A zeroed workspace.
     pub const fn new() -> Self {
         KeygenWorkspace {
-            words: [0; S_BLOCK_WORDS],
+            words: [[0; S_WORDS]; ROWS],
             pi: [0; FIELD_SIZE],
             genpoly: [[0; T]; T + 1],
         }
     }
 
     fn wipe(&mut self) {
-        self.words.zeroize();
+        self.words.as_flattened_mut().zeroize();
         self.pi.zeroize();
         for row in self.genpoly.iter_mut() {
             row.zeroize();
@@ -138,15 +139,15 @@ fn attempt(
 
     // s, the implicit-rejection string: straight into its place in the secret key.
     reader.read(&mut sk[SK_S..]);
-    // The field ordering: 4096 little-endian u32, each paired with its index for sorting.
-    let order = &mut ws.words[..FIELD_SIZE];
+    // The field ordering: 4096 little-endian u32 (sort keys; pi carries their indices).
+    let order = &mut ws.words.as_flattened_mut()[..FIELD_SIZE];
     let mut chunk = [0u8; 4 * 64];
-    for (block, words) in order.chunks_exact_mut(64).enumerate() {
+    for words in order.chunks_exact_mut(64) {
         reader.read(&mut chunk);
-        for (i, (word, bytes)) in words.iter_mut().zip(chunk.chunks_exact(4)).enumerate() {
+        for (word, bytes) in words.iter_mut().zip(chunk.chunks_exact(4)) {
             let mut b = [0u8; 4];
             b.copy_from_slice(bytes);
-            *word = (u64::from(u32::from_le_bytes(b)) << 31) | (block * 64 + i) as u64;
+            *word = u32::from_le_bytes(b);
         }
     }
     chunk.zeroize();
@@ -179,8 +180,8 @@ fn attempt(
     }
 
     let mut control = [0u8; CONTROL_BYTES];
-    let temp: &mut [u64; controlbits::TEMP_WORDS] =
-        match (&mut ws.words[..controlbits::TEMP_WORDS]).try_into() {
+    let temp: &mut [u32; controlbits::TEMP_WORDS] =
+        match (&mut ws.words.as_flattened_mut()[..controlbits::TEMP_WORDS]).try_into() {
             Ok(t) => t,
             // The length is the array's, by construction of the range.
             Err(_) => return false,
@@ -192,21 +193,21 @@ fn attempt(
     true
 }
 
-/// Sorts the field ordering (value << 31 | index, in `words[..4096]`) and extracts the
-/// permutation `pi`. Returns false when two values are equal (the attempt fails, as in the
-/// reference); the check itself is branch-free up to that verdict.
+/// Sorts the field ordering (its 4096 values in `words`) and leaves in `pi` the indices in
+/// sorted order: the permutation. Returns false when two values are equal (the attempt fails, as
+/// in the reference); the check itself is branch-free up to that verdict.
 #[allow(clippy::indexing_slicing)] // FIELD_SIZE <= S_BLOCK_WORDS (asserted above)
 fn field_ordering(words: &mut SBlock, pi: &mut [u16; FIELD_SIZE]) -> bool {
-    let order = &mut words[..FIELD_SIZE];
-    sort_u64(order);
-    let mut repeated = 0u64;
-    for pair in order.windows(2) {
-        let d = (pair[0] ^ pair[1]) >> 31;
-        // d < 2^33, so d - 1 borrows into bit 63 exactly when d == 0.
-        repeated |= d.wrapping_sub(1) >> 63;
+    let order = &mut words.as_flattened_mut()[..FIELD_SIZE];
+    for (i, p) in pi.iter_mut().enumerate() {
+        *p = i as u16;
     }
-    for (p, &w) in pi.iter_mut().zip(order.iter()) {
-        *p = (w & u64::from(gf::GF_MASK)) as u16;
+    sort_u32_with(order, pi);
+    let mut repeated = 0u32;
+    for pair in order.windows(2) {
+        let d = u64::from(pair[0] ^ pair[1]);
+        // d < 2^32, so d - 1 borrows into bit 63 exactly when d == 0.
+        repeated |= (d.wrapping_sub(1) >> 63) as u32;
     }
     // ct-check: accepted branch (repeated value in the field ordering, attempt fails)
     repeated == 0

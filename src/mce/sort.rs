@@ -1,105 +1,158 @@
-//! Constant-time sorting of `u64` values (a fixed sorting network, Batcher's merge exchange in
-//! the shape of djbsort).
+//! Constant-time sorting of `u32` keys (optionally carrying a `u16` payload): a bitonic sorting
+//! network.
 //!
 //! The compare-exchange pattern depends only on the length, never on the values, so sorting a
-//! secret (the field ordering, the permutation behind the control bits) leaks nothing but its
-//! length. A sorted multiset is unique, so this gives exactly the output of the reference code's
-//! sorts, whatever network they use.
+//! secret (the field ordering, the permutations behind the control bits) leaks nothing but its
+//! length. Each stage compare-exchanges two contiguous runs, which the compiler vectorises.
+//! A sorted list of keys is unique, so this gives exactly the reference code's results whatever
+//! network it uses (with a payload, ties may come out in another order: the one caller that has
+//! a payload rejects ties).
+//!
+//! Lengths must be powers of two (every caller's are: 4096 and its halvings); other lengths are
+//! left unsorted, which the unit tests would catch for any new caller.
 
-/// Puts the smaller of `a`, `b` into `a` and the larger into `b`, without a branch.
+/// Mask of all ones when `b < a`, else zero, computed without a comparison instruction (and on
+/// 32-bit lanes only, so that it vectorises).
 #[inline(always)]
-fn minmax(a: &mut u64, b: &mut u64) {
-    let (x, y) = (*a, *b);
-    // Borrow of y - x, computed on 128 bits: 1 exactly when y < x.
-    let swap = ((u128::from(y).wrapping_sub(u128::from(x)) >> 64) as u64) & 1;
-    let t = (x ^ y) & swap.wrapping_neg();
-    *a = x ^ t;
-    *b = y ^ t;
+fn less_mask(b: u32, a: u32) -> u32 {
+    // The borrow out of b - a, in bit 31: set where a has a 1 over a 0 of b, or where they agree
+    // and the difference borrows.
+    let borrow = (!b & a) | (!(b ^ a) & b.wrapping_sub(a));
+    ((borrow as i32) >> 31) as u32
 }
 
-/// Compare-exchanges `x[i]` with `x[i + p]` for every `i < len - p` whose bit `p` is clear.
+/// Compare-exchanges `lo[i]` with `hi[i]` for each i: the smaller key ends in `lo` when `up`,
+/// in `hi` otherwise.
 #[inline(always)]
-#[allow(clippy::indexing_slicing)] // base + p < end <= n in the loop
-fn exchange_stride(x: &mut [u64], p: usize) {
-    let n = x.len();
-    let mut base = 0;
-    while base + p < n {
-        let end = core::cmp::min(base + 2 * p, n);
-        let (lo, hi) = x[base..end].split_at_mut(p);
-        for (a, b) in lo.iter_mut().zip(hi.iter_mut()) {
-            minmax(a, b);
-        }
-        base += 2 * p;
+fn exchange(lo: &mut [u32], hi: &mut [u32], up: bool) {
+    let dir = u32::from(!up).wrapping_neg();
+    for (a, b) in lo.iter_mut().zip(hi.iter_mut()) {
+        let (x, y) = (*a, *b);
+        let t = (x ^ y) & (less_mask(y, x) ^ dir);
+        *a = x ^ t;
+        *b = y ^ t;
     }
 }
 
-/// Sorts `x` into ascending order in constant time (for a given length).
-#[allow(clippy::indexing_slicing)] // i + r < len: i < len - q and r <= q (see the loop bounds)
-pub fn sort_u64(x: &mut [u64]) {
-    let n = x.len();
-    if n < 2 {
+/// As [`exchange`], moving the payload along with its key.
+#[inline(always)]
+fn exchange_with(lo: &mut [u32], hi: &mut [u32], plo: &mut [u16], phi: &mut [u16], up: bool) {
+    let dir = u32::from(!up).wrapping_neg();
+    for (((a, b), pa), pb) in lo
+        .iter_mut()
+        .zip(hi.iter_mut())
+        .zip(plo.iter_mut())
+        .zip(phi.iter_mut())
+    {
+        let (x, y) = (*a, *b);
+        let m = less_mask(y, x) ^ dir;
+        let t = (x ^ y) & m;
+        *a = x ^ t;
+        *b = y ^ t;
+        let pt = (*pa ^ *pb) & (m as u16);
+        *pa ^= pt;
+        *pb ^= pt;
+    }
+}
+
+/// Runs the bitonic network on `n` (a power of two) elements, calling `stage(base, j, up)` for
+/// each block `[base, base + 2j)` whose halves are compare-exchanged.
+#[inline(always)]
+fn network(n: usize, mut stage: impl FnMut(usize, usize, bool)) {
+    if !n.is_power_of_two() {
         return;
     }
-    let mut top = 1;
-    while top < n - top {
-        top += top;
-    }
-    let mut p = top;
-    while p > 0 {
-        exchange_stride(x, p);
-        let mut i = 0;
-        let mut q = top;
-        while q > p {
-            while i < n - q {
-                if i & p == 0 {
-                    let mut a = x[i + p];
-                    let mut r = q;
-                    while r > p {
-                        minmax(&mut a, &mut x[i + r]);
-                        r >>= 1;
-                    }
-                    x[i + p] = a;
-                }
-                i += 1;
+    let mut k = 2;
+    while k <= n {
+        let mut j = k / 2;
+        while j >= 1 {
+            let mut base = 0;
+            while base < n {
+                stage(base, j, base & k == 0);
+                base += 2 * j;
             }
-            q >>= 1;
+            j /= 2;
         }
-        p >>= 1;
+        k *= 2;
     }
+}
+
+/// Sorts `x` (length a power of two) into ascending order in constant time.
+#[allow(clippy::indexing_slicing)] // base + 2j <= n: n is a multiple of 2j
+pub fn sort_u32(x: &mut [u32]) {
+    network(x.len(), |base, j, up| {
+        let (lo, hi) = x[base..base + 2 * j].split_at_mut(j);
+        exchange(lo, hi, up);
+    });
+}
+
+/// Sorts `keys` (length a power of two) into ascending order in constant time, applying the
+/// same moves to `payload` (of the same length).
+#[allow(clippy::indexing_slicing)] // base + 2j <= n for both slices (same length, checked)
+pub fn sort_u32_with(keys: &mut [u32], payload: &mut [u16]) {
+    if keys.len() != payload.len() {
+        return;
+    }
+    network(keys.len(), |base, j, up| {
+        let (lo, hi) = keys[base..base + 2 * j].split_at_mut(j);
+        let (plo, phi) = payload[base..base + 2 * j].split_at_mut(j);
+        exchange_with(lo, hi, plo, phi, up);
+    });
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn check(len: usize, seed: u64) {
+    fn values(len: usize, seed: u64) -> [u32; 512] {
         let mut s = seed;
-        let mut v = [0u64; 300];
-        let v = &mut v[..len];
-        for e in v.iter_mut() {
+        let mut v = [0u32; 512];
+        for e in v[..len].iter_mut() {
             s = s
                 .wrapping_mul(6_364_136_223_846_793_005)
                 .wrapping_add(1_442_695_040_888_963_407);
             // A few duplicates and the extremes, besides random values.
             *e = match s >> 60 {
                 0 => 0,
-                1 => u64::MAX,
+                1 => u32::MAX,
                 2 => 7,
-                _ => s,
+                3 => 0x8000_0000,
+                _ => (s >> 20) as u32,
             };
         }
-        let mut want = [0u64; 300];
-        let want = &mut want[..len];
-        want.copy_from_slice(v);
-        want.sort_unstable();
-        sort_u64(v);
-        assert_eq!(v, want, "length {len}");
+        v
     }
 
     #[test]
-    fn sorts_every_length() {
-        for len in 0..300 {
-            check(len, len as u64);
+    fn sorts_powers_of_two() {
+        for log in 0..10 {
+            let len = 1 << log;
+            for seed in 0..4 {
+                let mut v = values(len, seed * 100 + log);
+                let mut want = v;
+                want[..len].sort_unstable();
+                sort_u32(&mut v[..len]);
+                assert_eq!(v[..len], want[..len], "length {len}");
+            }
+        }
+    }
+
+    #[test]
+    fn payload_follows_its_key() {
+        let len = 256;
+        let v = values(len, 99);
+        let mut keys = [0u32; 256];
+        let mut payload = [0u16; 256];
+        for i in 0..len {
+            // Distinct keys (index in the low bits) so that the payload order is determined.
+            keys[i] = (v[i] & !0xFF) | i as u32;
+            payload[i] = i as u16;
+        }
+        let orig = keys;
+        sort_u32_with(&mut keys, &mut payload);
+        assert!(keys.windows(2).all(|w| w[0] < w[1]));
+        for i in 0..len {
+            assert_eq!(orig[usize::from(payload[i])], keys[i]);
         }
     }
 }

@@ -26,20 +26,18 @@ use super::goppa::{self, T};
 pub const CODE_LEN: usize = 3488;
 /// Rows of H: m * t.
 pub const ROWS: usize = 12 * T;
-/// `u64` words per row of the square block S.
-pub const S_WORDS: usize = ROWS / 64;
-/// Words of the square block S.
-pub const S_BLOCK_WORDS: usize = ROWS * S_WORDS;
+/// `u32` words per row of the square block S.
+pub const S_WORDS: usize = ROWS / 32;
+/// One row of the square block S: column c is bit c % 32 of word c / 32.
+pub type SRow = [u32; S_WORDS];
+/// The square block S of H, row by row.
+pub type SBlock = [SRow; ROWS];
 /// Bytes per row of T (and of the public key).
 pub const T_ROW_BYTES: usize = (CODE_LEN - ROWS) / 8;
 /// Bytes of the public key.
 pub const PUBLIC_KEY_LEN: usize = ROWS * T_ROW_BYTES;
 /// Size of the field, and of the permutation that orders it.
 pub const FIELD_SIZE: usize = 1 << gf::GF_BITS;
-
-/// The square block S of H, row-major, one row = `S_WORDS` words, column c = bit c % 64 of word
-/// c / 64.
-pub type SBlock = [u64; S_BLOCK_WORDS];
 
 /// Computes the columns `j0 .. j0 + 8` of H and hands them out as one byte per row: bit c of the
 /// byte for row 12 i + k is bit k of `L_j^i / g(L_j)` for column j = j0 + c, where the support
@@ -79,13 +77,15 @@ fn spread12(v: Gf) -> u128 {
 }
 
 /// Builds S, the first `ROWS` columns of H.
-#[allow(clippy::indexing_slicing)] // row < ROWS and j0 / 64 < S_WORDS
+#[allow(clippy::indexing_slicing)] // row < ROWS and j0 / 32 < S_WORDS
 fn build_s(g: &[Gf; T], pi: &[u16; FIELD_SIZE], s: &mut SBlock) {
-    s.fill(0);
+    for row in s.iter_mut() {
+        row.fill(0);
+    }
     for j0 in (0..ROWS).step_by(8) {
-        let (word, shift) = (j0 / 64, j0 % 64);
+        let (word, shift) = (j0 / 32, j0 % 32);
         column_bytes(g, pi, j0, |row, byte| {
-            s[row * S_WORDS + word] |= u64::from(byte) << shift;
+            s[row][word] |= u32::from(byte) << shift;
         });
     }
 }
@@ -101,93 +101,99 @@ fn build_t(g: &[Gf; T], pi: &[u16; FIELD_SIZE], t: &mut [u8; PUBLIC_KEY_LEN]) {
     }
 }
 
-/// `dst ^= src & mask` word by word.
+/// `dst ^= src & mask` on the words `FROM..` of a row of S (a constant range, so that the
+/// compiler unrolls and vectorises it).
 #[inline(always)]
-fn xor_masked_u64(dst: &mut [u64], src: &[u64], mask: u64) {
+#[allow(clippy::indexing_slicing)] // FROM <= S_WORDS (see `eliminate`)
+fn xor_row<const FROM: usize>(dst: &mut SRow, src: &SRow, mask: u32) {
+    for (d, s) in dst[FROM..].iter_mut().zip(&src[FROM..]) {
+        *d ^= s & mask;
+    }
+}
+
+/// `dst ^= src & mask` on a row of T.
+#[inline(always)]
+fn xor_t_row(dst: &mut [u8], src: &[u8], mask: u8) {
     for (d, s) in dst.iter_mut().zip(src) {
         *d ^= s & mask;
     }
 }
 
-/// `dst ^= src & mask` byte by byte.
+/// Pivot step `r` of [`eliminate`]; `FROM <= r / 32` is the first word of S that can be non-zero
+/// in row r and below. Returns false when column r has no pivot (S is singular).
 #[inline(always)]
-fn xor_masked_u8(dst: &mut [u8], src: &[u8], mask: u8) {
-    for (d, s) in dst.iter_mut().zip(src) {
-        *d ^= s & mask;
+#[allow(clippy::indexing_slicing)] // r < ROWS; r / 32 < S_WORDS; row slices are whole rows
+fn step<const FROM: usize, const WITH_T: bool>(
+    s: &mut SBlock,
+    t: &mut [u8; PUBLIC_KEY_LEN],
+    r: usize,
+) -> bool {
+    let (w, b) = (r / 32, r % 32);
+    // An opaque zero: masks are XORed with it so that the compiler cannot know that they are
+    // all-zeros or all-ones, and so cannot turn the masked XORs into branches.
+    let opaque = black_box(0u32);
+
+    // 1. Pivot repair: if row r lacks bit r, add the first row below that has it (masked
+    //    additions of every row below; after one addition the mask stays zero).
+    let (upper, lower) = s.split_at_mut(r + 1);
+    let row_r = &mut upper[r];
+    let (t_upper, t_lower) = t.split_at_mut((r + 1) * T_ROW_BYTES);
+    let t_row_r = &mut t_upper[r * T_ROW_BYTES..];
+    for (k, row_k) in lower.iter().enumerate() {
+        let missing = !(row_r[w] >> b) & 1;
+        let mask = (missing & (row_k[w] >> b) & 1).wrapping_neg() ^ opaque;
+        xor_row::<FROM>(row_r, row_k, mask);
+        if WITH_T {
+            let t_row_k = &t_lower[k * T_ROW_BYTES..(k + 1) * T_ROW_BYTES];
+            xor_t_row(t_row_r, t_row_k, mask as u8);
+        }
     }
+    // Still no pivot: S is singular. Which attempt succeeds is public (the reference returns
+    // here too).
+    if (row_r[w] >> b) & 1 == 0 {
+        // ct-check: accepted branch (singular S, attempt fails)
+        return false;
+    }
+    let pivot = *row_r;
+    let mut pivot_t = [0u8; T_ROW_BYTES];
+    if WITH_T {
+        pivot_t.copy_from_slice(t_row_r);
+    }
+
+    // 2. Clear column r in every other row.
+    for (k, (row_k, t_row_k)) in s
+        .iter_mut()
+        .zip(t.chunks_exact_mut(T_ROW_BYTES))
+        .enumerate()
+    {
+        let other = u32::from(k != r);
+        let mask = (other & (row_k[w] >> b) & 1).wrapping_neg() ^ opaque;
+        xor_row::<FROM>(row_k, &pivot, mask);
+        if WITH_T {
+            xor_t_row(t_row_k, &pivot_t, mask as u8);
+        }
+    }
+    true
 }
 
 /// Gauss-Jordan elimination of S, with the same row operations applied to the rows of `t`
-/// when given. Returns false when S is singular (the attempt fails).
+/// when `WITH_T`. Returns false when S is singular (the attempt fails).
 ///
-/// Pivot rule: when row r lacks the pivot bit, the first row below that has it is added to it
-/// (masked additions of every row below). Columns left of r are already reduced in rows r and
-/// below, so row operations start at word r / 64.
-#[allow(clippy::indexing_slicing)] // r < ROWS; row slices are whole rows of S and T
-fn eliminate(s: &mut SBlock, mut t: Option<&mut [u8; PUBLIC_KEY_LEN]>) -> bool {
-    let mut pivot_t = [0u8; T_ROW_BYTES];
+/// Columns left of r are already reduced in rows r and below, and row r is zero there, so row
+/// operations on S can skip the words before r / 32; `step` is instantiated for a few starting
+/// words (every 128 columns) to keep the loops over S of constant length.
+fn eliminate<const WITH_T: bool>(s: &mut SBlock, t: &mut [u8; PUBLIC_KEY_LEN]) -> bool {
     for r in 0..ROWS {
-        let (w, b) = (r / 64, r % 64);
-        // An opaque zero per step: masks are XORed with it so that the compiler cannot know they
-        // are all-zeros or all-ones and branch on them.
-        let opaque = black_box(0u64);
-
-        // 1. Pivot repair.
-        let (upper, lower) = s.split_at_mut((r + 1) * S_WORDS);
-        let row_r = &mut upper[r * S_WORDS..];
-        match t.as_deref_mut() {
-            None => {
-                for row_k in lower.chunks_exact(S_WORDS) {
-                    let missing = !(row_r[w] >> b) & 1;
-                    let mask = (missing & (row_k[w] >> b) & 1).wrapping_neg() ^ opaque;
-                    xor_masked_u64(&mut row_r[w..], &row_k[w..], mask);
-                }
-            }
-            Some(t) => {
-                let (t_upper, t_lower) = t.split_at_mut((r + 1) * T_ROW_BYTES);
-                let t_row_r = &mut t_upper[r * T_ROW_BYTES..];
-                for (row_k, t_row_k) in lower
-                    .chunks_exact(S_WORDS)
-                    .zip(t_lower.chunks_exact(T_ROW_BYTES))
-                {
-                    let missing = !(row_r[w] >> b) & 1;
-                    let mask = (missing & (row_k[w] >> b) & 1).wrapping_neg() ^ opaque;
-                    xor_masked_u64(&mut row_r[w..], &row_k[w..], mask);
-                    xor_masked_u8(t_row_r, t_row_k, mask as u8);
-                }
-                pivot_t.copy_from_slice(t_row_r);
-            }
-        }
-        // Still no pivot: S is singular. Which attempt succeeds is public (the reference
-        // returns here too).
-        if (row_r[w] >> b) & 1 == 0 {
-            // ct-check: accepted branch (singular S, attempt fails)
+        let ok = match r / 128 {
+            0 => step::<0, WITH_T>(s, t, r),
+            1 => step::<4, WITH_T>(s, t, r),
+            2 => step::<8, WITH_T>(s, t, r),
+            3 => step::<12, WITH_T>(s, t, r),
+            4 => step::<16, WITH_T>(s, t, r),
+            _ => step::<20, WITH_T>(s, t, r),
+        };
+        if !ok {
             return false;
-        }
-        let mut pivot = [0u64; S_WORDS];
-        pivot.copy_from_slice(row_r);
-
-        // 2. Clear column r in every other row.
-        match t.as_deref_mut() {
-            None => {
-                for (k, row_k) in s.chunks_exact_mut(S_WORDS).enumerate() {
-                    let other = u64::from(k != r);
-                    let mask = (other & (row_k[w] >> b) & 1).wrapping_neg() ^ opaque;
-                    xor_masked_u64(&mut row_k[w..], &pivot[w..], mask);
-                }
-            }
-            Some(t) => {
-                for (k, (row_k, t_row_k)) in s
-                    .chunks_exact_mut(S_WORDS)
-                    .zip(t.chunks_exact_mut(T_ROW_BYTES))
-                    .enumerate()
-                {
-                    let other = u64::from(k != r);
-                    let mask = (other & (row_k[w] >> b) & 1).wrapping_neg() ^ opaque;
-                    xor_masked_u64(&mut row_k[w..], &pivot[w..], mask);
-                    xor_masked_u8(t_row_k, &pivot_t, mask as u8);
-                }
-            }
         }
     }
     true
@@ -203,12 +209,12 @@ pub fn public_key(
     pk: &mut [u8; PUBLIC_KEY_LEN],
 ) -> bool {
     build_s(g, pi, s);
-    if !eliminate(s, None) {
+    if !eliminate::<false>(s, pk) {
         return false;
     }
     build_s(g, pi, s);
     build_t(g, pi, pk);
-    let done = eliminate(s, Some(pk));
+    let done = eliminate::<true>(s, pk);
     // S was found invertible above; the same elimination cannot fail on the same matrix.
     debug_assert!(done);
     done

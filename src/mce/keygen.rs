@@ -172,10 +172,15 @@ fn attempt(
         bytes.copy_from_slice(&gf::store(c));
     }
 
-    let ok = field_ordering(&mut ws.words, &mut ws.pi)
-        && systematic::public_key(&g, &ws.pi, &mut ws.words, pk);
+    let ordered = field_ordering(&mut ws.words, &mut ws.pi);
+    if !ordered {
+        // ct-check: accepted branch (repeated value in the field ordering, attempt fails)
+        g.zeroize();
+        return false;
+    }
+    let systematic = systematic::public_key(&g, &ws.pi, &mut ws.words, pk);
     g.zeroize();
-    if !ok {
+    if !systematic {
         return false;
     }
 
@@ -209,6 +214,5 @@ fn field_ordering(words: &mut SBlock, pi: &mut [u16; FIELD_SIZE]) -> bool {
         // d < 2^32, so d - 1 borrows into bit 63 exactly when d == 0.
         repeated |= (d.wrapping_sub(1) >> 63) as u32;
     }
-    // ct-check: accepted branch (repeated value in the field ordering, attempt fails)
     repeated == 0
 }

@@ -181,6 +181,7 @@ fn attempt(
     let systematic = systematic::public_key(&g, &ws.pi, &mut ws.words, pk);
     g.zeroize();
     if !systematic {
+        // ct-check: accepted branch (no systematic form, attempt fails)
         return false;
     }
 

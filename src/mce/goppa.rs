@@ -74,14 +74,17 @@ pub fn generate(f: &[Gf; T], mat: &mut GenpolyScratch) -> Option<[Gf; T]> {
             // ct-check: accepted branch (genpoly attempt fails)
             return None;
         }
+        // Columns c < j are already unit vectors e_c (mat[c][j] == 0), so scaling row j and
+        // adding multiples of it leaves them unchanged: start at column j (the reference runs
+        // over all columns; the results are equal).
         let inv = gf::inv(mat[j][j]);
-        for col in mat.iter_mut() {
+        for col in mat[j..].iter_mut() {
             col[j] = gf::mul(col[j], inv);
         }
         for k in 0..T {
             if k != j {
                 let t = mat[j][k];
-                for col in mat.iter_mut() {
+                for col in mat[j..].iter_mut() {
                     col[k] ^= gf::mul(col[j], t);
                 }
             }

@@ -137,7 +137,7 @@ pub fn sort_u32(x: &mut [u32]) {
     let mut k = 2;
     while k <= n {
         let mut j = k / 2;
-        while j >= 4 {
+        while j >= 8 {
             let mut base = 0;
             while base < n {
                 let dir = direction(base, k);
@@ -158,21 +158,52 @@ pub fn sort_u32(x: &mut [u32]) {
                 let [a, b] = pair else { continue };
                 cx(a, b, &mut (), &mut (), dir);
             }
+        } else if k == 4 {
+            for (i, block) in x.chunks_exact_mut(4).enumerate() {
+                let dir = direction(4 * i, k);
+                let [a, b, c, d] = block else { continue };
+                cx(a, c, &mut (), &mut (), dir);
+                cx(b, d, &mut (), &mut (), dir);
+                cx(a, b, &mut (), &mut (), dir);
+                cx(c, d, &mut (), &mut (), dir);
+            }
         } else {
-            // The direction is constant over each run of k elements: hoisting it leaves a plain
-            // loop over blocks of 4, which the compiler can vectorise across blocks.
+            // The last three stages (j = 4, 2, 1) act inside blocks of 8 with one direction per
+            // run of k elements: each stage is one 4-lane compare-exchange of two gathered
+            // halves, which the compiler turns into shuffles and vector operations.
             for (r, run) in x.chunks_exact_mut(k).enumerate() {
                 let dir = direction(r * k, k);
-                for block in run.chunks_exact_mut(4) {
-                    let [a, b, c, d] = block else { continue };
-                    cx(a, c, &mut (), &mut (), dir);
-                    cx(b, d, &mut (), &mut (), dir);
-                    cx(a, b, &mut (), &mut (), dir);
-                    cx(c, d, &mut (), &mut (), dir);
+                let (blocks, _) = run.as_chunks_mut::<8>();
+                for block in blocks.iter_mut() {
+                    let [b0, b1, b2, b3, b4, b5, b6, b7] = *block;
+                    let (mut lo, mut hi) = ([b0, b1, b2, b3], [b4, b5, b6, b7]);
+                    cx4(&mut lo, &mut hi, dir);
+                    let [b0, b1, b2, b3] = lo;
+                    let [b4, b5, b6, b7] = hi;
+                    let (mut lo, mut hi) = ([b0, b1, b4, b5], [b2, b3, b6, b7]);
+                    cx4(&mut lo, &mut hi, dir);
+                    let [b0, b1, b4, b5] = lo;
+                    let [b2, b3, b6, b7] = hi;
+                    let (mut lo, mut hi) = ([b0, b2, b4, b6], [b1, b3, b5, b7]);
+                    cx4(&mut lo, &mut hi, dir);
+                    let [b0, b2, b4, b6] = lo;
+                    let [b1, b3, b5, b7] = hi;
+                    *block = [b0, b1, b2, b3, b4, b5, b6, b7];
                 }
             }
         }
         k *= 2;
+    }
+}
+
+/// Four compare-exchanges lane by lane, in one direction.
+#[inline(always)]
+fn cx4(lo: &mut [u32; 4], hi: &mut [u32; 4], dir: u32) {
+    for (a, b) in lo.iter_mut().zip(hi.iter_mut()) {
+        let (p, q) = (*a, *b);
+        let t = (p ^ q) & (less_mask(q, p) ^ dir);
+        *a = p ^ t;
+        *b = q ^ t;
     }
 }
 

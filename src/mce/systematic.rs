@@ -53,13 +53,19 @@ fn column_bytes(g: &[Gf; T], pi: &[u16; FIELD_SIZE], j0: usize, mut emit: impl F
         v[c] = gf::inv(goppa::eval_monic(g, a[c]));
     }
     for i in 0..T {
-        // Pack the 8 values bit-plane by bit-plane: plane k gathers bit k of each value.
-        let mut planes = 0u128;
+        // Bit planes: byte c of `low` is the low 8 bits of value c, byte c of `high` its top 4
+        // bits; transposing these 8 x 8 bit matrices gives in byte k the bit k of every value.
+        let (mut low, mut high) = (0u64, 0u64);
         for (c, &vc) in v.iter().enumerate() {
-            planes |= spread12(vc) << c;
+            low |= u64::from(vc & 0xFF) << (8 * c);
+            high |= u64::from(vc >> 8) << (8 * c);
         }
-        for k in 0..gf::GF_BITS {
-            emit(i * gf::GF_BITS + k, (planes >> (8 * k)) as u8);
+        let (low, high) = (
+            transpose8(low).to_le_bytes(),
+            transpose8(high).to_le_bytes(),
+        );
+        for (k, &byte) in low.iter().chain(&high[..gf::GF_BITS - 8]).enumerate() {
+            emit(i * gf::GF_BITS + k, byte);
         }
         for c in 0..8 {
             v[c] = gf::mul(v[c], a[c]);
@@ -67,15 +73,16 @@ fn column_bytes(g: &[Gf; T], pi: &[u16; FIELD_SIZE], j0: usize, mut emit: impl F
     }
 }
 
-/// Spreads the 12 bits of `v` to bit positions 0, 8, 16, ..., 88 of a `u128`.
+/// Transposes the 8 x 8 bit matrix whose row i is byte i of `x` (bit j of row i at position
+/// 8i + j): three rounds of swapping off-diagonal blocks (Hacker's Delight, section 7-3).
 #[inline(always)]
-fn spread12(v: Gf) -> u128 {
-    // Branch-free: each bit moved by a fixed shift.
-    let mut out = 0u128;
-    for k in 0..gf::GF_BITS {
-        out |= u128::from((v >> k) & 1) << (8 * k);
-    }
-    out
+fn transpose8(mut x: u64) -> u64 {
+    let t = (x ^ (x >> 7)) & 0x00AA_00AA_00AA_00AA;
+    x ^= t ^ (t << 7);
+    let t = (x ^ (x >> 14)) & 0x0000_CCCC_0000_CCCC;
+    x ^= t ^ (t << 14);
+    let t = (x ^ (x >> 28)) & 0x0000_0000_F0F0_F0F0;
+    x ^ t ^ (t << 28)
 }
 
 /// Builds S, the first `ROWS` columns of H.
@@ -128,11 +135,7 @@ fn xor_t_row(dst: &mut TRow, src: &TRow, mask: u8) {
 /// accepts (inlined, the compiler merged it with the callers' and lost its line).
 #[inline(never)]
 #[allow(clippy::indexing_slicing)] // r < ROWS; r / 32 < S_WORDS; row slices are whole rows
-fn step<const FROM: usize, const WITH_T: bool>(
-    s: &mut SBlock,
-    t: &mut [u8; PUBLIC_KEY_LEN],
-    r: usize,
-) -> bool {
+fn step<const FROM: usize>(s: &mut SBlock, t: &mut [u8; PUBLIC_KEY_LEN], r: usize) -> bool {
     let (w, b) = (r / 32, r % 32);
     // An opaque zero: masks are XORed with it so that the compiler cannot know that they are
     // all-zeros or all-ones, and so cannot turn the masked XORs into branches.
@@ -149,9 +152,7 @@ fn step<const FROM: usize, const WITH_T: bool>(
         let missing = !(row_r[w] >> b) & 1;
         let mask = (missing & (row_k[w] >> b) & 1).wrapping_neg() ^ opaque;
         xor_row::<FROM>(row_r, row_k, mask);
-        if WITH_T {
-            xor_t_row(t_row_r, &t_lower[k], mask as u8);
-        }
+        xor_t_row(t_row_r, &t_lower[k], mask as u8);
     }
     // Still no pivot: S is singular. Which attempt succeeds is public (the reference returns
     // here too).
@@ -160,17 +161,9 @@ fn step<const FROM: usize, const WITH_T: bool>(
         return false;
     }
     let pivot = *row_r;
-    let pivot_t: TRow = if WITH_T { *t_row_r } else { [0; T_ROW_BYTES] };
+    let pivot_t: TRow = *t_row_r;
 
-    // 2. Clear column r in the other rows. The invertibility test (without T) only needs the
-    //    echelon form, so it clears the rows below r only: a third less work per attempt.
-    if !WITH_T {
-        for row_k in s[r + 1..].iter_mut() {
-            let mask = ((row_k[w] >> b) & 1).wrapping_neg() ^ opaque;
-            xor_row::<FROM>(row_k, &pivot, mask);
-        }
-        return true;
-    }
+    // 2. Clear column r in every other row.
     for (k, (row_k, t_row_k)) in s
         .iter_mut()
         .zip(t.as_chunks_mut::<T_ROW_BYTES>().0.iter_mut())
@@ -184,22 +177,73 @@ fn step<const FROM: usize, const WITH_T: bool>(
     true
 }
 
-/// Gauss-Jordan elimination of S, with the same row operations applied to the rows of `t`
-/// when `WITH_T` (without, only Gaussian elimination to echelon form, enough to test
-/// invertibility). Returns false when S is singular (the attempt fails).
+/// Step `r` of the invertibility test: Gaussian elimination to echelon form, in one pass over
+/// the rows below r with the pivot row held in registers. For each row k below: if the pivot
+/// so far lacks bit r and row k has it, the two rows trade places (pivot += row k, then row k +=
+/// new pivot = old pivot); else if row k has bit r, the pivot is added to it. Afterwards no row
+/// below has bit r. Returns false when no row had it (S is singular).
+#[inline(never)]
+#[allow(clippy::indexing_slicing)] // r < ROWS; r / 32 < S_WORDS; FROM <= S_WORDS
+fn echelon_step<const FROM: usize>(s: &mut SBlock, r: usize) -> bool {
+    let (w, b) = (r / 32, r % 32);
+    // An opaque zero, as in `step`.
+    let opaque = black_box(0u32);
+    let (upper, lower) = s.split_at_mut(r + 1);
+    let row_r = &mut upper[r];
+    let mut pivot = *row_r;
+    for row_k in lower.iter_mut() {
+        let has_pivot = (pivot[w] >> b) & 1;
+        let has_k = (row_k[w] >> b) & 1;
+        let take = (!has_pivot & has_k).wrapping_neg() ^ opaque;
+        let clear = has_k.wrapping_neg() ^ opaque;
+        for (p, k) in pivot[FROM..].iter_mut().zip(row_k[FROM..].iter_mut()) {
+            let new_pivot = *p ^ (*k & take);
+            *p = new_pivot;
+            *k ^= new_pivot & clear;
+        }
+    }
+    *row_r = pivot;
+    if (pivot[w] >> b) & 1 == 0 {
+        // ct-check: accepted branch (singular S, attempt fails)
+        return false;
+    }
+    true
+}
+
+/// Echelon form of S (the invertibility test): false when S is singular.
+fn is_invertible(s: &mut SBlock) -> bool {
+    for r in 0..ROWS {
+        let ok = match r / 128 {
+            0 => echelon_step::<0>(s, r),
+            1 => echelon_step::<4>(s, r),
+            2 => echelon_step::<8>(s, r),
+            3 => echelon_step::<12>(s, r),
+            4 => echelon_step::<16>(s, r),
+            _ => echelon_step::<20>(s, r),
+        };
+        if !ok {
+            // ct-check: accepted branch (singular S, attempt fails)
+            return false;
+        }
+    }
+    true
+}
+
+/// Gauss-Jordan elimination of S, with the same row operations applied to the rows of `t`.
+/// Returns false when S is singular (not expected: [`is_invertible`] is asked first).
 ///
 /// Columns left of r are already reduced in rows r and below, and row r is zero there, so row
 /// operations on S can skip the words before r / 32; `step` is instantiated for a few starting
 /// words (every 128 columns) to keep the loops over S of constant length.
-fn eliminate<const WITH_T: bool>(s: &mut SBlock, t: &mut [u8; PUBLIC_KEY_LEN]) -> bool {
+fn eliminate(s: &mut SBlock, t: &mut [u8; PUBLIC_KEY_LEN]) -> bool {
     for r in 0..ROWS {
         let ok = match r / 128 {
-            0 => step::<0, WITH_T>(s, t, r),
-            1 => step::<4, WITH_T>(s, t, r),
-            2 => step::<8, WITH_T>(s, t, r),
-            3 => step::<12, WITH_T>(s, t, r),
-            4 => step::<16, WITH_T>(s, t, r),
-            _ => step::<20, WITH_T>(s, t, r),
+            0 => step::<0>(s, t, r),
+            1 => step::<4>(s, t, r),
+            2 => step::<8>(s, t, r),
+            3 => step::<12>(s, t, r),
+            4 => step::<16>(s, t, r),
+            _ => step::<20>(s, t, r),
         };
         if !ok {
             // ct-check: accepted branch (singular S, attempt fails)
@@ -219,14 +263,14 @@ pub fn public_key(
     pk: &mut [u8; PUBLIC_KEY_LEN],
 ) -> bool {
     build_s(g, pi, s);
-    let invertible = eliminate::<false>(s, pk);
+    let invertible = is_invertible(s);
     if !invertible {
         // ct-check: accepted branch (singular S, attempt fails)
         return false;
     }
     build_s(g, pi, s);
     build_t(g, pi, pk);
-    let done = eliminate::<true>(s, pk);
+    let done = eliminate(s, pk);
     // S was found invertible above; the same elimination cannot fail on the same matrix.
     debug_assert!(done);
     done

@@ -131,46 +131,57 @@ fn xor_t_row(dst: &mut TRow, src: &TRow, mask: u8) {
 /// Pivot step `r` of [`eliminate`]; `FROM <= r / 32` is the first word of S that can be non-zero
 /// in row r and below. Returns false when column r has no pivot (S is singular).
 ///
+/// Rows below r are handled in one pass as in [`echelon_step`] (the pivot row trades places
+/// with the first row that has bit r if it lacks it, then clears bit r in the rest), with the
+/// pivot row's S part in registers and its T part in a local copy; the rows above are then
+/// cleared with the final pivot.
+///
 /// Not inlined: the verdict then stays a branch of its own, on the line the constant-time check
 /// accepts (inlined, the compiler merged it with the callers' and lost its line).
 #[inline(never)]
-#[allow(clippy::indexing_slicing)] // r < ROWS; r / 32 < S_WORDS; row slices are whole rows
+#[allow(clippy::indexing_slicing)] // r < ROWS; r / 32 < S_WORDS; FROM <= S_WORDS
 fn step<const FROM: usize>(s: &mut SBlock, t: &mut [u8; PUBLIC_KEY_LEN], r: usize) -> bool {
     let (w, b) = (r / 32, r % 32);
     // An opaque zero: masks are XORed with it so that the compiler cannot know that they are
     // all-zeros or all-ones, and so cannot turn the masked XORs into branches.
     let opaque = black_box(0u32);
 
-    // 1. Pivot repair: if row r lacks bit r, add the first row below that has it (masked
-    //    additions of every row below; after one addition the mask stays zero).
     let (upper, lower) = s.split_at_mut(r + 1);
-    let row_r = &mut upper[r];
     let (t_rows, _) = t.as_chunks_mut::<T_ROW_BYTES>();
     let (t_upper, t_lower) = t_rows.split_at_mut(r + 1);
-    let t_row_r = &mut t_upper[r];
-    for (k, row_k) in lower.iter().enumerate() {
-        let missing = !(row_r[w] >> b) & 1;
-        let mask = (missing & (row_k[w] >> b) & 1).wrapping_neg() ^ opaque;
-        xor_row::<FROM>(row_r, row_k, mask);
-        xor_t_row(t_row_r, &t_lower[k], mask as u8);
+    let mut pivot = upper[r];
+    let mut pivot_t: TRow = t_upper[r];
+
+    // 1. Rows below: find the pivot and clear bit r, in one pass.
+    for (row_k, t_row_k) in lower.iter_mut().zip(t_lower.iter_mut()) {
+        let has_pivot = (pivot[w] >> b) & 1;
+        let has_k = (row_k[w] >> b) & 1;
+        let take = (!has_pivot & has_k).wrapping_neg() ^ opaque;
+        let clear = has_k.wrapping_neg() ^ opaque;
+        for (p, k) in pivot[FROM..].iter_mut().zip(row_k[FROM..].iter_mut()) {
+            let new_pivot = *p ^ (*k & take);
+            *p = new_pivot;
+            *k ^= new_pivot & clear;
+        }
+        let (take, clear) = (take as u8, clear as u8);
+        for (p, k) in pivot_t.iter_mut().zip(t_row_k.iter_mut()) {
+            let new_pivot = *p ^ (*k & take);
+            *p = new_pivot;
+            *k ^= new_pivot & clear;
+        }
     }
-    // Still no pivot: S is singular. Which attempt succeeds is public (the reference returns
-    // here too).
-    if (row_r[w] >> b) & 1 == 0 {
+    // No pivot: S is singular. Which attempt succeeds is public (the reference returns here
+    // too).
+    if (pivot[w] >> b) & 1 == 0 {
         // ct-check: accepted branch (singular S, attempt fails)
         return false;
     }
-    let pivot = *row_r;
-    let pivot_t: TRow = *t_row_r;
+    upper[r] = pivot;
+    t_upper[r] = pivot_t;
 
-    // 2. Clear column r in every other row.
-    for (k, (row_k, t_row_k)) in s
-        .iter_mut()
-        .zip(t.as_chunks_mut::<T_ROW_BYTES>().0.iter_mut())
-        .enumerate()
-    {
-        let other = u32::from(k != r);
-        let mask = (other & (row_k[w] >> b) & 1).wrapping_neg() ^ opaque;
+    // 2. Rows above: clear bit r with the pivot.
+    for (row_k, t_row_k) in upper[..r].iter_mut().zip(t_upper[..r].iter_mut()) {
+        let mask = ((row_k[w] >> b) & 1).wrapping_neg() ^ opaque;
         xor_row::<FROM>(row_k, &pivot, mask);
         xor_t_row(t_row_k, &pivot_t, mask as u8);
     }

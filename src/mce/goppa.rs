@@ -2,7 +2,7 @@
 //! and evaluation.
 //!
 //! The polynomial g is the minimal polynomial over GF(2^12) of a random element of
-//! GF((2^12)^64) = GF(2^12)[y] / (y^64 + y^3 + y + z). It is found by solving the linear system
+//! GF((2^12)^64) = GF(2^12)\[y\] / (y^64 + y^3 + y + z). It is found by solving the linear system
 //! `sum_i g_i * beta^i = beta^64` with constant-time Gaussian elimination (no pivot is looked up
 //! by value: a missing pivot is repaired with masked additions). A singular system means beta
 //! does not have degree 64; the caller then retries from the next seed, as the reference does

@@ -106,7 +106,7 @@ pub fn keypair<R: CryptoRng + ?Sized>(
 
 /// Generates the key pair of `seed` (the reference's `crypto_kem_keypair` after its one RNG
 /// call) into the caller's buffers. Returns the number of attempts it took (public: an attacker
-/// sees it in the timing anyway; about 3.4 on average).
+/// sees it in the timing anyway; about 3.5 expected).
 pub fn keypair_from_seed(
     seed: &[u8; SEED_LEN],
     public_key_out: &mut [u8; PUBLIC_KEY_LEN],

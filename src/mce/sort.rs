@@ -125,7 +125,7 @@ fn bitonic<P: Payload>(keys: &mut [u32], payload: &mut [P]) {
 
 /// Sorts `x` (length a power of two) into ascending order in constant time.
 ///
-/// The same network as [`bitonic`] without a payload, written out on its own: it is the inner
+/// The same network as `bitonic` without a payload, written out on its own: it is the inner
 /// loop of the control bits (about 18 million compare-exchanges per key) and the compiler
 /// vectorises these plain two-slice loops best.
 #[allow(clippy::indexing_slicing)] // base + 2j <= n: n is a multiple of 2j

@@ -7,7 +7,15 @@
 //! ```sh
 //! cargo run --release --example mce_keygen_ratio -- 40
 //! ```
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+//!
+//! A second argument `ours` or `theirs` runs only that implementation (no comparison), for
+//! counting instructions under qemu (../shared/tools/qemu-icount) one at a time.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 #[path = "../tests/common/splitmix.rs"]
 mod splitmix;
@@ -23,10 +31,14 @@ fn main() {
         .nth(1)
         .map(|s| s.parse().expect("number of seeds"))
         .unwrap_or(20);
+    let only = std::env::args().nth(2);
     // classic-mceliece-rust needs about 424 KB of stack.
     std::thread::Builder::new()
         .stack_size(4 << 20)
-        .spawn(move || run(seeds))
+        .spawn(move || match only.as_deref() {
+            Some(which) => run_one(seeds, which),
+            None => run(seeds),
+        })
         .expect("spawn")
         .join()
         .expect("join");
@@ -65,4 +77,24 @@ fn run(seeds: u64) {
         (theirs / n).as_secs_f64() * 1e3,
         theirs.as_secs_f64() / ours.as_secs_f64()
     );
+}
+
+/// Key generation with one implementation only, `seeds` times; prints the attempt count.
+fn run_one(seeds: u64, which: &str) {
+    let mut ws = Box::new(KeygenWorkspace::new());
+    let (mut pk, mut sk) = (
+        pqpsk::mceliece_public_key_buffer(),
+        [0u8; MCELIECE_SECRET_KEY_LEN],
+    );
+    let mut attempts = 0;
+    for stream in 0..seeds {
+        let mut seed = [0u8; 32];
+        SplitMix64::new(stream).fill(&mut seed);
+        match which {
+            "ours" => attempts += keygen::keypair_from_seed(&seed, &mut pk, &mut sk, &mut ws),
+            "theirs" => pqpsk::mceliece::generate(&mut SplitMix64::new(stream), &mut pk, &mut sk),
+            other => panic!("unknown implementation {other:?}: ours or theirs"),
+        }
+    }
+    println!("{which}: {seeds} keys, {attempts} attempts (counted for ours only)");
 }

@@ -36,6 +36,7 @@ pub type SBlock = [SRow; ROWS];
 pub const T_ROW_BYTES: usize = (CODE_LEN - ROWS) / 8;
 /// One row of T (of the public key).
 type TRow = [u8; T_ROW_BYTES];
+const _: () = assert!(T_ROW_BYTES.is_multiple_of(4));
 /// Bytes of the public key.
 pub const PUBLIC_KEY_LEN: usize = ROWS * T_ROW_BYTES;
 /// Size of the field, and of the permutation that orders it.
@@ -122,9 +123,13 @@ fn xor_row<const FROM: usize>(dst: &mut SRow, src: &SRow, mask: u32) {
 
 /// `dst ^= src & mask` on a row of T.
 #[inline(always)]
-fn xor_t_row(dst: &mut TRow, src: &TRow, mask: u8) {
+fn xor_t_row(dst: &mut TRow, src: &TRow, mask: u32) {
+    // 32-bit words (a row is 85 of them): byte loops stay byte loops on CPUs without vector
+    // units (armv7 without NEON, Cortex-M).
+    let (dst, _) = dst.as_chunks_mut::<4>();
+    let (src, _) = src.as_chunks::<4>();
     for (d, s) in dst.iter_mut().zip(src) {
-        *d ^= s & mask;
+        *d = (u32::from_le_bytes(*d) ^ (u32::from_le_bytes(*s) & mask)).to_le_bytes();
     }
 }
 
@@ -163,11 +168,13 @@ fn step<const FROM: usize>(s: &mut SBlock, t: &mut [u8; PUBLIC_KEY_LEN], r: usiz
             *p = new_pivot;
             *k ^= new_pivot & clear;
         }
-        let (take, clear) = (take as u8, clear as u8);
-        for (p, k) in pivot_t.iter_mut().zip(t_row_k.iter_mut()) {
-            let new_pivot = *p ^ (*k & take);
-            *p = new_pivot;
-            *k ^= new_pivot & clear;
+        let (pivot_words, _) = pivot_t.as_chunks_mut::<4>();
+        let (row_words, _) = t_row_k.as_chunks_mut::<4>();
+        for (p, k) in pivot_words.iter_mut().zip(row_words.iter_mut()) {
+            let (pw, kw) = (u32::from_le_bytes(*p), u32::from_le_bytes(*k));
+            let new_pivot = pw ^ (kw & take);
+            *p = new_pivot.to_le_bytes();
+            *k = (kw ^ (new_pivot & clear)).to_le_bytes();
         }
     }
     // No pivot: S is singular. Which attempt succeeds is public (the reference returns here
@@ -183,7 +190,7 @@ fn step<const FROM: usize>(s: &mut SBlock, t: &mut [u8; PUBLIC_KEY_LEN], r: usiz
     for (row_k, t_row_k) in upper[..r].iter_mut().zip(t_upper[..r].iter_mut()) {
         let mask = ((row_k[w] >> b) & 1).wrapping_neg() ^ opaque;
         xor_row::<FROM>(row_k, &pivot, mask);
-        xor_t_row(t_row_k, &pivot_t, mask as u8);
+        xor_t_row(t_row_k, &pivot_t, mask);
     }
     true
 }

@@ -118,7 +118,7 @@ impl ClientSecret {
         }
         let psk = with_stack_scrub::<EXCHANGE_SCRUB_LEN, _>(|| {
             let ss_mlkem = mlkem::decapsulate(&self.mlkem_seed, ct_mlkem);
-            let ss_mceliece = mceliece::decapsulate(&mut self.mceliece_secret_key, ct_mceliece);
+            let ss_mceliece = mceliece::decapsulate(&self.mceliece_secret_key, ct_mceliece);
             combiner::combine(
                 ss_mlkem,
                 ss_mceliece,

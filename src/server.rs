@@ -15,20 +15,19 @@ use crate::{mceliece, mlkem};
 /// Encapsulates to both of the client's public keys, writes both ciphertexts (what the server
 /// sends back) and returns the PSK.
 ///
-/// `mceliece_public_key` is only read; it is `&mut` because the McEliece backend builds its key
-/// view from a mutable buffer. Lengths, the FIPS 203 check of the ML-KEM key and the RNG are all
+/// Lengths, the FIPS 203 check of the ML-KEM key and the RNG are all
 /// dealt with before anything is written, so an error leaves both output buffers untouched.
 /// Draws [`RNG_SEED_LEN`](crate::sizes::RNG_SEED_LEN) bytes from `rng`.
 pub fn respond<R: TryCryptoRng + ?Sized>(
     rng: &mut R,
     mlkem_public_key: &[u8],
-    mceliece_public_key: &mut [u8],
+    mceliece_public_key: &[u8],
     mlkem_ciphertext_out: &mut [u8],
     mceliece_ciphertext_out: &mut [u8],
 ) -> Result<Psk, Error> {
     let pk_mlkem: &[u8; MLKEM_PUBLIC_KEY_LEN] = as_array(Field::MlKemPublicKey, mlkem_public_key)?;
-    let pk_mceliece: &mut [u8; MCELIECE_PUBLIC_KEY_LEN] =
-        as_array_mut(Field::McEliecePublicKey, mceliece_public_key)?;
+    let pk_mceliece: &[u8; MCELIECE_PUBLIC_KEY_LEN] =
+        as_array(Field::McEliecePublicKey, mceliece_public_key)?;
     let ct_mlkem: &mut [u8; MLKEM_CIPHERTEXT_LEN] =
         as_array_mut(Field::MlKemCiphertext, mlkem_ciphertext_out)?;
     let ct_mceliece: &mut [u8; MCELIECE_CIPHERTEXT_LEN] =

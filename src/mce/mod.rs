@@ -6,9 +6,17 @@
 //! polynomial), [`sort`] (constant-time sorting), [`systematic`] (the public key) and
 //! [`controlbits`] (the Benes network of the field ordering).
 
+pub mod benes;
+pub mod bm;
 pub mod controlbits;
+pub mod decaps;
+pub mod encaps;
+pub mod fft;
 pub mod gf;
 pub mod goppa;
 pub mod keygen;
+#[cfg(test)]
+mod reference;
 pub mod sort;
 pub mod systematic;
+pub mod vec;

@@ -1,13 +1,22 @@
 //! Our own mceliece348864 (Classic McEliece, round 4), byte-identical to the reference code.
 //!
 //! Work in progress (issue 8): `gf` is the shared field arithmetic.
+//!
+//! Key generation: [`keygen`] (the entry point, in caller memory) with [`goppa`] (the Goppa
+//! polynomial), [`sort`] (constant-time sorting), [`systematic`] (the public key) and
+//! [`controlbits`] (the Benes network of the field ordering).
 
 pub mod benes;
 pub mod bm;
+pub mod controlbits;
 pub mod decaps;
 pub mod encaps;
 pub mod fft;
 pub mod gf;
+pub mod goppa;
+pub mod keygen;
 #[cfg(test)]
 mod reference;
+pub mod sort;
+pub mod systematic;
 pub mod vec;

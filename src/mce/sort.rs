@@ -1,0 +1,271 @@
+//! Constant-time sorting of `u32` keys (optionally carrying a `u16` payload): a bitonic sorting
+//! network.
+//!
+//! The compare-exchange pattern depends only on the length, never on the values, so sorting a
+//! secret (the field ordering, the permutations behind the control bits) leaks nothing but its
+//! length. Each stage compare-exchanges two contiguous runs, which the compiler vectorises.
+//! A sorted list of keys is unique, so this gives exactly the reference code's results whatever
+//! network it uses (with a payload, ties may come out in another order: the one caller that has
+//! a payload rejects ties).
+//!
+//! Lengths must be powers of two (every caller's are: 4096 and its halvings); other lengths are
+//! left unsorted, which the unit tests would catch for any new caller.
+
+/// Mask of all ones when `b < a`, else zero, computed without a comparison: written as `b < a`,
+/// the compiler turned the scalar compare-exchanges into conditional jumps (seen in the
+/// disassembly). Only 32-bit lane operations, so that it vectorises.
+#[inline(always)]
+fn less_mask(b: u32, a: u32) -> u32 {
+    // The borrow out of b - a, in bit 31: set where a has a 1 over a 0 of b, or where they agree
+    // and the difference borrows.
+    let borrow = (!b & a) | (!(b ^ a) & b.wrapping_sub(a));
+    ((borrow as i32) >> 31) as u32
+}
+
+/// Compare-exchange of one pair: the smaller key ends in `a` when `dir` is zero, in `b` when it
+/// is all ones. The payload (if any) moves with its key.
+#[inline(always)]
+fn cx<P: Payload>(a: &mut u32, b: &mut u32, pa: &mut P, pb: &mut P, dir: u32) {
+    let (x, y) = (*a, *b);
+    let m = less_mask(y, x) ^ dir;
+    let t = (x ^ y) & m;
+    *a = x ^ t;
+    *b = y ^ t;
+    P::swap_masked(pa, pb, m);
+}
+
+/// What moves along with the keys: nothing (`()`), or a `u16` each.
+trait Payload: Sized {
+    fn swap_masked(a: &mut Self, b: &mut Self, mask: u32);
+}
+
+impl Payload for () {
+    #[inline(always)]
+    fn swap_masked(_: &mut (), _: &mut (), _: u32) {}
+}
+
+impl Payload for u16 {
+    #[inline(always)]
+    fn swap_masked(a: &mut u16, b: &mut u16, mask: u32) {
+        let t = (*a ^ *b) & (mask as u16);
+        *a ^= t;
+        *b ^= t;
+    }
+}
+
+/// Direction mask of the block starting at `base` in the merge of size `k` (a power of two):
+/// ascending (zero) where bit k of `base` is clear.
+#[inline(always)]
+fn direction(base: usize, k: usize) -> u32 {
+    u32::from(base & k != 0).wrapping_neg()
+}
+
+/// The bitonic network on `keys` (a power of two long) and a payload of the same length.
+///
+/// Stages with a distance j >= 4 compare-exchange two contiguous runs of j elements (the
+/// compiler vectorises these). The last two stages of each merge (j = 2 and 1) act inside
+/// blocks of 4 elements and are done block by block, both at once, which avoids thousands of
+/// tiny runs.
+#[allow(clippy::indexing_slicing)] // base + 2j <= n: n is a multiple of 2j; blocks are exact
+fn bitonic<P: Payload>(keys: &mut [u32], payload: &mut [P]) {
+    let n = keys.len();
+    if !n.is_power_of_two() || payload.len() != n || n < 2 {
+        return;
+    }
+    let mut k = 2;
+    while k <= n {
+        let mut j = k / 2;
+        while j >= 4 {
+            let mut base = 0;
+            while base < n {
+                let dir = direction(base, k);
+                let (lo, hi) = keys[base..base + 2 * j].split_at_mut(j);
+                let (plo, phi) = payload[base..base + 2 * j].split_at_mut(j);
+                for (((a, b), pa), pb) in lo
+                    .iter_mut()
+                    .zip(hi.iter_mut())
+                    .zip(plo.iter_mut())
+                    .zip(phi.iter_mut())
+                {
+                    cx(a, b, pa, pb, dir);
+                }
+                base += 2 * j;
+            }
+            j /= 2;
+        }
+        if k == 2 {
+            for (i, (key, pay)) in keys
+                .chunks_exact_mut(2)
+                .zip(payload.chunks_exact_mut(2))
+                .enumerate()
+            {
+                let dir = direction(2 * i, k);
+                let (ka, kb) = key.split_at_mut(1);
+                let (pa, pb) = pay.split_at_mut(1);
+                cx(&mut ka[0], &mut kb[0], &mut pa[0], &mut pb[0], dir);
+            }
+        } else {
+            for (i, (key, pay)) in keys
+                .chunks_exact_mut(4)
+                .zip(payload.chunks_exact_mut(4))
+                .enumerate()
+            {
+                let dir = direction(4 * i, k);
+                let [k0, k1, k2, k3] = key else { continue };
+                let [p0, p1, p2, p3] = pay else { continue };
+                cx(k0, k2, p0, p2, dir);
+                cx(k1, k3, p1, p3, dir);
+                cx(k0, k1, p0, p1, dir);
+                cx(k2, k3, p2, p3, dir);
+            }
+        }
+        k *= 2;
+    }
+}
+
+/// Sorts `x` (length a power of two) into ascending order in constant time.
+///
+/// The same network as `bitonic` without a payload, written out on its own: it is the inner
+/// loop of the control bits (about 18 million compare-exchanges per key) and the compiler
+/// vectorises these plain two-slice loops best.
+#[allow(clippy::indexing_slicing)] // base + 2j <= n: n is a multiple of 2j
+pub fn sort_u32(x: &mut [u32]) {
+    let n = x.len();
+    if !n.is_power_of_two() || n < 2 {
+        return;
+    }
+    let mut k = 2;
+    while k <= n {
+        let mut j = k / 2;
+        while j >= 8 {
+            let mut base = 0;
+            while base < n {
+                let dir = direction(base, k);
+                let (lo, hi) = x[base..base + 2 * j].split_at_mut(j);
+                for (a, b) in lo.iter_mut().zip(hi.iter_mut()) {
+                    let (p, q) = (*a, *b);
+                    let t = (p ^ q) & (less_mask(q, p) ^ dir);
+                    *a = p ^ t;
+                    *b = q ^ t;
+                }
+                base += 2 * j;
+            }
+            j /= 2;
+        }
+        if k == 2 {
+            for (i, pair) in x.chunks_exact_mut(2).enumerate() {
+                let dir = direction(2 * i, k);
+                let [a, b] = pair else { continue };
+                cx(a, b, &mut (), &mut (), dir);
+            }
+        } else if k == 4 {
+            for (i, block) in x.chunks_exact_mut(4).enumerate() {
+                let dir = direction(4 * i, k);
+                let [a, b, c, d] = block else { continue };
+                cx(a, c, &mut (), &mut (), dir);
+                cx(b, d, &mut (), &mut (), dir);
+                cx(a, b, &mut (), &mut (), dir);
+                cx(c, d, &mut (), &mut (), dir);
+            }
+        } else {
+            // The last three stages (j = 4, 2, 1) act inside blocks of 8 with one direction per
+            // run of k elements: each stage is one 4-lane compare-exchange of two gathered
+            // halves, which the compiler turns into shuffles and vector operations.
+            for (r, run) in x.chunks_exact_mut(k).enumerate() {
+                let dir = direction(r * k, k);
+                let (blocks, _) = run.as_chunks_mut::<8>();
+                for block in blocks.iter_mut() {
+                    let [b0, b1, b2, b3, b4, b5, b6, b7] = *block;
+                    let (mut lo, mut hi) = ([b0, b1, b2, b3], [b4, b5, b6, b7]);
+                    cx4(&mut lo, &mut hi, dir);
+                    let [b0, b1, b2, b3] = lo;
+                    let [b4, b5, b6, b7] = hi;
+                    let (mut lo, mut hi) = ([b0, b1, b4, b5], [b2, b3, b6, b7]);
+                    cx4(&mut lo, &mut hi, dir);
+                    let [b0, b1, b4, b5] = lo;
+                    let [b2, b3, b6, b7] = hi;
+                    let (mut lo, mut hi) = ([b0, b2, b4, b6], [b1, b3, b5, b7]);
+                    cx4(&mut lo, &mut hi, dir);
+                    let [b0, b2, b4, b6] = lo;
+                    let [b1, b3, b5, b7] = hi;
+                    *block = [b0, b1, b2, b3, b4, b5, b6, b7];
+                }
+            }
+        }
+        k *= 2;
+    }
+}
+
+/// Four compare-exchanges lane by lane, in one direction.
+#[inline(always)]
+fn cx4(lo: &mut [u32; 4], hi: &mut [u32; 4], dir: u32) {
+    for (a, b) in lo.iter_mut().zip(hi.iter_mut()) {
+        let (p, q) = (*a, *b);
+        let t = (p ^ q) & (less_mask(q, p) ^ dir);
+        *a = p ^ t;
+        *b = q ^ t;
+    }
+}
+
+/// Sorts `keys` (length a power of two) into ascending order in constant time, applying the
+/// same moves to `payload` (of the same length).
+pub fn sort_u32_with(keys: &mut [u32], payload: &mut [u16]) {
+    bitonic(keys, payload);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(len: usize, seed: u64) -> [u32; 512] {
+        let mut s = seed;
+        let mut v = [0u32; 512];
+        for e in v[..len].iter_mut() {
+            s = s
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            // A few duplicates and the extremes, besides random values.
+            *e = match s >> 60 {
+                0 => 0,
+                1 => u32::MAX,
+                2 => 7,
+                3 => 0x8000_0000,
+                _ => (s >> 20) as u32,
+            };
+        }
+        v
+    }
+
+    #[test]
+    fn sorts_powers_of_two() {
+        for log in 0..10 {
+            let len = 1 << log;
+            for seed in 0..4 {
+                let mut v = values(len, seed * 100 + log);
+                let mut want = v;
+                want[..len].sort_unstable();
+                sort_u32(&mut v[..len]);
+                assert_eq!(v[..len], want[..len], "length {len}");
+            }
+        }
+    }
+
+    #[test]
+    fn payload_follows_its_key() {
+        let len = 256;
+        let v = values(len, 99);
+        let mut keys = [0u32; 256];
+        let mut payload = [0u16; 256];
+        for i in 0..len {
+            // Distinct keys (index in the low bits) so that the payload order is determined.
+            keys[i] = (v[i] & !0xFF) | i as u32;
+            payload[i] = i as u16;
+        }
+        let orig = keys;
+        sort_u32_with(&mut keys, &mut payload);
+        assert!(keys.windows(2).all(|w| w[0] < w[1]));
+        for i in 0..len {
+            assert_eq!(orig[usize::from(payload[i])], keys[i]);
+        }
+    }
+}

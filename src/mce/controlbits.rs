@@ -13,11 +13,10 @@
 use super::sort::sort_u32;
 
 /// log2 of the permutation size (the field has 2^12 elements).
-pub const W: usize = 12;
+pub const W: usize = super::gf::GF_BITS;
 /// Permutation size.
-pub const N: usize = 1 << W;
-/// Bytes of control bits: (2w - 1) * n / 2 bits.
-pub const CONTROL_BYTES: usize = ((2 * W - 1) * N / 2).div_ceil(8);
+pub const N: usize = super::params::FIELD_SIZE;
+pub use super::params::CONTROL_BYTES;
 /// Work words [`control_bits`] needs.
 pub const TEMP_WORDS: usize = 2 * N;
 

@@ -29,10 +29,8 @@ use crate::secret::SharedSecret;
 use crate::sizes::{MCELIECE_CIPHERTEXT_LEN, MCELIECE_SECRET_KEY_LEN};
 
 /// Secret key layout: seed (32), pivots (8), Goppa polynomial (2 t), control bits, s (n / 8).
-const GOPPA_AT: usize = 40;
-const COND_AT: usize = GOPPA_AT + 2 * T;
-const S_AT: usize = COND_AT + benes::COND_BYTES;
-const _: () = assert!(S_AT + N / 8 == MCELIECE_SECRET_KEY_LEN);
+use super::params::{SK_CONTROL_AT as COND_AT, SK_GOPPA_AT as GOPPA_AT, SK_S_AT as S_AT};
+const _: () = assert!(COND_AT + benes::COND_BYTES == S_AT);
 
 /// Values at all 4096 field elements: 64 vectors of 64 lanes.
 type Evals = [Vec12; 64];

@@ -13,29 +13,14 @@ use shake::{ExtendableOutput, Shake256, Update, XofReader};
 use zeroize::Zeroize;
 
 use crate::secret::SharedSecret;
-use crate::sizes::{
-    MCELIECE_CIPHERTEXT_LEN, MCELIECE_PUBLIC_KEY_LEN, MCELIECE_SECRET_KEY_LEN, SHARED_SECRET_LEN,
-};
+use crate::sizes::{MCELIECE_CIPHERTEXT_LEN, MCELIECE_PUBLIC_KEY_LEN, SHARED_SECRET_LEN};
 
-/// Code length n: positions of the error vector.
-pub const N: usize = 3488;
-/// Error weight t (also the degree of the Goppa polynomial).
-pub const T: usize = 64;
-/// Rows of the parity-check matrix: m * t.
-pub const ROWS: usize = 768;
-/// Bytes of one row of the public key's non-identity part T (n - m t columns).
-pub const PK_ROW_BYTES: usize = (N - ROWS) / 8;
-/// Bytes of the error vector.
-pub const E_BYTES: usize = N / 8;
+pub use super::params::{E_BYTES, N, PK_ROW_BYTES, ROWS, T};
 /// 64-bit words holding the error vector (the last one half used).
 pub const E_WORDS: usize = N.div_ceil(64);
 /// Bytes the reference draws from the RNG per attempt at an error vector: 2t values of 2 bytes.
 const DRAW_BYTES: usize = 4 * T;
 
-const _: () = assert!(PK_ROW_BYTES * ROWS == MCELIECE_PUBLIC_KEY_LEN);
-const _: () = assert!(ROWS / 8 == MCELIECE_CIPHERTEXT_LEN);
-// seed, pivots, Goppa polynomial, control bits, s.
-const _: () = assert!(32 + 8 + 2 * T + 5888 + E_BYTES == MCELIECE_SECRET_KEY_LEN);
 // The non-identity columns start on a word boundary of the error vector.
 const _: () = assert!(ROWS.is_multiple_of(64));
 
@@ -206,6 +191,7 @@ pub fn encapsulate<R: CryptoRng + ?Sized>(
 mod tests {
     use super::*;
     use crate::rng::{Expander, Purpose};
+    use crate::sizes::MCELIECE_SECRET_KEY_LEN;
     use std::boxed::Box;
     use std::vec;
 

@@ -16,8 +16,9 @@
 //! 6-dimensional span fill the 64 lanes; six butterfly stages combine them. The bases, scalings
 //! and butterfly factors depend on nothing secret: they are tables computed at compile time.
 
+use super::gf;
 use super::gf::{Gf, GF_BITS};
-use super::vec::{self, const_bitslice, const_inv, const_mul, const_pow, Vec12};
+use super::vec::{self, const_bitslice, const_pow, Vec12};
 
 /// Radix-conversion masks per step k: the top quarter (D) and the next quarter (C) of each group
 /// of 4 * 2^k coefficients; a step adds D into C, then C into B.
@@ -73,11 +74,11 @@ const fn build_tables() -> Tables {
     while level < LEVELS {
         let m = GF_BITS - level;
         let sigma = basis[m - 1];
-        let sigma_inv = const_inv(sigma);
+        let sigma_inv = gf::inv(sigma);
         let mut gamma = [0 as Gf; GF_BITS];
         i = 0;
         while i < m {
-            gamma[i] = const_mul(basis[i], sigma_inv);
+            gamma[i] = gf::mul(basis[i], sigma_inv);
             i += 1;
         }
         let mut lanes = [0 as Gf; 64];
@@ -123,7 +124,7 @@ const fn build_tables() -> Tables {
         }
         i = 0;
         while i + 1 < m {
-            basis[i] = const_mul(gamma[i], gamma[i]) ^ gamma[i];
+            basis[i] = gf::mul(gamma[i], gamma[i]) ^ gamma[i];
             i += 1;
         }
         level += 1;

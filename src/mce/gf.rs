@@ -25,9 +25,9 @@ pub fn add(a: Gf, b: Gf) -> Gf {
     a ^ b
 }
 
-/// Product.
+/// Product. `const`, so the FFT's tables are built with the same code at compile time.
 #[inline]
-pub fn mul(a: Gf, b: Gf) -> Gf {
+pub const fn mul(a: Gf, b: Gf) -> Gf {
     // Carry-less product from integer products of operands "with holes" (BearSSL's bmul): each
     // operand is split into three parts whose bits are 3 apart (bits i, i+3, i+6, i+9). In an
     // integer product of two such parts every column sums at most 4 bits, so its carries stay
@@ -38,8 +38,9 @@ pub fn mul(a: Gf, b: Gf) -> Gf {
     const M0: u32 = 0x0049_2492 >> 1; // bits 0, 3, 6, ... (0x249249)
     const M1: u32 = M0 << 1;
     const M2: u32 = M0 << 2;
-    let a = u32::from(a);
-    let b = u32::from(b);
+    // `as` rather than `u32::from`: trait calls are not allowed in a const fn.
+    let a = a as u32;
+    let b = b as u32;
     let (a0, a1, a2) = (a & M0, a & M1, a & M2);
     let (b0, b1, b2) = (b & M0, b & M1, b & M2);
     let z0 = (a0 * b0) ^ (a1 * b2) ^ (a2 * b1);
@@ -51,7 +52,7 @@ pub fn mul(a: Gf, b: Gf) -> Gf {
 
 /// Reduces a carry-less product of two elements (at most 23 bits) modulo z^12 + z^3 + 1.
 #[inline]
-fn reduce(mut t: u32) -> Gf {
+const fn reduce(mut t: u32) -> Gf {
     // z^12 = z^3 + 1: fold bits 14..22 down by 9 and by 12 (landing at bit 13 at most), then
     // fold bits 12..13 the same way.
     let high = t & 0x7F_C000;
@@ -65,12 +66,12 @@ fn reduce(mut t: u32) -> Gf {
 
 /// Square.
 #[inline]
-pub fn sq(a: Gf) -> Gf {
+pub const fn sq(a: Gf) -> Gf {
     mul(a, a)
 }
 
 /// Multiplicative inverse (a^(2^12 - 2)); the inverse of 0 is 0.
-pub fn inv(a: Gf) -> Gf {
+pub const fn inv(a: Gf) -> Gf {
     // Square-and-multiply over the public exponent 2^12 - 2 = 0b1111_1111_1110: the schedule
     // is fixed, so `a` never decides a branch.
     let mut r: Gf = 1;

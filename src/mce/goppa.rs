@@ -10,8 +10,7 @@
 
 use super::gf::{self, Gf};
 
-/// Degree of the Goppa polynomial (errors corrected), t.
-pub const T: usize = 64;
+pub use super::params::T;
 
 /// Scratch for [`generate`]: the powers 1, beta, ..., beta^64 (a 65 x 64 matrix of field elements).
 pub type GenpolyScratch = [[Gf; T]; T + 1];

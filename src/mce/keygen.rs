@@ -30,11 +30,9 @@ pub const SECRET_KEY_LEN: usize = SK_S + CODE_LEN / 8;
 /// Bytes of the seed drawn from the RNG.
 pub const SEED_LEN: usize = 32;
 
-// Secret-key layout.
-const SK_PIVOTS: usize = 32;
-const SK_G: usize = SK_PIVOTS + 8;
-const SK_CONTROL: usize = SK_G + 2 * T;
-const SK_S: usize = SK_CONTROL + CONTROL_BYTES;
+use super::params::{
+    SK_CONTROL_AT as SK_CONTROL, SK_GOPPA_AT as SK_G, SK_PIVOTS_AT as SK_PIVOTS, SK_S_AT as SK_S,
+};
 
 /// The pivot field of the non-"f" variants: always the first 32 columns.
 const PIVOTS: u64 = 0xFFFF_FFFF;

@@ -15,6 +15,7 @@ pub mod fft;
 pub mod gf;
 pub mod goppa;
 pub mod keygen;
+pub mod params;
 #[cfg(test)]
 mod reference;
 pub mod sort;

@@ -22,25 +22,18 @@ use core::hint::black_box;
 use super::gf::{self, Gf};
 use super::goppa::{self, T};
 
-/// Length of the code (columns of H): the support size n.
-pub const CODE_LEN: usize = 3488;
-/// Rows of H: m * t.
-pub const ROWS: usize = 12 * T;
+pub use super::params::{FIELD_SIZE, N as CODE_LEN, PK_ROW_BYTES as T_ROW_BYTES, ROWS};
 /// `u32` words per row of the square block S.
 pub const S_WORDS: usize = ROWS / 32;
 /// One row of the square block S: column c is bit c % 32 of word c / 32.
 pub type SRow = [u32; S_WORDS];
 /// The square block S of H, row by row.
 pub type SBlock = [SRow; ROWS];
-/// Bytes per row of T (and of the public key).
-pub const T_ROW_BYTES: usize = (CODE_LEN - ROWS) / 8;
 /// One row of T (of the public key).
 type TRow = [u8; T_ROW_BYTES];
 const _: () = assert!(T_ROW_BYTES.is_multiple_of(4));
 /// Bytes of the public key.
 pub const PUBLIC_KEY_LEN: usize = ROWS * T_ROW_BYTES;
-/// Size of the field, and of the permutation that orders it.
-pub const FIELD_SIZE: usize = 1 << gf::GF_BITS;
 
 /// Computes the columns `j0 .. j0 + 8` of H and hands them out as one byte per row: bit c of the
 /// byte for row 12 i + k is bit k of `L_j^i / g(L_j)` for column j = j0 + c, where the support

@@ -4,7 +4,7 @@
 //!
 //! Also const versions of the scalar operations, for the tables of `fft` computed at compile time.
 
-use super::gf::{Gf, GF_BITS};
+use super::gf::{self, Gf, GF_BITS};
 
 /// 64 field elements, bitsliced.
 pub type Vec12 = [u64; GF_BITS];
@@ -126,46 +126,12 @@ pub fn sum_lanes(v: &Vec12) -> Gf {
 
 // ---- const scalar arithmetic, for tables built at compile time ----
 
-/// Product in GF(2^12) (const; the tables only, never on secrets).
-pub const fn const_mul(a: Gf, b: Gf) -> Gf {
-    let mut t: u32 = 0;
-    let mut i = 0;
-    while i < GF_BITS {
-        if (b >> i) & 1 == 1 {
-            t ^= (a as u32) << i;
-        }
-        i += 1;
-    }
-    let mut k = 2 * GF_BITS - 2;
-    while k >= GF_BITS {
-        if (t >> k) & 1 == 1 {
-            t ^= (1 << k) | (1 << (k - 9)) | (1 << (k - GF_BITS));
-        }
-        k -= 1;
-    }
-    t as Gf
-}
-
-/// Inverse in GF(2^12) (const).
-pub const fn const_inv(a: Gf) -> Gf {
-    let mut r: Gf = 1;
-    let mut i = 0;
-    // a^(2^12 - 2) = a^2 * a^4 * ... * a^(2^11).
-    let mut p = const_mul(a, a);
-    while i < GF_BITS - 1 {
-        r = const_mul(r, p);
-        p = const_mul(p, p);
-        i += 1;
-    }
-    r
-}
-
 /// `a^e` (const).
 pub const fn const_pow(a: Gf, e: usize) -> Gf {
     let mut r: Gf = 1;
     let mut i = 0;
     while i < e {
-        r = const_mul(r, a);
+        r = gf::mul(r, a);
         i += 1;
     }
     r
@@ -213,8 +179,6 @@ mod tests {
                 assert_eq!(lane(&p, l), gf::mul(a[l], b[l]));
                 assert_eq!(lane(&s, l), gf::sq(a[l]));
                 assert_eq!(lane(&i, l), gf::inv(a[l]));
-                assert_eq!(const_mul(a[l], b[l]), gf::mul(a[l], b[l]));
-                assert_eq!(const_inv(a[l]), gf::inv(a[l]));
             }
             assert_eq!(sum_lanes(&va), a.iter().fold(0, |x, y| x ^ y));
             assert_eq!(lane(&broadcast(a[3]), 17), a[3]);

@@ -281,7 +281,7 @@ impl Buffers {
         let psk = pqpsk::respond(
             rng,
             &self.pk_mlkem,
-            &mut self.pk_mceliece[..],
+            &self.pk_mceliece[..],
             &mut self.ct_mlkem,
             &mut self.ct_mceliece,
         )

@@ -55,7 +55,7 @@ fn run() {
         respond(
             &mut OsRng,
             &pk_mlkem,
-            &mut pk_mceliece[..],
+            &pk_mceliece[..],
             &mut ct_mlkem,
             &mut ct_mceliece,
         )

@@ -237,7 +237,7 @@ impl ClientSecret {
         }
         Ok(with_stack_scrub::<EXCHANGE_SCRUB_LEN, _>(|| {
             let ss_mlkem = mlkem::decapsulate(&self.kem1_seed, ct_mlkem);
-            let ss_mceliece = mceliece::decapsulate(&mut self.mceliece_secret_key, ct_mceliece);
+            let ss_mceliece = mceliece::decapsulate(&self.mceliece_secret_key, ct_mceliece);
             combiner::combine(
                 ss_mlkem,
                 ss_mceliece,
@@ -266,7 +266,7 @@ impl ClientSecret {
             return Err(Error::NoClientSecret);
         }
         Ok(with_stack_scrub::<EXCHANGE_SCRUB_LEN, _>(|| {
-            let mceliece = ct_mceliece.map(|ct| (&mut self.mceliece_secret_key, ct));
+            let mceliece = ct_mceliece.map(|ct| (&self.mceliece_secret_key, ct));
             crate::ivpn::exchange::finish(&self.kem1_seed, ct_kyber, mceliece)
         }))
     }

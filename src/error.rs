@@ -2,6 +2,9 @@
 
 use core::fmt;
 
+use crate::suite::Suite;
+use crate::wire::MessageType;
+
 /// Which input or output a length error is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -101,6 +104,69 @@ pub enum Error {
     /// modulo q = 3329); an honestly generated key always passes.
     #[cfg(feature = "ivpn")]
     InvalidKyberPublicKey,
+    /// A message does not start with the wire format's magic (`"PQPK"`): it is not a pqpsk
+    /// message at all.
+    BadMagic,
+    /// A message has a framing version this build does not speak.
+    UnsupportedVersion {
+        /// The version byte received.
+        version: u8,
+    },
+    /// A message has a type byte that is neither request (1) nor response (2).
+    UnknownMessageType {
+        /// The type byte received.
+        value: u8,
+    },
+    /// A well-formed message of the other type (a response where a request was expected, or
+    /// the reverse).
+    WrongMessageType {
+        /// The type this call reads.
+        expected: MessageType,
+        /// The type received.
+        actual: MessageType,
+    },
+    /// A message names a suite this build does not know (or was built without).
+    UnknownSuite {
+        /// The suite id received.
+        id: u16,
+    },
+    /// A message of a known suite that is not the one this exchange uses.
+    WrongSuite {
+        /// The suite of this exchange.
+        expected: Suite,
+        /// The suite received.
+        actual: Suite,
+    },
+    /// A message is shorter than its header says (or shorter than a header).
+    Truncated {
+        /// The length a complete message (or header) has.
+        needed: usize,
+        /// The length received.
+        actual: usize,
+    },
+    /// A message is longer than its header says.
+    TrailingBytes {
+        /// The length the message should have.
+        expected: usize,
+        /// The length received.
+        actual: usize,
+    },
+    /// A header declares a body length that its suite and message type do not have.
+    BodyLength {
+        /// The suite named in the header.
+        suite: Suite,
+        /// The body length that suite and type require.
+        expected: usize,
+        /// The body length declared.
+        actual: u32,
+    },
+    /// An output buffer is too small for the message to be written.
+    BufferTooSmall {
+        /// The length needed.
+        needed: usize,
+        /// The length given.
+        actual: usize,
+    },
 }
 
 impl fmt::Display for Error {
@@ -135,6 +201,46 @@ impl fmt::Display for Error {
             #[cfg(feature = "ivpn")]
             Error::InvalidKyberPublicKey => f.write_str(
                 "Kyber1024 public key rejected: a coefficient is not reduced modulo 3329",
+            ),
+            Error::BadMagic => f.write_str("not a pqpsk message (the magic \"PQPK\" is missing)"),
+            Error::UnsupportedVersion { version } => write!(
+                f,
+                "message has wire-format version {version}; this build speaks version {}",
+                crate::wire::VERSION
+            ),
+            Error::UnknownMessageType { value } => write!(
+                f,
+                "message type {value} is unknown (1 = request, 2 = response)"
+            ),
+            Error::WrongMessageType { expected, actual } => {
+                write!(f, "expected a {expected} message, got a {actual}")
+            }
+            Error::UnknownSuite { id } => {
+                write!(f, "suite id {id:#06x} is not supported by this build")
+            }
+            Error::WrongSuite { expected, actual } => {
+                write!(f, "message is for suite {actual}, but this exchange uses {expected}")
+            }
+            Error::Truncated { needed, actual } => write!(
+                f,
+                "message truncated: {actual} bytes received, {needed} needed"
+            ),
+            Error::TrailingBytes { expected, actual } => write!(
+                f,
+                "message has {} trailing bytes: {actual} bytes received, {expected} expected",
+                actual.saturating_sub(expected)
+            ),
+            Error::BodyLength {
+                suite,
+                expected,
+                actual,
+            } => write!(
+                f,
+                "header declares a {actual}-byte body; suite {suite} needs {expected}"
+            ),
+            Error::BufferTooSmall { needed, actual } => write!(
+                f,
+                "output buffer too small: {actual} bytes given, {needed} needed"
             ),
         }
     }

@@ -29,6 +29,7 @@ mod secret;
 mod server;
 pub mod sizes;
 pub mod suite;
+pub mod wire;
 
 pub use client::ClientSecret;
 pub use error::{Error, Field};

@@ -43,6 +43,27 @@ impl PublicKey {
     }
 }
 
+/// The FIPS 203 section 7.2 modulus check on the encoded key alone, without decoding it into
+/// a key (which also hashes it): every 12-bit coefficient of `t` must be below q = 3329. The wire
+/// decoder runs this on every request; [`PublicKey::parse`] repeats it as part of decoding.
+pub fn check_public_key(public_key: &[u8; MLKEM_PUBLIC_KEY_LEN]) -> Result<(), Error> {
+    const Q: u16 = 3329;
+    // The key is t (4 x 256 coefficients, 12 bits each, packed two per three bytes) || rho (32).
+    let (t, _rho) = public_key.split_at(MLKEM_PUBLIC_KEY_LEN - 32);
+    // Public data: an early return reveals nothing.
+    // 1536 bytes: exactly 512 three-byte groups, nothing left over.
+    let (groups, _) = t.as_chunks::<3>();
+    for group in groups {
+        let [b0, b1, b2] = group.map(u16::from);
+        let low = b0 | ((b1 & 0x0F) << 8);
+        let high = (b1 >> 4) | (b2 << 4);
+        if low >= Q || high >= Q {
+            return Err(Error::InvalidMlKemPublicKey);
+        }
+    }
+    Ok(())
+}
+
 /// Encapsulates to a checked key: draws `m` (32 bytes) from `rng`, writes the ciphertext into
 /// `ciphertext_out` and returns the shared secret.
 pub fn encapsulate_to<R: CryptoRng + ?Sized>(

@@ -17,14 +17,13 @@ use crate::{mceliece, mlkem};
 /// ciphertexts (what the server sends back) and returns the PSK. The same as [`respond_suite`]
 /// with [`Suite::default`].
 ///
-/// `mceliece_public_key` is only read; it is `&mut` because the McEliece backend builds its key
-/// view from a mutable buffer. Lengths, the FIPS 203 check of the ML-KEM key and the RNG are all
+/// Lengths, the FIPS 203 check of the ML-KEM key and the RNG are all
 /// dealt with before anything is written, so an error leaves both output buffers untouched.
 /// Draws [`RNG_SEED_LEN`](crate::sizes::RNG_SEED_LEN) bytes from `rng`.
 pub fn respond<R: TryCryptoRng + ?Sized>(
     rng: &mut R,
     mlkem_public_key: &[u8],
-    mceliece_public_key: &mut [u8],
+    mceliece_public_key: &[u8],
     mlkem_ciphertext_out: &mut [u8],
     mceliece_ciphertext_out: &mut [u8],
 ) -> Result<Psk, Error> {
@@ -47,7 +46,7 @@ pub fn respond_suite<R: TryCryptoRng + ?Sized>(
     suite: Suite,
     rng: &mut R,
     kem1_public_key: &[u8],
-    kem2_public_key: &mut [u8],
+    kem2_public_key: &[u8],
     kem1_ciphertext_out: &mut [u8],
     kem2_ciphertext_out: &mut [u8],
 ) -> Result<Psk, Error> {
@@ -74,13 +73,13 @@ pub fn respond_suite<R: TryCryptoRng + ?Sized>(
 fn respond_default<R: TryCryptoRng + ?Sized>(
     rng: &mut R,
     mlkem_public_key: &[u8],
-    mceliece_public_key: &mut [u8],
+    mceliece_public_key: &[u8],
     mlkem_ciphertext_out: &mut [u8],
     mceliece_ciphertext_out: &mut [u8],
 ) -> Result<Psk, Error> {
     let pk_mlkem: &[u8; MLKEM_PUBLIC_KEY_LEN] = as_array(Field::MlKemPublicKey, mlkem_public_key)?;
-    let pk_mceliece: &mut [u8; MCELIECE_PUBLIC_KEY_LEN] =
-        as_array_mut(Field::McEliecePublicKey, mceliece_public_key)?;
+    let pk_mceliece: &[u8; MCELIECE_PUBLIC_KEY_LEN] =
+        as_array(Field::McEliecePublicKey, mceliece_public_key)?;
     let ct_mlkem: &mut [u8; MLKEM_CIPHERTEXT_LEN] =
         as_array_mut(Field::MlKemCiphertext, mlkem_ciphertext_out)?;
     let ct_mceliece: &mut [u8; MCELIECE_CIPHERTEXT_LEN] =
@@ -102,14 +101,14 @@ fn respond_ivpn<R: TryCryptoRng + ?Sized>(
     suite: Suite,
     rng: &mut R,
     kyber_public_key: &[u8],
-    mceliece_public_key: &mut [u8],
+    mceliece_public_key: &[u8],
     kyber_ciphertext_out: &mut [u8],
     mceliece_ciphertext_out: &mut [u8],
 ) -> Result<Psk, Error> {
-    use crate::ivpn::{kem2_mut, kyber};
+    use crate::ivpn::{kem2, kem2_mut, kyber};
     use crate::sizes::{KYBER_CIPHERTEXT_LEN, KYBER_PUBLIC_KEY_LEN};
     let pk_kyber: &[u8; KYBER_PUBLIC_KEY_LEN] = as_array(Field::KyberPublicKey, kyber_public_key)?;
-    let pk_mceliece = kem2_mut::<MCELIECE_PUBLIC_KEY_LEN>(
+    let pk_mceliece = kem2::<MCELIECE_PUBLIC_KEY_LEN>(
         suite.has_kem2(),
         Field::McEliecePublicKey,
         mceliece_public_key,

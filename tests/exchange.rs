@@ -34,7 +34,7 @@ fn run_exchange(client_salt: u8, server_salt: u8) -> Exchange {
     let server_psk = respond(
         &mut FixedRng::new(server_salt),
         &pk_mlkem,
-        &mut pk_mceliece,
+        &pk_mceliece,
         &mut ct_mlkem,
         &mut ct_mceliece,
     )
@@ -134,7 +134,7 @@ fn wrong_lengths_name_the_field_and_write_nothing() {
         respond(
             &mut rng,
             &ex.pk_mlkem[1..],
-            &mut ex.pk_mceliece,
+            &ex.pk_mceliece,
             &mut ct1,
             &mut ct2[..96]
         ),
@@ -148,7 +148,7 @@ fn wrong_lengths_name_the_field_and_write_nothing() {
         respond(
             &mut rng,
             &ex.pk_mlkem,
-            &mut ex.pk_mceliece,
+            &ex.pk_mceliece,
             &mut ct1[..5],
             &mut ct2[..96]
         ),
@@ -159,13 +159,7 @@ fn wrong_lengths_name_the_field_and_write_nothing() {
         })
     );
     assert_eq!(
-        respond(
-            &mut rng,
-            &ex.pk_mlkem,
-            &mut ex.pk_mceliece,
-            &mut ct1,
-            &mut ct2
-        ),
+        respond(&mut rng, &ex.pk_mlkem, &ex.pk_mceliece, &mut ct1, &mut ct2),
         Err(Error::Length {
             field: Field::McElieceCiphertext,
             expected: MCELIECE_CIPHERTEXT_LEN,
@@ -201,13 +195,7 @@ fn mlkem_key_failing_the_fips203_check_is_refused() {
     let mut ct2 = vec![0x55u8; MCELIECE_CIPHERTEXT_LEN];
     let mut rng = FixedRng::new(0);
     assert_eq!(
-        respond(
-            &mut rng,
-            &ex.pk_mlkem,
-            &mut ex.pk_mceliece,
-            &mut ct1,
-            &mut ct2
-        ),
+        respond(&mut rng, &ex.pk_mlkem, &ex.pk_mceliece, &mut ct1, &mut ct2),
         Err(Error::InvalidMlKemPublicKey)
     );
     assert_eq!(rng.drawn, 0);
@@ -226,14 +214,14 @@ fn rng_failure_is_an_error_and_writes_nothing() {
     assert!(!client.is_ready());
     assert!(pk_mlkem.iter().chain(&pk_mceliece).all(|&b| b == 0xAA));
 
-    let mut ex = run_exchange(12, 13);
+    let ex = run_exchange(12, 13);
     let mut ct1 = vec![0x55u8; MLKEM_CIPHERTEXT_LEN];
     let mut ct2 = vec![0x55u8; MCELIECE_CIPHERTEXT_LEN];
     assert_eq!(
         respond(
             &mut FailingRng,
             &ex.pk_mlkem,
-            &mut ex.pk_mceliece,
+            &ex.pk_mceliece,
             &mut ct1,
             &mut ct2
         ),
@@ -354,18 +342,18 @@ fn arbitrary_public_keys_never_panic() {
     let mut pk2 = vec![0u8; MCELIECE_PUBLIC_KEY_LEN];
     let mut ct1 = vec![0u8; MLKEM_CIPHERTEXT_LEN];
     let mut ct2 = vec![0u8; MCELIECE_CIPHERTEXT_LEN];
-    assert!(respond(&mut rng, &pk1, &mut pk2, &mut ct1, &mut ct2).is_ok());
+    assert!(respond(&mut rng, &pk1, &pk2, &mut ct1, &mut ct2).is_ok());
     pk1.fill(0xFF);
     pk2.fill(0xFF);
     assert_eq!(
-        respond(&mut rng, &pk1, &mut pk2, &mut ct1, &mut ct2),
+        respond(&mut rng, &pk1, &pk2, &mut ct1, &mut ct2),
         Err(Error::InvalidMlKemPublicKey)
     );
     for _ in 0..8 {
         rand_core::Rng::fill_bytes(&mut rng, &mut pk1);
         rand_core::Rng::fill_bytes(&mut rng, &mut pk2);
         assert_eq!(
-            respond(&mut rng, &pk1, &mut pk2, &mut ct1, &mut ct2),
+            respond(&mut rng, &pk1, &pk2, &mut ct1, &mut ct2),
             Err(Error::InvalidMlKemPublicKey)
         );
         // Reduce every 12-bit coefficient below q: now only the McEliece key is arbitrary.
@@ -376,6 +364,6 @@ fn arbitrary_public_keys_never_panic() {
             pair[1] = (a >> 8) as u8 | ((b & 0x0F) << 4) as u8;
             pair[2] = (b >> 4) as u8;
         }
-        assert!(respond(&mut rng, &pk1, &mut pk2, &mut ct1, &mut ct2).is_ok());
+        assert!(respond(&mut rng, &pk1, &pk2, &mut ct1, &mut ct2).is_ok());
     }
 }

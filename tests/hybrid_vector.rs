@@ -37,19 +37,19 @@ fn committed_hybrid_vector() {
         .unwrap();
     let mut ct1 = vec![0u8; MLKEM_CIPHERTEXT_LEN];
     let mut ct2 = vec![0u8; MCELIECE_CIPHERTEXT_LEN];
-    let server_psk = respond(&mut FixedRng::new(0x22), &pk1, &mut pk2, &mut ct1, &mut ct2).unwrap();
+    let server_psk = respond(&mut FixedRng::new(0x22), &pk1, &pk2, &mut ct1, &mut ct2).unwrap();
 
     // Independent re-derivation of the PSK from README's formula, using the exported secret keys
     // and the backends directly, with sha2 called here rather than through src/combiner.rs.
     let mut exported = vec![0u8; CLIENT_SECRET_LEN];
     client.export_into(&mut exported).unwrap();
     let seed: [u8; MLKEM_SEED_LEN] = exported[4..4 + MLKEM_SEED_LEN].try_into().unwrap();
-    let mut sk: [u8; MCELIECE_SECRET_KEY_LEN] = exported
+    let sk: [u8; MCELIECE_SECRET_KEY_LEN] = exported
         [4 + MLKEM_SEED_LEN..4 + MLKEM_SEED_LEN + MCELIECE_SECRET_KEY_LEN]
         .try_into()
         .unwrap();
     let ss1 = mlkem::decapsulate(&seed, ct1.as_slice().try_into().unwrap());
-    let ss2 = mceliece::decapsulate(&mut sk, ct2.as_slice().try_into().unwrap());
+    let ss2 = mceliece::decapsulate(&sk, ct2.as_slice().try_into().unwrap());
     let pk_digest = sha256(&[b"pqpsk v1 public keys", &pk1, &pk2]);
     let expected_psk = sha256(&[
         b"pqpsk v1 ML-KEM-1024 + Classic-McEliece-348864",

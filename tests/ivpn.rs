@@ -42,7 +42,7 @@ fn run(suite: Suite, client_salt: u8, server_salt: u8) -> Exchange {
         suite,
         &mut FixedRng::new(server_salt),
         &pk1,
-        &mut pk2,
+        &pk2,
         &mut ct1,
         &mut ct2,
     )
@@ -69,11 +69,11 @@ fn both_variants_agree_and_match_ivpns_formula() {
         let mut h = Sha256::new();
         h.update(ss1.as_bytes());
         if suite.has_kem2() {
-            let mut sk: [u8; MCELIECE_SECRET_KEY_LEN] = exported
+            let sk: [u8; MCELIECE_SECRET_KEY_LEN] = exported
                 [4 + KYBER_SEED_LEN..4 + KYBER_SEED_LEN + MCELIECE_SECRET_KEY_LEN]
                 .try_into()
                 .unwrap();
-            let ss2 = mceliece::decapsulate(&mut sk, ex.ct2.as_slice().try_into().unwrap());
+            let ss2 = mceliece::decapsulate(&sk, ex.ct2.as_slice().try_into().unwrap());
             h.update(ss2.as_bytes());
         }
         let expected: [u8; 32] = h.finalize().into();
@@ -132,7 +132,7 @@ fn kyber_only_takes_empty_second_buffers_and_refuses_others() {
             suite,
             &mut FixedRng::new(6),
             &pk1,
-            &mut [],
+            &[],
             &mut ct1,
             &mut [0u8; 96]
         ),
@@ -148,7 +148,7 @@ fn kyber_only_takes_empty_second_buffers_and_refuses_others() {
             suite,
             &mut FixedRng::new(6),
             &pk1[1..],
-            &mut [],
+            &[],
             &mut ct1,
             &mut []
         ),
@@ -158,15 +158,7 @@ fn kyber_only_takes_empty_second_buffers_and_refuses_others() {
             actual: 1567
         })
     ));
-    let server = respond_suite(
-        suite,
-        &mut FixedRng::new(6),
-        &pk1,
-        &mut [],
-        &mut ct1,
-        &mut [],
-    )
-    .unwrap();
+    let server = respond_suite(suite, &mut FixedRng::new(6), &pk1, &[], &mut ct1, &mut []).unwrap();
     assert_eq!(
         client.finish(&ct1, &[0u8; 96]),
         Err(Error::Length {
@@ -205,7 +197,7 @@ fn failing_rng_and_malformed_kyber_keys_are_errors() {
         let mut ct2 = vec![0u8; suite.kem2_ciphertext_len()];
         let mut rng = FixedRng::new(9);
         assert_eq!(
-            respond_suite(suite, &mut rng, &bad_key, &mut pk2, &mut ct1, &mut ct2),
+            respond_suite(suite, &mut rng, &bad_key, &pk2, &mut ct1, &mut ct2),
             Err(Error::InvalidKyberPublicKey)
         );
         assert_eq!(rng.drawn, 0);

@@ -109,8 +109,8 @@ fn mceliece_record(rng: &mut NistDrbg) -> Record {
     let mut sk = [0u8; MCELIECE_SECRET_KEY_LEN];
     pqpsk::mceliece::generate(rng, &mut pk, &mut sk);
     let mut ct = [0u8; MCELIECE_CIPHERTEXT_LEN];
-    let ss = pqpsk::mceliece::encapsulate(rng, &mut pk, &mut ct);
-    let ss_dec = pqpsk::mceliece::decapsulate(&mut sk, &ct);
+    let ss = pqpsk::mceliece::encapsulate(rng, &pk, &mut ct);
+    let ss_dec = pqpsk::mceliece::decapsulate(&sk, &ct);
     assert_eq!(ss.as_bytes(), ss_dec.as_bytes(), "McEliece decapsulation");
     Record {
         pk: pk.to_vec(),

@@ -38,7 +38,7 @@ fn a_full_exchange_allocates_nothing() {
             respond(
                 &mut FixedRng::new(2),
                 &pk_mlkem,
-                &mut pk_mceliece,
+                &pk_mceliece,
                 &mut ct_mlkem,
                 &mut ct_mceliece,
             )

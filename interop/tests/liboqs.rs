@@ -70,14 +70,13 @@ fn liboqs_client_pqpsk_server(suite: Suite) {
     assert_eq!(parsed.suite, suite);
     assert_eq!(parsed.kem_public_key1, pk1.as_ref());
 
-    let mut kem2_pk = parsed.kem_public_key2.clone();
     let mut ct1 = vec![0u8; suite.kem1_ciphertext_len()];
     let mut ct2 = vec![0u8; suite.kem2_ciphertext_len()];
     let server_psk = pqpsk::respond_suite(
         suite,
         &mut OsRng,
         &parsed.kem_public_key1,
-        &mut kem2_pk,
+        &parsed.kem_public_key2,
         &mut ct1,
         &mut ct2,
     )

@@ -39,7 +39,7 @@ pub(crate) fn respond(
     kyber_public_key: &kyber::PublicKey,
     kyber_ciphertext: &mut [u8; KYBER_CIPHERTEXT_LEN],
     mceliece: Option<(
-        &mut [u8; MCELIECE_PUBLIC_KEY_LEN],
+        &[u8; MCELIECE_PUBLIC_KEY_LEN],
         &mut [u8; MCELIECE_CIPHERTEXT_LEN],
     )>,
 ) -> Psk {
@@ -58,7 +58,7 @@ pub(crate) fn finish(
     kyber_seed: &[u8; KYBER_SEED_LEN],
     kyber_ciphertext: &[u8; KYBER_CIPHERTEXT_LEN],
     mceliece: Option<(
-        &mut [u8; MCELIECE_SECRET_KEY_LEN],
+        &[u8; MCELIECE_SECRET_KEY_LEN],
         &[u8; MCELIECE_CIPHERTEXT_LEN],
     )>,
 ) -> Psk {

@@ -1,0 +1,234 @@
+//! The bodies of the fuzz targets, shared by the cargo-fuzz binaries (fuzz_targets/*.rs) and by
+//! `tests/fuzz_corpus.rs`, which replays every committed corpus and crash file through this same
+//! code on stable Rust. Each body must never panic except on a real bug: the assertions below are
+//! the properties being fuzzed.
+#![allow(dead_code)] // each fuzz binary uses one body
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+#[path = "../tests/common/test_rng.rs"]
+pub mod test_rng;
+
+use std::sync::OnceLock;
+
+use pqpsk::wire::{self, Header, MessageType, Request, Response, HEADER_LEN};
+use pqpsk::{ClientSecret, Error, Psk, Suite};
+use test_rng::FixedRng;
+
+/// A fuzz target's body.
+pub type Body = fn(&[u8]);
+
+/// Every target, by the name of its fuzz binary and corpus directory.
+pub const TARGETS: &[(&str, Body)] = &[
+    ("decode_header", decode_header),
+    ("decode_request", decode_request),
+    ("decode_response", decode_response),
+    ("respond_from_wire", respond_from_wire),
+    ("finish_from_wire", finish_from_wire),
+    ("psk_base64", psk_base64),
+    ("roundtrip", roundtrip),
+];
+
+/// Header decoding: on success, the header says exactly what the suite requires.
+pub fn decode_header(data: &[u8]) {
+    if let Ok(header) = Header::decode(data) {
+        assert_eq!(&data[..4], &wire::MAGIC);
+        let expected = match header.message_type {
+            MessageType::Request => wire::request_len(header.suite),
+            MessageType::Response => wire::response_len(header.suite),
+        };
+        assert_eq!(header.message_len(), expected);
+    }
+}
+
+/// Request decoding: a decoded request re-encodes to exactly the input.
+pub fn decode_request(data: &[u8]) {
+    match Request::decode(data) {
+        Ok(request) => {
+            assert_eq!(request.encoded_len(), data.len());
+            let mut out = vec![0u8; data.len()];
+            assert_eq!(request.encode_into(&mut out), Ok(data.len()));
+            assert_eq!(out, data);
+        }
+        Err(error) => check_error(&error, data),
+    }
+}
+
+/// Response decoding: a decoded response re-encodes to exactly the input.
+pub fn decode_response(data: &[u8]) {
+    match Response::decode(data) {
+        Ok(response) => {
+            assert_eq!(response.encoded_len(), data.len());
+            let mut out = vec![0u8; data.len()];
+            assert_eq!(response.encode_into(&mut out), Ok(data.len()));
+            assert_eq!(out, data);
+        }
+        Err(error) => check_error(&error, data),
+    }
+}
+
+/// The server's path: bytes in, response out. An error writes nothing; success writes a response
+/// that decodes, for the request's suite.
+pub fn respond_from_wire(data: &[u8]) {
+    const CANARY: u8 = 0xA5;
+    let mut out = vec![CANARY; wire::MAX_RESPONSE_LEN + 1];
+    match wire::respond_to_request(&mut FixedRng::new(7), data, &mut out) {
+        Ok((len, _psk)) => {
+            let request = Request::decode(data).expect("respond accepted it, so decode must");
+            let response = Response::decode(&out[..len]).expect("our own response decodes");
+            assert_eq!(response.suite(), request.suite());
+            assert!(
+                out[len..].iter().all(|&b| b == CANARY),
+                "wrote past the end"
+            );
+        }
+        Err(error) => {
+            check_error(&error, data);
+            assert!(out.iter().all(|&b| b == CANARY), "error after a write");
+        }
+    }
+}
+
+/// A client secret generated once per process from a fixed RNG, exported, so every input starts
+/// from the same state without paying for a McEliece key generation each time.
+fn client_secret_bytes() -> &'static [u8] {
+    static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
+    BYTES.get_or_init(|| {
+        let mut client = ClientSecret::new_boxed();
+        let mut request = vec![0u8; wire::MAX_REQUEST_LEN];
+        // Key generation needs ~430 KB of stack: run it on a thread that has it.
+        std::thread::scope(|scope| {
+            std::thread::Builder::new()
+                .stack_size(4 << 20)
+                .spawn_scoped(scope, || {
+                    client
+                        .generate_request(&mut FixedRng::new(1), &mut request)
+                        .expect("fixed RNG cannot fail")
+                })
+                .expect("spawn key generation thread")
+                .join()
+                .expect("key generation thread")
+        });
+        let mut bytes = vec![0u8; pqpsk::sizes::CLIENT_SECRET_LEN];
+        client.export_into(&mut bytes).expect("secret is ready");
+        bytes
+    })
+}
+
+/// The client's path: finishing from arbitrary bytes. A malformed response leaves the secret
+/// usable; a well-formed one (of the client's suite) always gives a PSK and consumes the secret.
+pub fn finish_from_wire(data: &[u8]) {
+    let mut client = ClientSecret::new_boxed();
+    client.import(client_secret_bytes()).expect("own export");
+    match client.finish_response(data) {
+        Ok(_psk) => {
+            assert!(Response::decode(data).is_ok());
+            assert!(!client.is_ready(), "finish must consume the secret");
+        }
+        Err(error) => {
+            check_error(&error, data);
+            assert!(
+                client.is_ready(),
+                "a rejected message must not consume the secret"
+            );
+        }
+    }
+}
+
+/// PSK text parsing: whatever parses re-encodes to the same text (canonical form only).
+pub fn psk_base64(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    match Psk::from_base64(text) {
+        Ok(psk) => assert_eq!(psk.to_base64().as_str(), text),
+        Err(error) => assert!(matches!(
+            error,
+            Error::Length { .. }
+                | Error::Base64Character { .. }
+                | Error::Base64Padding { .. }
+                | Error::Base64NonCanonical { .. }
+        )),
+    }
+}
+
+/// Structured round trip: the input picks a suite, a type and body bytes; encoding then decoding
+/// gives back the same message.
+pub fn roundtrip(data: &[u8]) {
+    let Some((&selector, seed)) = data.split_first() else {
+        return;
+    };
+    let suite = Suite::ALL[usize::from(selector >> 1) % Suite::ALL.len()];
+    let fill = |len: usize| -> Vec<u8> {
+        if seed.is_empty() {
+            vec![0; len]
+        } else {
+            seed.iter().copied().cycle().take(len).collect()
+        }
+    };
+    if selector & 1 == 0 {
+        let mut pk1 = fill(suite.kem1_public_key_len());
+        // Keep the lattice key well-formed (coefficients below q) so that decoding accepts it.
+        reduce_mlkem_key(&mut pk1);
+        let pk2 = fill(suite.kem2_public_key_len());
+        let request = Request::new(suite, &pk1, &pk2).expect("suite lengths");
+        let mut out = vec![0u8; request.encoded_len()];
+        let len = request.encode_into(&mut out).expect("exact buffer");
+        let short = request.encode_into(&mut out[..len - 1]);
+        assert_eq!(
+            short,
+            Err(Error::BufferTooSmall {
+                needed: len,
+                actual: len - 1
+            })
+        );
+        assert_eq!(Request::decode(&out[..len]), Ok(request));
+    } else {
+        let ct1 = fill(suite.kem1_ciphertext_len());
+        let ct2 = fill(suite.kem2_ciphertext_len());
+        let response = Response::new(suite, &ct1, &ct2).expect("suite lengths");
+        let mut out = vec![0u8; response.encoded_len()];
+        let len = response.encode_into(&mut out).expect("exact buffer");
+        assert_eq!(Response::decode(&out[..len]), Ok(response));
+    }
+}
+
+/// Clears the top bits of every 12-bit coefficient that is >= q, making an ML-KEM key valid.
+fn reduce_mlkem_key(key: &mut [u8]) {
+    let t_len = key.len().saturating_sub(32);
+    for group in key[..t_len].chunks_exact_mut(3) {
+        let low = u16::from(group[0]) | (u16::from(group[1] & 0x0F) << 8);
+        let high = u16::from(group[1] >> 4) | (u16::from(group[2]) << 4);
+        let (low, high) = (low % 3329, high % 3329);
+        group[0] = low as u8;
+        group[1] = ((low >> 8) as u8) | ((high << 4) as u8);
+        group[2] = (high >> 4) as u8;
+    }
+}
+
+/// An error from decoding must be one the wire format documents, and consistent with the input.
+fn check_error(error: &Error, data: &[u8]) {
+    match *error {
+        Error::Truncated { needed, actual } => {
+            assert_eq!(actual, data.len());
+            assert!(needed > actual);
+        }
+        Error::TrailingBytes { expected, actual } => {
+            assert_eq!(actual, data.len());
+            assert!(expected < actual);
+        }
+        Error::BadMagic
+        | Error::UnsupportedVersion { .. }
+        | Error::UnknownMessageType { .. }
+        | Error::WrongMessageType { .. }
+        | Error::UnknownSuite { .. }
+        | Error::WrongSuite { .. }
+        | Error::BodyLength { .. }
+        | Error::InvalidMlKemPublicKey => assert!(data.len() >= HEADER_LEN),
+        other => panic!("undocumented decoding error {other:?}"),
+    }
+}

@@ -1,0 +1,158 @@
+//! Berlekamp-Massey on the 2t = 128 syndromes, constant time and bitsliced: the connection
+//! polynomial's coefficients 1..64 sit in the lanes of one [`Vec12`], so each step's discrepancy
+//! and update are a few lane-wise products.
+//!
+//! This is the inversion-free form: the reference divides by the last nonzero discrepancy
+//! (C <- C - (d / b) x^k B); here C <- b C - d x^k B. Every C is then a nonzero multiple of the
+//! reference's (by induction: the ratio B / b is the same in both), so dividing by the constant
+//! coefficient at the end gives exactly the reference's error locator, with one inversion
+//! instead of 128. Same number of steps, no branch or index on the syndromes.
+
+use super::gf::{self, Gf, GF_BITS};
+use super::vec::{self, Vec12};
+
+/// All ones if `x != 0`.
+#[inline]
+fn nonzero_mask(x: u64) -> u64 {
+    0u64.wrapping_sub((x | x.wrapping_neg()) >> 63)
+}
+
+/// Scalar `c` masked by `m` (all ones or zero).
+#[inline]
+fn select(m: u64, a: Gf, b: Gf) -> Gf {
+    let m = m as Gf;
+    (a & m) | (b & !m)
+}
+
+/// The error locator of the syndromes S_0..S_127 (`s_lo` lanes 0..63, `s_hi` lanes 64..127):
+/// the monic sigma(x) = x^64 + sum_i c_i x^i whose roots are the error positions (with a root at 0
+/// for each missing error). Returns c_0..c_63 in lanes 0..63.
+pub fn locator(s_lo: &Vec12, s_hi: &Vec12) -> Vec12 {
+    let mut c: Vec12 = [0; GF_BITS]; // lane i - 1: C_i, i = 1..64
+    let mut c0: Gf = 1; // C_0
+    let mut b: Vec12 = [0; GF_BITS]; // lane i - 1: B_i (B_0 is 0 after each shift)
+    b[0] = 1; // B = x
+    let mut window: Vec12 = [0; GF_BITS]; // lane i - 1: S_(n - i)
+    let mut len: u16 = 0;
+    let mut base: Gf = 1;
+    let mut t: Vec12 = [0; GF_BITS];
+
+    for n in 0..128usize {
+        let half = if n < 64 { s_lo } else { s_hi };
+        let s_n = vec::lane(half, n % 64);
+        vec::mul(&mut t, &c, &window);
+        let d = gf::mul(c0, s_n) ^ vec::sum_lanes(&t);
+
+        let change_c = nonzero_mask(u64::from(d));
+        // n >= 2 len, from the sign of n - 2 len (both below 2^9).
+        let grows = (n as u64).wrapping_sub(2 * u64::from(len)) >> 63 ^ 1;
+        let change_len = change_c & 0u64.wrapping_sub(grows);
+
+        // C <- base C + d B (where d != 0).
+        let old_c = c;
+        let old_c0 = c0;
+        let mut bc = [0; GF_BITS];
+        vec::mul(&mut bc, &vec::broadcast(base), &c);
+        vec::mul(&mut t, &vec::broadcast(d), &b);
+        for ((pc, pbc), pt) in c.iter_mut().zip(bc.iter()).zip(t.iter()) {
+            *pc = (*pc & !change_c) | ((pbc ^ pt) & change_c);
+        }
+        c0 = select(change_c, gf::mul(base, c0), c0);
+
+        len = select(change_len, (n as u16 + 1).wrapping_sub(len), len);
+        base = select(change_len, d, base);
+        // B <- x * (old C if the length changed, else B); B_0 was 0, old C's is C_0.
+        let new_b0 = select(change_len, old_c0, 0);
+        for (i, (pb, po)) in b.iter_mut().zip(old_c.iter()).enumerate() {
+            let src = (*po & change_len) | (*pb & !change_len);
+            *pb = (src << 1) | u64::from((new_b0 >> i) & 1);
+        }
+        for (i, pw) in window.iter_mut().enumerate() {
+            *pw = (*pw << 1) | u64::from((s_n >> i) & 1);
+        }
+    }
+
+    // sigma_i = C_(64 - i) / C_0: reverse the lanes, divide by C_0.
+    let mut out: Vec12 = [0; GF_BITS];
+    for (po, pc) in out.iter_mut().zip(c.iter()) {
+        *po = pc.reverse_bits();
+    }
+    vec::mul_assign(&mut out, &vec::broadcast(gf::inv(c0)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The reference's Berlekamp-Massey, scalar, with divisions: an independent model.
+    #[allow(clippy::needless_range_loop)]
+    fn reference_bm(s: &[Gf; 128]) -> [Gf; 65] {
+        let mut c = [0 as Gf; 65];
+        let mut b = [0 as Gf; 65];
+        c[0] = 1;
+        b[1] = 1;
+        let (mut l, mut base) = (0usize, 1 as Gf);
+        for n in 0..128 {
+            let mut d = 0;
+            for i in 0..=n.min(64) {
+                d ^= gf::mul(c[i], s[n - i]);
+            }
+            if d != 0 {
+                let t = c;
+                let f = gf::mul(gf::inv(base), d);
+                for i in 0..65 {
+                    c[i] ^= gf::mul(f, b[i]);
+                }
+                if n >= 2 * l {
+                    l = n + 1 - l;
+                    b = t;
+                    base = d;
+                }
+            }
+            b.copy_within(0..64, 1);
+            b[0] = 0;
+        }
+        let mut out = [0; 65];
+        for i in 0..65 {
+            out[i] = c[64 - i];
+        }
+        out
+    }
+
+    #[test]
+    #[allow(clippy::needless_range_loop)]
+    fn matches_division_form() {
+        let mut x: u32 = 99;
+        for round in 0..40 {
+            // Random syndromes, and syndromes of a few real errors (short locators).
+            let mut s = [0 as Gf; 128];
+            if round % 2 == 0 {
+                for v in s.iter_mut() {
+                    x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                    *v = (x >> 12) as Gf & gf::GF_MASK;
+                }
+            } else {
+                for _ in 0..(round % 9) * 8 {
+                    x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                    let a = (x >> 12) as Gf & gf::GF_MASK;
+                    let mut p = 1;
+                    for v in s.iter_mut() {
+                        *v ^= p;
+                        p = gf::mul(p, a);
+                    }
+                }
+            }
+            let mut lo = [0 as Gf; 64];
+            let mut hi = [0 as Gf; 64];
+            lo.copy_from_slice(&s[..64]);
+            hi.copy_from_slice(&s[64..]);
+            let got = locator(&vec::const_bitslice(&lo), &vec::const_bitslice(&hi));
+            let want = reference_bm(&s);
+            assert_eq!(want[64], 1);
+            for i in 0..64 {
+                assert_eq!(vec::lane(&got, i), want[i], "round {round} coefficient {i}");
+            }
+        }
+    }
+}

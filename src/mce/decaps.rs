@@ -1,0 +1,321 @@
+//! Decapsulation of mceliece348864: decode the syndrome with the secret Goppa code, check the
+//! result, and hash either the error vector or (implicit rejection) the secret string s.
+//!
+//! Byte-identical to the reference implementation for every ciphertext. The decoder works on
+//! all 4096 field elements at once in the order of the additive FFT (see `fft`), never building
+//! the support: the Benes network moves the received word into that order and the error vector
+//! back.
+//! 1. r = (c, 0, ..., 0) in field order; g evaluated everywhere (FFT), 1 / g^2 by one batch
+//!    inversion.
+//! 2. Syndrome S_j = sum r_a a^j / g(a)^2, j < 128: two transposed FFTs (the second of the values
+//!    times a^64).
+//! 3. Error locator by Berlekamp-Massey, its roots by an FFT: e_a = 1 where sigma(a) = 0.
+//! 4. Accept iff e has weight 64 both over all field elements and over the 3488 code positions,
+//!    and e has the syndrome S. This is the reference's verdict: a nonzero degree-64 sigma has at
+//!    most 64 roots, and a weight-64 error with syndrome S is unique, so any correct decoder finds
+//!    the same e or none.
+//!
+//! Everything secret (the key's polynomial and control bits, the error vector, the verdict) only
+//! meets AND, XOR, shifts by public amounts and popcounts: no branch, no index.
+
+use zeroize::Zeroize;
+
+use super::benes;
+use super::bm;
+use super::encaps::{session_key, E_WORDS, N, T};
+use super::fft;
+use super::gf::GF_BITS;
+use super::vec::{self, Vec12};
+use crate::secret::SharedSecret;
+use crate::sizes::{MCELIECE_CIPHERTEXT_LEN, MCELIECE_SECRET_KEY_LEN};
+
+/// Secret key layout: seed (32), pivots (8), Goppa polynomial (2 t), control bits, s (n / 8).
+const GOPPA_AT: usize = 40;
+const COND_AT: usize = GOPPA_AT + 2 * T;
+const S_AT: usize = COND_AT + benes::COND_BYTES;
+const _: () = assert!(S_AT + N / 8 == MCELIECE_SECRET_KEY_LEN);
+
+/// Values at all 4096 field elements: 64 vectors of 64 lanes.
+type Evals = [Vec12; 64];
+
+/// The parts of the secret key the decoder reads.
+struct KeyParts<'a> {
+    goppa: &'a [u8],
+    cond: &'a [u8; benes::COND_BYTES],
+    s: &'a [u8],
+}
+
+fn key_parts(sk: &[u8; MCELIECE_SECRET_KEY_LEN]) -> KeyParts<'_> {
+    let (_, rest) = sk.split_at(GOPPA_AT);
+    let (goppa, rest) = rest.split_at(COND_AT - GOPPA_AT);
+    let (cond, s) = rest.split_at(benes::COND_BYTES);
+    // `cond` has exactly COND_BYTES bytes (the split above), so the conversion cannot fail; the
+    // empty fallback keeps the code free of panics all the same.
+    const EMPTY: [u8; benes::COND_BYTES] = [0; benes::COND_BYTES];
+    KeyParts {
+        goppa,
+        cond: cond.try_into().unwrap_or(&EMPTY),
+        s,
+    }
+}
+
+/// Little-endian 64-bit words of `bytes` into `out` (missing bytes are zero).
+fn load_words(out: &mut [u64], bytes: &[u8]) {
+    out.fill(0);
+    for (i, b) in bytes.iter().enumerate() {
+        if let Some(w) = out.get_mut(i / 8) {
+            *w |= u64::from(*b) << (8 * (i % 8));
+        }
+    }
+}
+
+/// The Goppa polynomial's coefficients g_0..g_63 (g_64 = 1), bitsliced.
+fn goppa_bitsliced(goppa: &[u8]) -> Vec12 {
+    let mut g: Vec12 = [0; GF_BITS];
+    let (pairs, _) = goppa.as_chunks::<2>();
+    for (p, pair) in pairs.iter().enumerate().take(T) {
+        let c = u16::from_le_bytes(*pair);
+        for (b, plane) in g.iter_mut().enumerate() {
+            *plane |= u64::from((c >> b) & 1) << p;
+        }
+    }
+    g
+}
+
+/// `out[j] = a[j]` with every lane cleared where bit j of `mask` words is 0.
+fn masked(out: &mut Evals, a: &Evals, mask: &[u64; 64]) {
+    for ((o, v), m) in out.iter_mut().zip(a.iter()).zip(mask.iter()) {
+        for (po, pv) in o.iter_mut().zip(v.iter()) {
+            *po = pv & m;
+        }
+    }
+}
+
+/// The 128 power sums sum_a w_a a^j / g(a)^2 of a 0/1 vector `w` (field order), given 1 / g^2.
+fn syndrome(
+    out_lo: &mut Vec12,
+    out_hi: &mut Vec12,
+    inv_g2: &Evals,
+    w: &[u64; 64],
+    tmp: &mut Evals,
+) {
+    masked(tmp, inv_g2, w);
+    fft::fft_tr(out_lo, tmp);
+    masked(tmp, inv_g2, w);
+    fft::mul_x64(tmp);
+    fft::fft_tr(out_hi, tmp);
+}
+
+/// 1 / g(a)^2 at every field element a, into `out`; `tmp` is scratch.
+fn inverse_goppa_squares(out: &mut Evals, tmp: &mut Evals, goppa: &[u8]) {
+    let mut g = goppa_bitsliced(goppa);
+    fft::fft(out, &g);
+    g.zeroize();
+    fft::add_x64_term(out, &vec::broadcast(1));
+    for v in out.iter_mut() {
+        let x = *v;
+        vec::sq(v, &x);
+    }
+    // Batch inversion: tmp[j] = out[0] * ... * out[j], one inversion of the total, then back.
+    let mut acc: Vec12 = [0; GF_BITS];
+    acc[0] = u64::MAX;
+    for (t, v) in tmp.iter_mut().zip(out.iter()) {
+        vec::mul_assign(&mut acc, v);
+        *t = acc;
+    }
+    let mut inv: Vec12 = [0; GF_BITS];
+    vec::inv(&mut inv, &acc);
+    // inv = 1 / (out[0] ... out[j]) at step j, going down.
+    for j in (0..64usize).rev() {
+        let prefix = match j.checked_sub(1).and_then(|k| tmp.get(k)) {
+            Some(p) => *p,
+            None => {
+                let mut one = [0; GF_BITS];
+                one[0] = u64::MAX;
+                one
+            }
+        };
+        if let Some(v) = out.get_mut(j) {
+            let value = *v;
+            vec::mul(v, &inv, &prefix);
+            vec::mul_assign(&mut inv, &value);
+        }
+    }
+    acc.zeroize();
+    inv.zeroize();
+}
+
+/// All ones if `x == 0`, else 0.
+#[inline]
+fn zero_mask(x: u64) -> u64 {
+    ((x | x.wrapping_neg()) >> 63).wrapping_sub(1)
+}
+
+/// Decapsulates `ciphertext` with `secret_key`. An invalid or tampered ciphertext gives the
+/// pseudorandom SHAKE256(0 || s || c) (implicit rejection), never an error.
+pub fn decapsulate(
+    secret_key: &[u8; MCELIECE_SECRET_KEY_LEN],
+    ciphertext: &[u8; MCELIECE_CIPHERTEXT_LEN],
+) -> SharedSecret {
+    let key = key_parts(secret_key);
+    let mut inv_g2: Evals = [[0; GF_BITS]; 64];
+    let mut tmp: Evals = [[0; GF_BITS]; 64];
+    inverse_goppa_squares(&mut inv_g2, &mut tmp, key.goppa);
+
+    let mut recv = [0u64; 64];
+    load_words(&mut recv, ciphertext);
+    benes::apply_inverse(&mut recv, key.cond);
+    let (mut s_lo, mut s_hi) = ([0; GF_BITS], [0; GF_BITS]);
+    syndrome(&mut s_lo, &mut s_hi, &inv_g2, &recv, &mut tmp);
+
+    let mut sigma = bm::locator(&s_lo, &s_hi);
+    fft::fft(&mut tmp, &sigma);
+    fft::add_x64_term(&mut tmp, &vec::broadcast(1));
+    sigma.zeroize();
+    let mut error = [0u64; 64];
+    for (e, v) in error.iter_mut().zip(tmp.iter()) {
+        *e = !v.iter().fold(0, |acc, plane| acc | plane);
+    }
+
+    let (mut c_lo, mut c_hi) = ([0; GF_BITS], [0; GF_BITS]);
+    syndrome(&mut c_lo, &mut c_hi, &inv_g2, &error, &mut tmp);
+    let mut diff = 0u64;
+    for (a, b) in s_lo
+        .iter()
+        .chain(s_hi.iter())
+        .zip(c_lo.iter().chain(c_hi.iter()))
+    {
+        diff |= a ^ b;
+    }
+    let weight_all: u32 = error.iter().map(|w| w.count_ones()).sum();
+
+    benes::apply(&mut error, key.cond);
+    // Code positions are 0..N: the last code word holds N % 64 of them.
+    if let Some(last) = error.get_mut(E_WORDS - 1) {
+        *last &= (1u64 << (N % 64)) - 1;
+    }
+    let (e, beyond) = error.split_at_mut(E_WORDS);
+    beyond.fill(0);
+    let weight_code: u32 = e.iter().map(|w| w.count_ones()).sum();
+
+    let check = u64::from(weight_all ^ T as u32) | u64::from(weight_code ^ T as u32) | diff;
+    let ok = zero_mask(check);
+
+    let mut s = [0u64; E_WORDS];
+    load_words(&mut s, key.s);
+    let mut preimage = [0u64; E_WORDS];
+    for ((p, ew), sw) in preimage.iter_mut().zip(e.iter()).zip(s.iter()) {
+        *p = (ew & ok) | (sw & !ok);
+    }
+    let secret = session_key((ok & 1) as u8, &preimage, ciphertext);
+
+    inv_g2.zeroize();
+    tmp.zeroize();
+    recv.zeroize();
+    error.zeroize();
+    s.zeroize();
+    preimage.zeroize();
+    for v in [&mut s_lo, &mut s_hi, &mut c_lo, &mut c_hi] {
+        v.zeroize();
+    }
+    secret
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mce::encaps::encapsulate;
+    use crate::rng::{Expander, Purpose};
+    use crate::sizes::MCELIECE_PUBLIC_KEY_LEN;
+    use std::boxed::Box;
+    use std::vec;
+
+    fn reference_keypair(
+        seed: u8,
+    ) -> (
+        Box<[u8; MCELIECE_PUBLIC_KEY_LEN]>,
+        Box<[u8; MCELIECE_SECRET_KEY_LEN]>,
+    ) {
+        let mut pk: Box<[u8; MCELIECE_PUBLIC_KEY_LEN]> = vec![0u8; MCELIECE_PUBLIC_KEY_LEN]
+            .into_boxed_slice()
+            .try_into()
+            .unwrap();
+        let mut sk = Box::new([0u8; MCELIECE_SECRET_KEY_LEN]);
+        let mut rng = Expander::new(Purpose::Keygen, &[seed; 32]);
+        crate::mce::reference::keypair(&mut rng, &mut pk, &mut sk);
+        (pk, sk)
+    }
+
+    /// Valid ciphertexts, the same ones with 1..3 bits flipped, and random ones: our secret must
+    /// equal classic-mceliece-rust's in every case (implicit rejection included).
+    #[test]
+    fn matches_classic_mceliece_rust() {
+        let mut x: u64 = 7;
+        for key_seed in [1u8, 2] {
+            let (pk, sk) = reference_keypair(key_seed);
+            for seed in 0..24u8 {
+                let mut stream = [seed; 32];
+                stream[0] = key_seed;
+                let mut rng = Expander::new(Purpose::Encapsulate, &stream);
+                let mut ct = [0u8; MCELIECE_CIPHERTEXT_LEN];
+                let sent = encapsulate(&mut rng, &pk, &mut ct);
+                let ours = decapsulate(&sk, &ct);
+                assert_eq!(ours.as_bytes(), sent.as_bytes(), "valid, seed {seed}");
+
+                let mut bad = ct;
+                for _ in 0..=(seed % 3) {
+                    x = x
+                        .wrapping_mul(6_364_136_223_846_793_005)
+                        .wrapping_add(1_442_695_040_888_963_407);
+                    let bit = (x >> 33) as usize % (8 * MCELIECE_CIPHERTEXT_LEN);
+                    bad[bit / 8] ^= 1 << (bit % 8);
+                }
+                if seed % 4 == 3 {
+                    for b in bad.iter_mut() {
+                        x = x
+                            .wrapping_mul(6_364_136_223_846_793_005)
+                            .wrapping_add(1_442_695_040_888_963_407);
+                        *b = (x >> 40) as u8;
+                    }
+                }
+                let ours = decapsulate(&sk, &bad);
+                let theirs = crate::mce::reference::decapsulate(&sk, &bad);
+                assert_eq!(ours.as_bytes(), &theirs, "corrupted, seed {seed}");
+                assert_ne!(ours.as_bytes(), sent.as_bytes());
+            }
+        }
+    }
+
+    /// Ciphertexts made from chosen error vectors of weight 0, 1, 63, 64 and 65: only weight 64
+    /// decodes (secret SHAKE256(1 || e || c)); all agree with classic-mceliece-rust.
+    #[test]
+    fn weight_check_on_crafted_errors() {
+        let (pk, sk) = reference_keypair(5);
+        let mut x: u64 = 11;
+        for weight in [0usize, 1, 63, 64, 65, 64] {
+            let mut e = [0u64; E_WORDS];
+            let mut set = 0;
+            while set < weight {
+                x = x
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                let pos = (x >> 33) as usize % N;
+                if e[pos / 64] >> (pos % 64) & 1 == 0 {
+                    e[pos / 64] |= 1 << (pos % 64);
+                    set += 1;
+                }
+            }
+            let mut ct = [0u8; MCELIECE_CIPHERTEXT_LEN];
+            crate::mce::encaps::syndrome(&pk, &e, &mut ct);
+            let ours = decapsulate(&sk, &ct);
+            let theirs = crate::mce::reference::decapsulate(&sk, &ct);
+            assert_eq!(ours.as_bytes(), &theirs, "weight {weight}");
+            let accepted = session_key(1, &e, &ct);
+            assert_eq!(
+                ours.as_bytes() == accepted.as_bytes(),
+                weight == T,
+                "weight {weight}"
+            );
+        }
+    }
+}

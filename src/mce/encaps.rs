@@ -1,0 +1,283 @@
+//! Encapsulation of mceliece348864: a random error vector of weight t, its syndrome under the
+//! public key, and SHAKE256(1 || e || c) as the shared secret.
+//!
+//! Byte-identical to the reference implementation (and classic-mceliece-rust) for the same RNG
+//! stream: the error positions are drawn exactly as the reference draws them (256 bytes per
+//! attempt, the first 64 of the 128 little-endian 12-bit values that are below n, the attempt
+//! rejected if fewer than 64 qualify or two coincide), but without branches or memory indices that
+//! depend on the drawn values. The only branch on them is the accept/reject verdict of an attempt,
+//! as in the reference: a rejected attempt is discarded and says nothing about the accepted one.
+
+use rand_core::CryptoRng;
+use shake::{ExtendableOutput, Shake256, Update, XofReader};
+use zeroize::Zeroize;
+
+use crate::secret::SharedSecret;
+use crate::sizes::{
+    MCELIECE_CIPHERTEXT_LEN, MCELIECE_PUBLIC_KEY_LEN, MCELIECE_SECRET_KEY_LEN, SHARED_SECRET_LEN,
+};
+
+/// Code length n: positions of the error vector.
+pub const N: usize = 3488;
+/// Error weight t (also the degree of the Goppa polynomial).
+pub const T: usize = 64;
+/// Rows of the parity-check matrix: m * t.
+pub const ROWS: usize = 768;
+/// Bytes of one row of the public key's non-identity part T (n - m t columns).
+pub const PK_ROW_BYTES: usize = (N - ROWS) / 8;
+/// Bytes of the error vector.
+pub const E_BYTES: usize = N / 8;
+/// 64-bit words holding the error vector (the last one half used).
+pub const E_WORDS: usize = N.div_ceil(64);
+/// Bytes the reference draws from the RNG per attempt at an error vector: 2t values of 2 bytes.
+const DRAW_BYTES: usize = 4 * T;
+
+const _: () = assert!(PK_ROW_BYTES * ROWS == MCELIECE_PUBLIC_KEY_LEN);
+const _: () = assert!(ROWS / 8 == MCELIECE_CIPHERTEXT_LEN);
+// seed, pivots, Goppa polynomial, control bits, s.
+const _: () = assert!(32 + 8 + 2 * T + 5888 + E_BYTES == MCELIECE_SECRET_KEY_LEN);
+// The non-identity columns start on a word boundary of the error vector.
+const _: () = assert!(ROWS.is_multiple_of(64));
+
+/// 1 if `a == b`, else 0, without a branch.
+#[inline]
+pub(crate) fn eq_bit(a: u32, b: u32) -> u32 {
+    // a ^ b is below 2^32, so (a ^ b) - 1 borrows into bit 63 only when it is 0.
+    (u64::from(a ^ b).wrapping_sub(1) >> 63) as u32
+}
+
+/// 1 if `a < b`, else 0, without a branch.
+#[inline]
+pub(crate) fn lt_bit(a: u32, b: u32) -> u32 {
+    (u64::from(a).wrapping_sub(u64::from(b)) >> 63) as u32
+}
+
+/// Draws the t error positions as the reference does. Writes them into `ind` and returns once an
+/// attempt is accepted.
+fn draw_positions<R: CryptoRng + ?Sized>(rng: &mut R, ind: &mut [u16; T]) {
+    let mut bytes = [0u8; DRAW_BYTES];
+    loop {
+        rng.fill_bytes(&mut bytes);
+        ind.fill(0);
+        // Number of values below n seen so far (secret): value k goes to slot `count` when it
+        // qualifies, written with a mask into every slot instead of at a secret index.
+        let mut count: u32 = 0;
+        let (pairs, _) = bytes.as_chunks::<2>();
+        for pair in pairs {
+            let v = u16::from_le_bytes(*pair) & 0x0FFF;
+            let ok = lt_bit(u32::from(v), N as u32);
+            for (slot, j) in ind.iter_mut().zip(0u32..) {
+                let take = (eq_bit(count, j) & ok) as u16;
+                *slot |= v & 0u16.wrapping_sub(take);
+            }
+            count += ok;
+        }
+        let mut reject = lt_bit(count, T as u32);
+        for (i, a) in ind.iter().enumerate() {
+            for b in ind.iter().take(i) {
+                reject |= eq_bit(u32::from(*a), u32::from(*b));
+            }
+        }
+        // ct-check: accepted branch (the attempt's verdict, public in the reference too)
+        if core::hint::black_box(reject) == 0 {
+            break;
+        }
+    }
+    bytes.zeroize();
+}
+
+/// Sets the bits at positions `ind` in a zeroed word vector, touching every word for every
+/// position (the word index of a position is secret).
+fn positions_to_words(ind: &[u16; T], e: &mut [u64; E_WORDS]) {
+    for (word, w) in e.iter_mut().zip(0u32..) {
+        let mut acc = 0u64;
+        for &i in ind {
+            let mask = 0u64.wrapping_sub(u64::from(eq_bit(u32::from(i >> 6), w)));
+            acc |= (1u64 << (i & 63)) & mask;
+        }
+        *word = acc;
+    }
+}
+
+/// Little-endian value of up to 8 bytes.
+#[inline]
+fn le_u64(bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .rev()
+        .fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
+}
+
+/// The syndrome [I | T] e: bit i is e_i plus the parity of row i of T against e's last n - mt
+/// bits. Constant time: every row is read in full, and e only enters through AND and XOR.
+pub(crate) fn syndrome(
+    public_key: &[u8; MCELIECE_PUBLIC_KEY_LEN],
+    e: &[u64; E_WORDS],
+    s: &mut [u8; MCELIECE_CIPHERTEXT_LEN],
+) {
+    let (_, e_tail) = e.split_at(ROWS / 64);
+    let (rows, _) = public_key.as_chunks::<PK_ROW_BYTES>();
+    s.fill(0);
+    for (i, row) in rows.iter().enumerate() {
+        let (words, rest) = row.as_chunks::<8>();
+        let mut acc = 0u64;
+        for (chunk, ew) in words.iter().zip(e_tail) {
+            acc ^= u64::from_le_bytes(*chunk) & ew;
+        }
+        // The row's last 4 bytes meet the low half of e's last word.
+        if let Some(ew) = e_tail.get(words.len()) {
+            acc ^= le_u64(rest) & ew;
+        }
+        let e_bit = e.get(i / 64).map_or(0, |w| (w >> (i % 64)) & 1);
+        let bit = (u64::from(acc.count_ones()) ^ e_bit) & 1;
+        if let Some(byte) = s.get_mut(i / 8) {
+            *byte |= (bit as u8) << (i % 8);
+        }
+    }
+}
+
+/// Writes the first `E_BYTES` little-endian bytes of `e` into a hash.
+pub(crate) fn hash_error_vector(h: &mut Shake256, e: &[u64; E_WORDS]) {
+    let mut left = E_BYTES;
+    for w in e {
+        let mut bytes = w.to_le_bytes();
+        let take = left.min(8);
+        if let Some(part) = bytes.get(..take) {
+            h.update(part);
+        }
+        bytes.zeroize();
+        left -= take;
+    }
+}
+
+/// SHAKE256(prefix || e || c), 32 bytes: the session key of Classic McEliece (prefix 1 with the
+/// error vector, 0 with the implicit-rejection secret in its place).
+pub(crate) fn session_key(
+    prefix: u8,
+    e: &[u64; E_WORDS],
+    ciphertext: &[u8; MCELIECE_CIPHERTEXT_LEN],
+) -> SharedSecret {
+    let mut h = Shake256::default();
+    h.update(&[prefix]);
+    hash_error_vector(&mut h, e);
+    h.update(ciphertext);
+    let mut key = [0u8; SHARED_SECRET_LEN];
+    h.finalize_xof().read(&mut key);
+    let secret = SharedSecret::from_array(key);
+    key.zeroize();
+    secret
+}
+
+/// Encapsulates to `public_key`: writes the ciphertext and returns the shared secret. Draws
+/// 256 bytes from `rng` per attempt at an error vector (about 1.8 attempts on average).
+pub fn encapsulate<R: CryptoRng + ?Sized>(
+    rng: &mut R,
+    public_key: &[u8; MCELIECE_PUBLIC_KEY_LEN],
+    ciphertext_out: &mut [u8; MCELIECE_CIPHERTEXT_LEN],
+) -> SharedSecret {
+    let mut ind = [0u16; T];
+    draw_positions(rng, &mut ind);
+    let mut e = [0u64; E_WORDS];
+    positions_to_words(&ind, &mut e);
+    ind.zeroize();
+    syndrome(public_key, &e, ciphertext_out);
+    let secret = session_key(1, &e, ciphertext_out);
+    e.zeroize();
+    secret
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::{Expander, Purpose};
+    use std::boxed::Box;
+    use std::vec;
+
+    fn boxed_key() -> Box<[u8; MCELIECE_PUBLIC_KEY_LEN]> {
+        vec![0u8; MCELIECE_PUBLIC_KEY_LEN]
+            .into_boxed_slice()
+            .try_into()
+            .unwrap()
+    }
+
+    /// classic-mceliece-rust's key pair from a fixed seed.
+    fn reference_keypair(
+        seed: u8,
+    ) -> (
+        Box<[u8; MCELIECE_PUBLIC_KEY_LEN]>,
+        Box<[u8; MCELIECE_SECRET_KEY_LEN]>,
+    ) {
+        let mut pk = boxed_key();
+        let mut sk = Box::new([0u8; MCELIECE_SECRET_KEY_LEN]);
+        let mut rng = Expander::new(Purpose::Keygen, &[seed; 32]);
+        crate::mce::reference::keypair(&mut rng, &mut pk, &mut sk);
+        (pk, sk)
+    }
+
+    #[test]
+    fn positions_are_distinct_and_in_range() {
+        for seed in 0..50u8 {
+            let mut rng = Expander::new(Purpose::Encapsulate, &[seed; 32]);
+            let mut ind = [0u16; T];
+            draw_positions(&mut rng, &mut ind);
+            let mut e = [0u64; E_WORDS];
+            positions_to_words(&ind, &mut e);
+            let weight: u32 = e.iter().map(|w| w.count_ones()).sum();
+            assert_eq!(weight, T as u32, "seed {seed}");
+            assert!(ind.iter().all(|&i| usize::from(i) < N));
+        }
+    }
+
+    #[test]
+    fn matches_classic_mceliece_rust() {
+        let (pk, _sk) = reference_keypair(3);
+        let mut retried = 0;
+        for seed in 0..200u8 {
+            let stream = [seed ^ 0x5a; 32];
+            let mut ours_rng = Expander::new(Purpose::Encapsulate, &stream);
+            let mut ct_ours = [0u8; MCELIECE_CIPHERTEXT_LEN];
+            let ss_ours = encapsulate(&mut ours_rng, &pk, &mut ct_ours);
+
+            let mut ref_rng = Expander::new(Purpose::Encapsulate, &stream);
+            let mut ct_ref = [0u8; MCELIECE_CIPHERTEXT_LEN];
+            let ss_ref = crate::mce::reference::encapsulate(&mut ref_rng, &pk, &mut ct_ref);
+
+            assert_eq!(ct_ours, ct_ref, "ciphertext, seed {seed}");
+            assert_eq!(ss_ours.as_bytes(), &ss_ref, "secret, seed {seed}");
+            // Both consumed the same number of bytes: the next draws agree.
+            let (mut a, mut b) = ([0u8; 8], [0u8; 8]);
+            rand_core::Rng::fill_bytes(&mut ours_rng, &mut a);
+            rand_core::Rng::fill_bytes(&mut ref_rng, &mut b);
+            assert_eq!(a, b, "RNG consumption, seed {seed}");
+
+            let mut probe = Expander::new(Purpose::Encapsulate, &stream);
+            let mut ind = [0u16; T];
+            let mut first = [0u8; DRAW_BYTES];
+            rand_core::Rng::fill_bytes(&mut probe, &mut first);
+            let mut again = Expander::new(Purpose::Encapsulate, &stream);
+            draw_positions(&mut again, &mut ind);
+            let mut next = [0u8; 1];
+            let mut probe_next = [0u8; 1];
+            rand_core::Rng::fill_bytes(&mut again, &mut next);
+            rand_core::Rng::fill_bytes(&mut probe, &mut probe_next);
+            retried += usize::from(next != probe_next);
+        }
+        // About 44% of attempts repeat a position: the rejection path must have been exercised.
+        assert!(
+            retried > 20,
+            "only {retried} of 200 seeds needed a second attempt"
+        );
+    }
+
+    #[test]
+    fn decapsulates_with_classic_mceliece_rust() {
+        let (pk, sk) = reference_keypair(9);
+        for seed in 0..20u8 {
+            let mut rng = Expander::new(Purpose::Encapsulate, &[seed; 32]);
+            let mut ct = [0u8; MCELIECE_CIPHERTEXT_LEN];
+            let ss = encapsulate(&mut rng, &pk, &mut ct);
+            let back = crate::mce::reference::decapsulate(&sk, &ct);
+            assert_eq!(ss.as_bytes(), &back, "seed {seed}");
+        }
+    }
+}

@@ -1,0 +1,326 @@
+//! Additive FFT over GF(2^12) (Gao-Mateer, bitsliced as in the "vec" implementations of Classic
+//! McEliece) and its transpose.
+//!
+//! [`fft`] evaluates a polynomial of degree < 64 at all 4096 field elements; [`fft_tr`] is the
+//! transposed map, which turns 4096 values v_k into the 64 power sums sum_k v_k P(k)^p, the shape
+//! of a Goppa syndrome. Output index k = 64 j + l (vector j, lane l) is the field element
+//! P(k) = bitrev12(k), the order in which the secret key's Benes network lists the support.
+//!
+//! The recursion, for a polynomial f on the span of a basis (b_1, ..., b_m): write
+//! g(x) = f(b_m x) = g0(x^2 + x) + x g1(x^2 + x) (a radix conversion, "Taylor expansion" in
+//! x^2 + x), evaluate g0 and g1 on the span of d_i = c_i^2 + c_i with c_i = b_i / b_m, and
+//! combine: f(a b_m) = g0(a^2 + a) + a g1(a^2 + a) and f((a + 1) b_m) = f(a b_m) + g1(a^2 + a).
+//! Six levels split the 64 coefficients into 64 constants (kept interleaved in one word per bit
+//! plane: at level L the sub-polynomials have stride 2^L); a constant's values on the remaining
+//! 6-dimensional span fill the 64 lanes; six butterfly stages combine them. The bases, scalings
+//! and butterfly factors depend on nothing secret: they are tables computed at compile time.
+
+use super::gf::{Gf, GF_BITS};
+use super::vec::{self, const_bitslice, const_inv, const_mul, const_pow, Vec12};
+
+/// Radix-conversion masks per step k: the top quarter (D) and the next quarter (C) of each group
+/// of 4 * 2^k coefficients; a step adds D into C, then C into B.
+const MASK: [[u64; 2]; 5] = [
+    [0x8888_8888_8888_8888, 0x4444_4444_4444_4444],
+    [0xC0C0_C0C0_C0C0_C0C0, 0x3030_3030_3030_3030],
+    [0xF000_F000_F000_F000, 0x0F00_0F00_0F00_0F00],
+    [0xFF00_0000_FF00_0000, 0x00FF_0000_00FF_0000],
+    [0xFFFF_0000_0000_0000, 0x0000_FFFF_0000_0000],
+];
+
+/// Levels of the recursion (64 = 2^6 coefficients).
+const LEVELS: usize = 6;
+
+/// The tables of the transform.
+struct Tables {
+    /// `scale[L]` (L = 1..5), lane p: b_m^(p >> L), the scaling g(x) = f(b_m x) of level L's
+    /// sub-polynomials (level 0's b_m is 1).
+    scale: [Vec12; LEVELS],
+    /// Butterfly factors: level L's 2^(5-L) vectors start at index 2^(5-L) - 1; lane l of the
+    /// t-th holds the point a whose pair (a, a + 1) it combines.
+    twiddle: [Vec12; 63],
+    /// Lane l: P(l)^64 (the x^64 term of a monic degree-64 polynomial, low index bits).
+    pow64_lane: Vec12,
+    /// Index j: P(64 j)^64 (high index bits); P(64 j + l)^64 is the sum of the two (linearity).
+    pow64_high: [Gf; 64],
+}
+
+// Evaluated at compile time (`static TABLES`): an index out of bounds fails the build.
+#[allow(clippy::indexing_slicing)]
+const fn build_tables() -> Tables {
+    let mut t = Tables {
+        scale: [[0; GF_BITS]; LEVELS],
+        twiddle: [[0; GF_BITS]; 63],
+        pow64_lane: [0; GF_BITS],
+        pow64_high: [0; 64],
+    };
+    // Level 0 basis: b_i = z^(11 - i), so that index bit i stands for z^(11 - i).
+    let mut basis = [0 as Gf; GF_BITS];
+    let mut i = 0;
+    while i < GF_BITS {
+        basis[i] = 1 << (GF_BITS - 1 - i);
+        i += 1;
+    }
+    let mut level = 0;
+    while level < LEVELS {
+        let m = GF_BITS - level;
+        let sigma = basis[m - 1];
+        let sigma_inv = const_inv(sigma);
+        let mut gamma = [0 as Gf; GF_BITS];
+        i = 0;
+        while i < m {
+            gamma[i] = const_mul(basis[i], sigma_inv);
+            i += 1;
+        }
+        let mut lanes = [0 as Gf; 64];
+        if level > 0 {
+            let mut p = 0;
+            while p < 64 {
+                lanes[p] = const_pow(sigma, p >> level);
+                p += 1;
+            }
+            t.scale[level] = const_bitslice(&lanes);
+        }
+        let s = 1 << (LEVELS - 1 - level);
+        let mut k = 0;
+        while k < s {
+            let mut l = 0;
+            while l < 64 {
+                let mut a: Gf = 0;
+                let mut b = 0;
+                while b < 6 {
+                    if (l >> b) & 1 == 1 {
+                        a ^= gamma[b];
+                    }
+                    b += 1;
+                }
+                b = 0;
+                while b < LEVELS - 1 - level {
+                    if (k >> b) & 1 == 1 {
+                        a ^= gamma[6 + b];
+                    }
+                    b += 1;
+                }
+                lanes[l] = a;
+                l += 1;
+            }
+            t.twiddle[s - 1 + k] = const_bitslice(&lanes);
+            k += 1;
+        }
+        i = 0;
+        while i + 1 < m {
+            basis[i] = const_mul(gamma[i], gamma[i]) ^ gamma[i];
+            i += 1;
+        }
+        level += 1;
+    }
+    let mut lanes = [0 as Gf; 64];
+    let mut l = 0;
+    while l < 64 {
+        lanes[l] = const_pow(point(l), 64);
+        t.pow64_high[l] = const_pow(point(64 * l), 64);
+        l += 1;
+    }
+    t.pow64_lane = const_bitslice(&lanes);
+    t
+}
+
+static TABLES: Tables = build_tables();
+
+/// The field element at output index `k`: bitrev12(k).
+pub const fn point(k: usize) -> Gf {
+    (k as Gf).reverse_bits() >> (16 - GF_BITS)
+}
+
+/// Index of the vector that receives coefficient `p` after the last level (and back).
+#[inline]
+fn bitrev6(x: usize) -> usize {
+    ((x as u8).reverse_bits() >> 2) as usize
+}
+
+/// Evaluates `f` (64 coefficients, bitsliced: bit p of plane b is bit b of coefficient p) at all
+/// 4096 points: lane l of `out[j]` is f(P(64 j + l)).
+pub fn fft(out: &mut [Vec12; 64], f: &Vec12) {
+    let mut x = *f;
+    for level in 0..LEVELS - 1 {
+        if level > 0 {
+            scale(&mut x, level);
+        }
+        for k in (level..5).rev() {
+            let (m, sh) = (MASK.get(k).copied().unwrap_or_default(), 1u32 << k);
+            for plane in x.iter_mut() {
+                *plane ^= (*plane & m[0]) >> sh;
+                *plane ^= (*plane & m[1]) >> sh;
+            }
+        }
+    }
+    scale(&mut x, LEVELS - 1);
+    for (j, o) in out.iter_mut().enumerate() {
+        let p = bitrev6(j);
+        for (dst, plane) in o.iter_mut().zip(x.iter()) {
+            *dst = 0u64.wrapping_sub((plane >> p) & 1);
+        }
+    }
+    for stage in 0..LEVELS {
+        let s = 1 << stage;
+        for block in out.chunks_exact_mut(2 * s) {
+            let (lo, hi) = block.split_at_mut(s);
+            for ((a, b), tw) in lo
+                .iter_mut()
+                .zip(hi.iter_mut())
+                .zip(TABLES.twiddle.iter().skip(s - 1))
+            {
+                let mut t = [0; GF_BITS];
+                vec::mul(&mut t, b, tw);
+                for ((pa, pb), pt) in a.iter_mut().zip(b.iter_mut()).zip(t.iter()) {
+                    *pa ^= pt;
+                    *pb ^= *pa;
+                }
+            }
+        }
+    }
+}
+
+/// The transpose of [`fft`]: coefficient p of the result is the sum over all points k of
+/// `values[k] * P(k)^p`. Destroys `values`.
+pub fn fft_tr(out: &mut Vec12, values: &mut [Vec12; 64]) {
+    for stage in (0..LEVELS).rev() {
+        let s = 1 << stage;
+        for block in values.chunks_exact_mut(2 * s) {
+            let (lo, hi) = block.split_at_mut(s);
+            for ((a, b), tw) in lo
+                .iter_mut()
+                .zip(hi.iter_mut())
+                .zip(TABLES.twiddle.iter().skip(s - 1))
+            {
+                for (pa, pb) in a.iter_mut().zip(b.iter()) {
+                    *pa ^= pb;
+                }
+                let mut t = [0; GF_BITS];
+                vec::mul(&mut t, a, tw);
+                for (pb, pt) in b.iter_mut().zip(t.iter()) {
+                    *pb ^= pt;
+                }
+            }
+        }
+    }
+    let mut x = [0u64; GF_BITS];
+    for (j, v) in values.iter().enumerate() {
+        let p = bitrev6(j);
+        for (dst, plane) in x.iter_mut().zip(v.iter()) {
+            *dst |= u64::from(plane.count_ones() & 1) << p;
+        }
+    }
+    scale(&mut x, LEVELS - 1);
+    for level in (0..LEVELS - 1).rev() {
+        for k in level..5 {
+            let (m, sh) = (MASK.get(k).copied().unwrap_or_default(), 1u32 << k);
+            for plane in x.iter_mut() {
+                *plane ^= (*plane << sh) & m[1];
+                *plane ^= (*plane << sh) & m[0];
+            }
+        }
+        if level > 0 {
+            scale(&mut x, level);
+        }
+    }
+    *out = x;
+}
+
+#[inline]
+fn scale(x: &mut Vec12, level: usize) {
+    if let Some(s) = TABLES.scale.get(level) {
+        vec::mul_assign(x, s);
+    }
+}
+
+/// Adds `c * P(k)^64` at every point k: the x^64 term of a degree-64 polynomial whose lower 64
+/// coefficients went through [`fft`].
+pub fn add_x64_term(values: &mut [Vec12; 64], c: &Vec12) {
+    for (v, &high) in values.iter_mut().zip(TABLES.pow64_high.iter()) {
+        let mut p = TABLES.pow64_lane;
+        for (b, plane) in p.iter_mut().enumerate() {
+            *plane ^= 0u64.wrapping_sub(u64::from((high >> b) & 1));
+        }
+        let mut t = [0; GF_BITS];
+        vec::mul(&mut t, &p, c);
+        for (pv, pt) in v.iter_mut().zip(t.iter()) {
+            *pv ^= pt;
+        }
+    }
+}
+
+/// Multiplies the value at every point k by P(k)^64.
+pub fn mul_x64(values: &mut [Vec12; 64]) {
+    for (v, &high) in values.iter_mut().zip(TABLES.pow64_high.iter()) {
+        let mut p = TABLES.pow64_lane;
+        for (b, plane) in p.iter_mut().enumerate() {
+            *plane ^= 0u64.wrapping_sub(u64::from((high >> b) & 1));
+        }
+        vec::mul_assign(v, &p);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::gf;
+    use super::*;
+
+    fn poly(seed: u32) -> [Gf; 64] {
+        let mut x = seed;
+        core::array::from_fn(|_| {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            (x >> 12) as Gf & gf::GF_MASK
+        })
+    }
+
+    fn eval(f: &[Gf], a: Gf) -> Gf {
+        f.iter().rev().fold(0, |acc, &c| gf::mul(acc, a) ^ c)
+    }
+
+    #[test]
+    fn fft_evaluates_everywhere() {
+        for seed in 0..4 {
+            let f = poly(seed);
+            let mut out = [[0; GF_BITS]; 64];
+            fft(&mut out, &vec::const_bitslice(&f));
+            let mut x64 = out;
+            add_x64_term(&mut x64, &vec::broadcast(1));
+            for k in 0..4096 {
+                let v = vec::lane(&out[k / 64], k % 64);
+                assert_eq!(v, eval(&f, point(k)), "seed {seed} k {k}");
+                let w = vec::lane(&x64[k / 64], k % 64);
+                assert_eq!(w, v ^ const_pow(point(k), 64), "x^64, k {k}");
+            }
+        }
+    }
+
+    #[test]
+    fn transposed_fft_gives_power_sums() {
+        for seed in 0..3 {
+            let mut values = [[0; GF_BITS]; 64];
+            for (j, v) in values.iter_mut().enumerate() {
+                *v = vec::const_bitslice(&poly(seed * 100 + j as u32));
+            }
+            let flat: std::vec::Vec<Gf> = (0..4096)
+                .map(|k| vec::lane(&values[k / 64], k % 64))
+                .collect();
+            let mut scaled = values;
+            mul_x64(&mut scaled);
+            let mut out = [0; GF_BITS];
+            fft_tr(&mut out, &mut values);
+            let mut out_hi = [0; GF_BITS];
+            fft_tr(&mut out_hi, &mut scaled);
+            for p in 0..64 {
+                let mut want = 0;
+                let mut want_hi = 0;
+                for (k, &v) in flat.iter().enumerate() {
+                    want ^= gf::mul(v, const_pow(point(k), p));
+                    want_hi ^= gf::mul(v, const_pow(point(k), p + 64));
+                }
+                assert_eq!(vec::lane(&out, p), want, "seed {seed} p {p}");
+                assert_eq!(vec::lane(&out_hi, p), want_hi, "seed {seed} p {}", p + 64);
+            }
+        }
+    }
+}

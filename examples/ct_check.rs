@@ -20,6 +20,12 @@
 //! - `finish`: `ClientSecret::finish` (both decapsulations, the combiner); the client secret comes
 //!   from a public-RNG key generation, exported and re-imported with its secret keys marked
 //!   undefined;
+//! - `mce-encaps`: the crate's own McEliece encapsulation (`pqpsk::mce::encaps`) to a public key of
+//!   random bytes (the computation does not depend on the key being valid), with secret RNG
+//!   output (the error vector);
+//! - `mce-decaps`: the crate's own McEliece decapsulation (`pqpsk::mce::decaps`) of a random
+//!   ciphertext and of the all-zero one, with a secret key of secret random bytes (the decoder
+//!   runs the same instructions for any key);
 //! - `psk`: `Psk::to_base64`, `Psk::from_base64`, `Psk::ct_eq` on a PSK made of RNG bytes;
 //! - `all`: the whole exchange with a secret RNG throughout, then the `psk` steps on its PSKs;
 //! - `selftest`: a deliberate secret-dependent branch and table lookup in this program, which
@@ -370,6 +376,28 @@ fn run(phase: &str) -> Result<(), String> {
             });
             assert!(same, "client and server PSKs differ");
         }
+        "mce-encaps" => {
+            let mut pk = pqpsk::mceliece_public_key_buffer();
+            let Ok(()) = public_rng.try_fill_bytes(&mut pk[..]);
+            let mut ct = [0u8; MCELIECE_CIPHERTEXT_LEN];
+            step("mce::encaps::encapsulate", || {
+                pqpsk::mce::encaps::encapsulate(&mut secret_rng, &pk, &mut ct)
+            });
+        }
+        "mce-decaps" => {
+            let mut sk = Box::new([0u8; MCELIECE_SECRET_KEY_LEN]);
+            let Ok(()) = secret_rng.try_fill_bytes(&mut sk[..]);
+            let mut ct = [0u8; MCELIECE_CIPHERTEXT_LEN];
+            let Ok(()) = public_rng.try_fill_bytes(&mut ct);
+            step("mce::decaps::decapsulate (random ciphertext)", || {
+                pqpsk::mce::decaps::decapsulate(&sk, &ct)
+            });
+            // The all-zero ciphertext decodes (to e = 0, which the weight check rejects).
+            let zero = [0u8; MCELIECE_CIPHERTEXT_LEN];
+            step("mce::decaps::decapsulate (zero ciphertext)", || {
+                pqpsk::mce::decaps::decapsulate(&sk, &zero)
+            });
+        }
         "psk" => {
             let a = secret_psk(&mut secret_rng);
             let b = a.clone();
@@ -409,8 +437,8 @@ fn run(phase: &str) -> Result<(), String> {
         }
         other => {
             return Err(format!(
-                "unknown phase {other:?}: keygen, respond, finish, psk, all, selftest or \
-                 selftest-nested"
+                "unknown phase {other:?}: keygen, respond, finish, mce-encaps, mce-decaps, psk, \
+                 all, selftest or selftest-nested"
             ))
         }
     }

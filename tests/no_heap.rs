@@ -101,3 +101,39 @@ fn documented_sizes_hold() {
     let expected = if cfg!(feature = "ivpn") { 6_590 } else { 6_589 };
     assert_eq!(core::mem::size_of::<pqpsk::ClientSecret>(), expected);
 }
+
+/// The byte-level paths an attacker reaches (wire decoding, respond from a request, finish from a
+/// response) allocate nothing either, for good and for malformed messages.
+#[test]
+fn the_wire_paths_allocate_nothing() {
+    use pqpsk::wire::{self, Request, Response};
+    on_big_stack(|| {
+        let mut client = Box::new(ClientSecret::new());
+        let mut request = vec![0u8; wire::MAX_REQUEST_LEN];
+        let mut response = vec![0u8; wire::MAX_RESPONSE_LEN];
+
+        let made = measure(|| client.generate_request(&mut FixedRng::new(1), &mut request));
+        assert_eq!(made.heap, NONE, "generate_request");
+        let n = made.out.unwrap();
+        let request = &request[..n];
+
+        let decoded = measure(|| Request::decode(request).map(|r| r.suite()));
+        assert_eq!(decoded.heap, NONE, "Request::decode");
+        decoded.out.unwrap();
+        let bad = measure(|| Request::decode(&request[..n - 1]).map(|r| r.suite()));
+        assert_eq!(bad.heap, NONE, "Request::decode of a truncated request");
+        assert!(bad.out.is_err());
+
+        let responded =
+            measure(|| wire::respond_to_request(&mut FixedRng::new(2), request, &mut response));
+        assert_eq!(responded.heap, NONE, "respond_to_request");
+        let (m, server) = responded.out.unwrap();
+        let response = &response[..m];
+        let decoded = measure(|| Response::decode(response).map(|r| r.suite()));
+        assert_eq!(decoded.heap, NONE, "Response::decode");
+
+        let finished = measure(|| client.finish_response(response));
+        assert_eq!(finished.heap, NONE, "finish_response");
+        assert_eq!(finished.out.unwrap(), server);
+    });
+}

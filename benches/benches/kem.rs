@@ -2,7 +2,10 @@
 //! code (through the `pqcrypto-mlkem` and `pqcrypto-classicmceliece` crates).
 //!
 //! Groups are named `<kem>/<operation>` and hold one function per implementation:
-//! - `pqpsk`: this crate's backend (pure Rust: RustCrypto `ml-kem`, `classic-mceliece-rust`);
+//! - `pqpsk`: this crate's backend (pure Rust: RustCrypto `ml-kem`; for McEliece the crate's own
+//!   encapsulation and decapsulation in `pqpsk::mce`, key generation still `classic-mceliece-rust`);
+//! - `classic-mceliece-rust` (McEliece encapsulation and decapsulation): that crate called
+//!   directly, the pure-Rust implementation `pqpsk::mce` replaces (byte-identical results);
 //! - `pqclean`: PQClean's portable "clean" C implementation, the like-for-like comparison;
 //! - `pqclean-avx2`: PQClean's AVX2 implementation, which pqcrypto's safe API picks at run time on
 //!   a CPU that has AVX2 (only benchmarked there).
@@ -315,6 +318,17 @@ fn mceliece(c: &mut Criterion) {
         let mut ct = [0u8; MCELIECE_CIPHERTEXT_LEN];
         b.iter(|| pqpsk::mceliece::encapsulate(&mut rng, black_box(&pk), black_box(&mut ct)));
     });
+    group.bench_function("classic-mceliece-rust", |b| {
+        // Its key view wants a mutable buffer: a copy.
+        let mut key = pk.clone();
+        let view = classic_mceliece_rust::PublicKey::from(&mut *key);
+        let mut ss = [0u8; SHARED_SECRET_LEN];
+        b.iter(|| {
+            let (ct, _) =
+                classic_mceliece_rust::encapsulate(black_box(&view), &mut ss, &mut Rng06(&mut rng));
+            ct
+        });
+    });
     bench_c_encaps(&mut group, &impls, &c_keys);
     group.finish();
 
@@ -325,9 +339,45 @@ fn mceliece(c: &mut Criterion) {
     group.bench_function("pqpsk", |b| {
         b.iter(|| pqpsk::mceliece::decapsulate(black_box(&sk), black_box(&ct)));
     });
+    group.bench_function("classic-mceliece-rust", |b| {
+        let mut key = sk;
+        let view = classic_mceliece_rust::SecretKey::from(&mut key);
+        let cm_ct = classic_mceliece_rust::Ciphertext::from(ct);
+        let mut ss = [0u8; SHARED_SECRET_LEN];
+        // Same secret as ours (the differential tests check this over many ciphertexts).
+        assert_eq!(
+            classic_mceliece_rust::decapsulate(&cm_ct, &view, &mut ss).as_array(),
+            pqpsk::mceliece::decapsulate(&sk, &ct).as_bytes()
+        );
+        b.iter(|| {
+            *classic_mceliece_rust::decapsulate(black_box(&cm_ct), black_box(&view), &mut ss)
+                .as_array()
+        });
+    });
     bench_c_decaps(&mut group, &impls, &c_keys);
     group.finish();
 }
+
+/// The benchmark RNG as the `rand_core` 0.6 RNG that classic-mceliece-rust takes.
+struct Rng06<'a>(&'a mut BenchRng);
+
+impl rand_core_06::RngCore for Rng06<'_> {
+    fn next_u32(&mut self) -> u32 {
+        self.0.next_word() as u32
+    }
+    fn next_u64(&mut self) -> u64 {
+        self.0.next_word()
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        self.0.fill(dest);
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core_06::Error> {
+        self.0.fill(dest);
+        Ok(())
+    }
+}
+
+impl rand_core_06::CryptoRng for Rng06<'_> {}
 
 // ---------------------------------------------------------------------------------------------
 // The PQClean side of each group, the same for both KEMs.

@@ -43,17 +43,19 @@ pub fn locator(s_lo: &Vec12, s_hi: &Vec12) -> Vec12 {
         vec::mul(&mut t, &c, &window);
         let d = gf::mul(c0, s_n) ^ vec::sum_lanes(&t);
 
-        let change_c = nonzero_mask(u64::from(d));
+        // The masks go through `black_box`: knowing them to be 0 or all ones, LLVM turned the
+        // masked updates below into a branch on d == 0 (seen under .ci/ct-check, release build).
+        let change_c = core::hint::black_box(nonzero_mask(u64::from(d)));
         // n >= 2 len, from the sign of n - 2 len (both below 2^9).
         let grows = (n as u64).wrapping_sub(2 * u64::from(len)) >> 63 ^ 1;
-        let change_len = change_c & 0u64.wrapping_sub(grows);
+        let change_len = core::hint::black_box(change_c & 0u64.wrapping_sub(grows));
 
         // C <- base C + d B (where d != 0).
         let old_c = c;
         let old_c0 = c0;
         let mut bc = [0; GF_BITS];
-        vec::mul(&mut bc, &vec::broadcast(base), &c);
-        vec::mul(&mut t, &vec::broadcast(d), &b);
+        vec::mul_scalar(&mut bc, base, &c);
+        vec::mul_scalar(&mut t, d, &b);
         for ((pc, pbc), pt) in c.iter_mut().zip(bc.iter()).zip(t.iter()) {
             *pc = (*pc & !change_c) | ((pbc ^ pt) & change_c);
         }
@@ -77,7 +79,8 @@ pub fn locator(s_lo: &Vec12, s_hi: &Vec12) -> Vec12 {
     for (po, pc) in out.iter_mut().zip(c.iter()) {
         *po = pc.reverse_bits();
     }
-    vec::mul_assign(&mut out, &vec::broadcast(gf::inv(c0)));
+    let x = out;
+    vec::mul_scalar(&mut out, gf::inv(c0), &x);
     out
 }
 

@@ -7,8 +7,7 @@
 //! back.
 //! 1. r = (c, 0, ..., 0) in field order; g evaluated everywhere (FFT), 1 / g^2 by one batch
 //!    inversion.
-//! 2. Syndrome S_j = sum r_a a^j / g(a)^2, j < 128: two transposed FFTs (the second of the values
-//!    times a^64).
+//! 2. Syndrome S_j = sum r_a a^j / g(a)^2, j < 128: a transposed FFT.
 //! 3. Error locator by Berlekamp-Massey, its roots by an FFT: e_a = 1 where sigma(a) = 0.
 //! 4. Accept iff e has weight 64 both over all field elements and over the 3488 code positions,
 //!    and e has the syndrome S. This is the reference's verdict: a nonzero degree-64 sigma has at
@@ -59,6 +58,14 @@ fn key_parts(sk: &[u8; MCELIECE_SECRET_KEY_LEN]) -> KeyParts<'_> {
     }
 }
 
+/// Little-endian value of up to 8 bytes.
+fn le_u64(bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .rev()
+        .fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
+}
+
 /// Little-endian 64-bit words of `bytes` into `out` (missing bytes are zero).
 fn load_words(out: &mut [u64], bytes: &[u8]) {
     out.fill(0);
@@ -100,10 +107,7 @@ fn syndrome(
     tmp: &mut Evals,
 ) {
     masked(tmp, inv_g2, w);
-    fft::fft_tr(out_lo, tmp);
-    masked(tmp, inv_g2, w);
-    fft::mul_x64(tmp);
-    fft::fft_tr(out_hi, tmp);
+    fft::fft_tr128(out_lo, out_hi, tmp);
 }
 
 /// 1 / g(a)^2 at every field element a, into `out`; `tmp` is scratch.
@@ -111,7 +115,7 @@ fn inverse_goppa_squares(out: &mut Evals, tmp: &mut Evals, goppa: &[u8]) {
     let mut g = goppa_bitsliced(goppa);
     fft::fft(out, &g);
     g.zeroize();
-    fft::add_x64_term(out, &vec::broadcast(1));
+    fft::add_x64(out);
     for v in out.iter_mut() {
         let x = *v;
         vec::sq(v, &x);
@@ -162,23 +166,26 @@ pub fn decapsulate(
     let mut tmp: Evals = [[0; GF_BITS]; 64];
     inverse_goppa_squares(&mut inv_g2, &mut tmp, key.goppa);
 
-    let mut recv = [0u64; 64];
-    load_words(&mut recv, ciphertext);
-    benes::apply_inverse(&mut recv, key.cond);
+    // One 4096-bit word serves three times: the received word, the error vector in field order,
+    // then in code order.
+    let mut word = [0u64; 64];
+    load_words(&mut word, ciphertext);
+    benes::apply_inverse(&mut word, key.cond);
     let (mut s_lo, mut s_hi) = ([0; GF_BITS], [0; GF_BITS]);
-    syndrome(&mut s_lo, &mut s_hi, &inv_g2, &recv, &mut tmp);
+    syndrome(&mut s_lo, &mut s_hi, &inv_g2, &word, &mut tmp);
 
     let mut sigma = bm::locator(&s_lo, &s_hi);
     fft::fft(&mut tmp, &sigma);
-    fft::add_x64_term(&mut tmp, &vec::broadcast(1));
+    fft::add_x64(&mut tmp);
     sigma.zeroize();
-    let mut error = [0u64; 64];
-    for (e, v) in error.iter_mut().zip(tmp.iter()) {
+    for (e, v) in word.iter_mut().zip(tmp.iter()) {
         *e = !v.iter().fold(0, |acc, plane| acc | plane);
     }
 
     let (mut c_lo, mut c_hi) = ([0; GF_BITS], [0; GF_BITS]);
-    syndrome(&mut c_lo, &mut c_hi, &inv_g2, &error, &mut tmp);
+    syndrome(&mut c_lo, &mut c_hi, &inv_g2, &word, &mut tmp);
+    inv_g2.zeroize();
+    tmp.zeroize();
     let mut diff = 0u64;
     for (a, b) in s_lo
         .iter()
@@ -187,37 +194,35 @@ pub fn decapsulate(
     {
         diff |= a ^ b;
     }
-    let weight_all: u32 = error.iter().map(|w| w.count_ones()).sum();
+    for v in [&mut s_lo, &mut s_hi, &mut c_lo, &mut c_hi] {
+        v.zeroize();
+    }
+    let weight_all: u32 = word.iter().map(|w| w.count_ones()).sum();
 
-    benes::apply(&mut error, key.cond);
+    benes::apply(&mut word, key.cond);
     // Code positions are 0..N: the last code word holds N % 64 of them.
-    if let Some(last) = error.get_mut(E_WORDS - 1) {
+    if let Some(last) = word.get_mut(E_WORDS - 1) {
         *last &= (1u64 << (N % 64)) - 1;
     }
-    let (e, beyond) = error.split_at_mut(E_WORDS);
-    beyond.fill(0);
-    let weight_code: u32 = e.iter().map(|w| w.count_ones()).sum();
+    let weight_code: u32 = word.iter().map(|w| w.count_ones()).sum();
 
     let check = u64::from(weight_all ^ T as u32) | u64::from(weight_code ^ T as u32) | diff;
     let ok = zero_mask(check);
 
-    let mut s = [0u64; E_WORDS];
-    load_words(&mut s, key.s);
-    let mut preimage = [0u64; E_WORDS];
-    for ((p, ew), sw) in preimage.iter_mut().zip(e.iter()).zip(s.iter()) {
-        *p = (ew & ok) | (sw & !ok);
-    }
-    let secret = session_key((ok & 1) as u8, &preimage, ciphertext);
-
-    inv_g2.zeroize();
-    tmp.zeroize();
-    recv.zeroize();
-    error.zeroize();
-    s.zeroize();
-    preimage.zeroize();
-    for v in [&mut s_lo, &mut s_hi, &mut c_lo, &mut c_hi] {
-        v.zeroize();
-    }
+    // The hashed string: e if the check passed, else s from the secret key (streamed into the
+    // hash, word by word).
+    let (s_words, _) = key.s.as_chunks::<8>();
+    let s_last = key.s.get(8 * s_words.len()..).unwrap_or_default();
+    let s_iter = s_words
+        .iter()
+        .map(|c| u64::from_le_bytes(*c))
+        .chain(core::iter::once(le_u64(s_last)));
+    let preimage = word
+        .iter()
+        .zip(s_iter)
+        .map(|(ew, sw)| (ew & ok) | (sw & !ok));
+    let secret = session_key((ok & 1) as u8, preimage, ciphertext);
+    word.zeroize();
     secret
 }
 
@@ -310,7 +315,7 @@ mod tests {
             let ours = decapsulate(&sk, &ct);
             let theirs = crate::mce::reference::decapsulate(&sk, &ct);
             assert_eq!(ours.as_bytes(), &theirs, "weight {weight}");
-            let accepted = session_key(1, &e, &ct);
+            let accepted = session_key(1, e.iter().copied(), &ct);
             assert_eq!(
                 ours.as_bytes() == accepted.as_bytes(),
                 weight == T,

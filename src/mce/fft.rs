@@ -1,9 +1,10 @@
 //! Additive FFT over GF(2^12) (Gao-Mateer, bitsliced as in the "vec" implementations of Classic
 //! McEliece) and its transpose.
 //!
-//! [`fft`] evaluates a polynomial of degree < 64 at all 4096 field elements; [`fft_tr`] is the
-//! transposed map, which turns 4096 values v_k into the 64 power sums sum_k v_k P(k)^p, the shape
-//! of a Goppa syndrome. Output index k = 64 j + l (vector j, lane l) is the field element
+//! [`fft`] evaluates a polynomial of degree < 64 at all 4096 field elements; [`fft_tr128`] is the
+//! transpose of its 128-coefficient version: it turns 4096 values v_k into the 128 power sums
+//! sum_k v_k P(k)^p, the shape of a Goppa syndrome. Output index k = 64 j + l (vector j, lane l) is
+//! the field element
 //! P(k) = bitrev12(k), the order in which the secret key's Benes network lists the support.
 //!
 //! The recursion, for a polynomial f on the span of a basis (b_1, ..., b_m): write
@@ -36,6 +37,11 @@ struct Tables {
     /// `scale[L]` (L = 1..5), lane p: b_m^(p >> L), the scaling g(x) = f(b_m x) of level L's
     /// sub-polynomials (level 0's b_m is 1).
     scale: [Vec12; LEVELS],
+    /// The same for coefficients 64..127 (lane p: b_m^((64 + p) >> L)), for [`fft_tr128`].
+    scale_hi: [Vec12; LEVELS],
+    /// Lane l: the point a = sum of l's bits times the level-6 basis, where [`fft_tr128`]'s
+    /// level-6 pieces a + b x are evaluated.
+    leaf: Vec12,
     /// Butterfly factors: level L's 2^(5-L) vectors start at index 2^(5-L) - 1; lane l of the
     /// t-th holds the point a whose pair (a, a + 1) it combines.
     twiddle: [Vec12; 63],
@@ -50,6 +56,8 @@ struct Tables {
 const fn build_tables() -> Tables {
     let mut t = Tables {
         scale: [[0; GF_BITS]; LEVELS],
+        scale_hi: [[0; GF_BITS]; LEVELS],
+        leaf: [0; GF_BITS],
         twiddle: [[0; GF_BITS]; 63],
         pow64_lane: [0; GF_BITS],
         pow64_high: [0; 64],
@@ -80,6 +88,12 @@ const fn build_tables() -> Tables {
                 p += 1;
             }
             t.scale[level] = const_bitslice(&lanes);
+            p = 0;
+            while p < 64 {
+                lanes[p] = const_pow(sigma, (64 + p) >> level);
+                p += 1;
+            }
+            t.scale_hi[level] = const_bitslice(&lanes);
         }
         let s = 1 << (LEVELS - 1 - level);
         let mut k = 0;
@@ -114,7 +128,22 @@ const fn build_tables() -> Tables {
         }
         level += 1;
     }
+    // Level 6: what is left of the basis spans the lanes.
     let mut lanes = [0 as Gf; 64];
+    let mut l = 0;
+    while l < 64 {
+        let mut a: Gf = 0;
+        let mut b = 0;
+        while b < 6 {
+            if (l >> b) & 1 == 1 {
+                a ^= basis[b];
+            }
+            b += 1;
+        }
+        lanes[l] = a;
+        l += 1;
+    }
+    t.leaf = const_bitslice(&lanes);
     let mut l = 0;
     while l < 64 {
         lanes[l] = const_pow(point(l), 64);
@@ -181,9 +210,8 @@ pub fn fft(out: &mut [Vec12; 64], f: &Vec12) {
     }
 }
 
-/// The transpose of [`fft`]: coefficient p of the result is the sum over all points k of
-/// `values[k] * P(k)^p`. Destroys `values`.
-pub fn fft_tr(out: &mut Vec12, values: &mut [Vec12; 64]) {
+/// The transposed butterfly stages of [`fft`], in reverse order.
+fn butterflies_tr(values: &mut [Vec12; 64]) {
     for stage in (0..LEVELS).rev() {
         let s = 1 << stage;
         for block in values.chunks_exact_mut(2 * s) {
@@ -204,27 +232,51 @@ pub fn fft_tr(out: &mut Vec12, values: &mut [Vec12; 64]) {
             }
         }
     }
-    let mut x = [0u64; GF_BITS];
+}
+
+/// The transpose of a 128-coefficient version of [`fft`]: coefficient p of `out_lo` (p < 64) and
+/// of `out_hi` (64 + p) is the sum over all points k of `values[k] * P(k)^p`. Destroys `values`.
+///
+/// The 128-coefficient transform splits six times like [`fft`] (its first word holds
+/// coefficients 0..63, the second 64..127, so a conversion step of distance 32 crosses words),
+/// which leaves pieces a + b x; they are evaluated on the lanes' span directly (`leaf`).
+pub fn fft_tr128(out_lo: &mut Vec12, out_hi: &mut Vec12, values: &mut [Vec12; 64]) {
+    butterflies_tr(values);
+    let (mut x0, mut x1) = ([0u64; GF_BITS], [0u64; GF_BITS]);
+    let mut t = [0; GF_BITS];
     for (j, v) in values.iter().enumerate() {
         let p = bitrev6(j);
-        for (dst, plane) in x.iter_mut().zip(v.iter()) {
-            *dst |= u64::from(plane.count_ones() & 1) << p;
+        vec::mul(&mut t, v, &TABLES.leaf);
+        for ((d0, d1), (pv, pt)) in x0.iter_mut().zip(x1.iter_mut()).zip(v.iter().zip(t.iter())) {
+            *d0 |= u64::from(pv.count_ones() & 1) << p;
+            *d1 |= u64::from(pt.count_ones() & 1) << p;
         }
     }
-    scale(&mut x, LEVELS - 1);
-    for level in (0..LEVELS - 1).rev() {
-        for k in level..5 {
-            let (m, sh) = (MASK.get(k).copied().unwrap_or_default(), 1u32 << k);
-            for plane in x.iter_mut() {
-                *plane ^= (*plane << sh) & m[1];
-                *plane ^= (*plane << sh) & m[0];
+    for level in (0..LEVELS).rev() {
+        for k in level..LEVELS {
+            if k == 5 {
+                // Transpose of "C ^= D; B ^= C" on the 32-coefficient quarters A B | C D.
+                for (p0, p1) in x0.iter().zip(x1.iter_mut()) {
+                    *p1 ^= p0 >> 32;
+                    *p1 ^= *p1 << 32;
+                }
+            } else {
+                let (m, sh) = (MASK.get(k).copied().unwrap_or_default(), 1u32 << k);
+                for plane in x0.iter_mut().chain(x1.iter_mut()) {
+                    *plane ^= (*plane << sh) & m[1];
+                    *plane ^= (*plane << sh) & m[0];
+                }
             }
         }
         if level > 0 {
-            scale(&mut x, level);
+            scale(&mut x0, level);
+            if let Some(s) = TABLES.scale_hi.get(level) {
+                vec::mul_assign(&mut x1, s);
+            }
         }
     }
-    *out = x;
+    *out_lo = x0;
+    *out_hi = x1;
 }
 
 #[inline]
@@ -234,30 +286,13 @@ fn scale(x: &mut Vec12, level: usize) {
     }
 }
 
-/// Adds `c * P(k)^64` at every point k: the x^64 term of a degree-64 polynomial whose lower 64
+/// Adds P(k)^64 at every point k: the x^64 term of a monic degree-64 polynomial whose lower 64
 /// coefficients went through [`fft`].
-pub fn add_x64_term(values: &mut [Vec12; 64], c: &Vec12) {
+pub fn add_x64(values: &mut [Vec12; 64]) {
     for (v, &high) in values.iter_mut().zip(TABLES.pow64_high.iter()) {
-        let mut p = TABLES.pow64_lane;
-        for (b, plane) in p.iter_mut().enumerate() {
-            *plane ^= 0u64.wrapping_sub(u64::from((high >> b) & 1));
+        for (b, (pv, pl)) in v.iter_mut().zip(TABLES.pow64_lane.iter()).enumerate() {
+            *pv ^= pl ^ 0u64.wrapping_sub(u64::from((high >> b) & 1));
         }
-        let mut t = [0; GF_BITS];
-        vec::mul(&mut t, &p, c);
-        for (pv, pt) in v.iter_mut().zip(t.iter()) {
-            *pv ^= pt;
-        }
-    }
-}
-
-/// Multiplies the value at every point k by P(k)^64.
-pub fn mul_x64(values: &mut [Vec12; 64]) {
-    for (v, &high) in values.iter_mut().zip(TABLES.pow64_high.iter()) {
-        let mut p = TABLES.pow64_lane;
-        for (b, plane) in p.iter_mut().enumerate() {
-            *plane ^= 0u64.wrapping_sub(u64::from((high >> b) & 1));
-        }
-        vec::mul_assign(v, &p);
     }
 }
 
@@ -285,7 +320,7 @@ mod tests {
             let mut out = [[0; GF_BITS]; 64];
             fft(&mut out, &vec::const_bitslice(&f));
             let mut x64 = out;
-            add_x64_term(&mut x64, &vec::broadcast(1));
+            add_x64(&mut x64);
             for k in 0..4096 {
                 let v = vec::lane(&out[k / 64], k % 64);
                 assert_eq!(v, eval(&f, point(k)), "seed {seed} k {k}");
@@ -305,12 +340,8 @@ mod tests {
             let flat: std::vec::Vec<Gf> = (0..4096)
                 .map(|k| vec::lane(&values[k / 64], k % 64))
                 .collect();
-            let mut scaled = values;
-            mul_x64(&mut scaled);
-            let mut out = [0; GF_BITS];
-            fft_tr(&mut out, &mut values);
-            let mut out_hi = [0; GF_BITS];
-            fft_tr(&mut out_hi, &mut scaled);
+            let (mut out, mut out_hi) = ([0; GF_BITS], [0; GF_BITS]);
+            fft_tr128(&mut out, &mut out_hi, &mut values);
             for p in 0..64 {
                 let mut want = 0;
                 let mut want_hi = 0;

@@ -1,4 +1,4 @@
-//! Arithmetic in GF(2^12) = GF(2)[z] / (z^12 + z^3 + 1), the field of mceliece348864.
+//! Arithmetic in GF(2^12) = GF(2)\[z\] / (z^12 + z^3 + 1), the field of mceliece348864.
 //!
 //! Every function here is branch-free and index-free in its arguments: they carry secrets
 //! (the Goppa polynomial, the support, the error locator).

@@ -25,7 +25,7 @@ pub fn encapsulate<R: CryptoRng + ?Sized>(
     ciphertext_out: &mut [u8; MCELIECE_CIPHERTEXT_LEN],
 ) -> [u8; SHARED_SECRET_LEN] {
     // Its key view needs a mutable buffer; a copy keeps ours read-only.
-    let mut key = alloc::boxed::Box::new(*public_key);
+    let mut key = std::boxed::Box::new(*public_key);
     let pk = cm::PublicKey::from(&mut *key);
     let mut ss = [0u8; SHARED_SECRET_LEN];
     let (ct, secret) = cm::encapsulate(&pk, &mut ss, &mut Compat06(rng));

@@ -37,6 +37,20 @@ pub fn mul(out: &mut Vec12, a: &Vec12, b: &Vec12) {
     reduce(&mut t, out);
 }
 
+/// `out = c * a`: every lane times the scalar `c`.
+#[inline]
+#[allow(clippy::indexing_slicing)] // fixed-size loops over fixed-size arrays
+pub fn mul_scalar(out: &mut Vec12, c: Gf, a: &Vec12) {
+    let mut t = [0u64; 2 * GF_BITS - 1];
+    for i in 0..GF_BITS {
+        let m = 0u64.wrapping_sub(u64::from((c >> i) & 1));
+        for j in 0..GF_BITS {
+            t[i + j] ^= m & a[j];
+        }
+    }
+    reduce(&mut t, out);
+}
+
 /// `a *= b`, lane by lane.
 #[inline]
 pub fn mul_assign(a: &mut Vec12, b: &Vec12) {
@@ -204,6 +218,11 @@ mod tests {
             }
             assert_eq!(sum_lanes(&va), a.iter().fold(0, |x, y| x ^ y));
             assert_eq!(lane(&broadcast(a[3]), 17), a[3]);
+            let mut sc = [0; 12];
+            mul_scalar(&mut sc, b[5], &va);
+            for (l, &x) in a.iter().enumerate() {
+                assert_eq!(lane(&sc, l), gf::mul(x, b[5]));
+            }
         }
     }
 }

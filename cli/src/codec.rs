@@ -1,0 +1,244 @@
+//! Message encoding: the one place that knows how requests and responses look on the wire.
+//!
+//! The binary format is `pqpsk::wire` (12-byte header, then the body); its errors and their
+//! messages are the library's. IVPN's JSON body is
+//! selected with `--format ivpn-json` and needs the library's `ivpn` feature, which this build
+//! does not have: [`Format::check_supported`] says so. Adding it means a new arm in the functions
+//! below, nothing else in the command.
+
+use std::io;
+
+use pqpsk::{wire, ClientSecret, OsRng, Psk, Suite};
+
+use crate::fail::{from_pqpsk, Code, Failure, Outcome};
+
+/// How the messages are encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// pqpsk's own binary messages (`pqpsk::wire`).
+    Binary,
+    /// The JSON body of IVPN's `session/wg/set` call (base64 fields).
+    IvpnJson,
+}
+
+impl Format {
+    pub fn parse(name: &str) -> Outcome<Format> {
+        match name {
+            "binary" => Ok(Format::Binary),
+            "ivpn-json" => Ok(Format::IvpnJson),
+            _ => Err(Failure::new(
+                Code::Usage,
+                format!("unknown --format {name:?}: expected binary or ivpn-json"),
+            )),
+        }
+    }
+
+    /// Refuses formats this build cannot speak, before any work is done.
+    pub fn check_supported(self) -> Outcome<()> {
+        match self {
+            Format::Binary => Ok(()),
+            Format::IvpnJson => Err(Failure::new(
+                Code::Unsupported,
+                "--format ivpn-json is not supported in this build (it needs pqpsk's `ivpn` \
+                 feature: IVPN's JSON body and Kyber suites)",
+            )),
+        }
+    }
+}
+
+/// A suite named on the command line.
+pub fn parse_suite(name: &str) -> Outcome<Suite> {
+    if let Some(suite) = Suite::from_name(name) {
+        return Ok(suite);
+    }
+    let known: Vec<&str> = Suite::ALL.iter().map(|s| s.name()).collect();
+    let lower = name.to_ascii_lowercase();
+    if lower.contains("ivpn") || lower.contains("kyber") {
+        return Err(Failure::new(
+            Code::Unsupported,
+            format!(
+                "suite {name:?} is not supported in this build (IVPN suites need pqpsk's `ivpn` \
+                 feature); this build knows: {}",
+                known.join(", ")
+            ),
+        ));
+    }
+    Err(Failure::new(
+        Code::Usage,
+        format!(
+            "unknown suite {name:?}; this build knows: {}",
+            known.join(", ")
+        ),
+    ))
+}
+
+pub use pqpsk::wire::{Header, MessageType as Kind, HEADER_LEN};
+
+/// Checks the 12-byte header: magic, version, type, known suite, exact body length.
+pub fn decode_header(bytes: &[u8]) -> Outcome<Header> {
+    Header::decode(bytes).map_err(from_pqpsk)
+}
+
+/// Where a message is read from: decides the wording and exit code of a short read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    File,
+    Peer,
+}
+
+/// Reads one whole message of kind `expected` through `read` (a file, stdin or a socket).
+///
+/// The header is read and checked first; only then is a buffer of the exact length the suite
+/// requires allocated, so a peer cannot make us allocate by announcing a large length.
+/// `suite`, when given, is the only suite accepted.
+pub fn read_message(
+    read: &mut dyn FnMut(&mut [u8]) -> io::Result<usize>,
+    source: Source,
+    expected: Kind,
+    suite: Option<Suite>,
+) -> Outcome<(Header, Vec<u8>)> {
+    let mut head = [0u8; HEADER_LEN];
+    fill(read, &mut head, 0, source, expected)?;
+    let header = decode_header(&head)?;
+    if header.message_type != expected {
+        return Err(from_pqpsk(pqpsk::Error::WrongMessageType {
+            expected,
+            actual: header.message_type,
+        }));
+    }
+    check_suite(suite, header.suite)?;
+    // Exact: the length the suite requires, not a number the peer chose.
+    let mut message = vec![0u8; header.message_len()];
+    let (start, body) = message.split_at_mut(HEADER_LEN);
+    start.copy_from_slice(&head);
+    fill(read, body, HEADER_LEN, source, expected)?;
+    Ok((header, message))
+}
+
+/// Fills `buf` completely; `already` bytes of the message were read before (for messages).
+fn fill(
+    read: &mut dyn FnMut(&mut [u8]) -> io::Result<usize>,
+    buf: &mut [u8],
+    already: usize,
+    source: Source,
+    kind: Kind,
+) -> Outcome<()> {
+    let mut done = 0;
+    while let Some(rest) = buf.get_mut(done..).filter(|r| !r.is_empty()) {
+        match read(rest) {
+            Ok(0) => {
+                let (needed, got) = (already + buf.len(), already + done);
+                return Err(match source {
+                    Source::File => Failure::new(
+                        Code::Input,
+                        format!(
+                            "truncated {}: needed {needed} bytes, got {got}",
+                            kind.name()
+                        ),
+                    ),
+                    Source::Peer => Failure::new(
+                        Code::Network,
+                        format!(
+                            "peer closed the connection after {got} of {needed} bytes of the {}",
+                            kind.name()
+                        ),
+                    ),
+                });
+            }
+            Ok(n) => done += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(read_failure(&e, source, kind, already + done)),
+        }
+    }
+    Ok(())
+}
+
+fn read_failure(error: &io::Error, source: Source, kind: Kind, got: usize) -> Failure {
+    let timed_out = matches!(
+        error.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    );
+    match (source, timed_out) {
+        (Source::Peer, true) => Failure::new(
+            Code::Network,
+            format!(
+                "timed out waiting for the {} (got {got} bytes)",
+                kind.name()
+            ),
+        ),
+        (Source::Peer, false) => Failure::new(
+            Code::Network,
+            format!("reading the {} from the peer: {error}", kind.name()),
+        ),
+        (Source::File, _) => {
+            Failure::new(Code::Io, format!("reading the {}: {error}", kind.name()))
+        }
+    }
+}
+
+/// Checks that a file input has nothing after the message.
+pub fn expect_end(
+    read: &mut dyn FnMut(&mut [u8]) -> io::Result<usize>,
+    header: &Header,
+) -> Outcome<()> {
+    let mut extra = [0u8; 1];
+    loop {
+        match read(&mut extra) {
+            Ok(0) => return Ok(()),
+            Ok(_) => {
+                return Err(Failure::new(
+                    Code::Input,
+                    format!(
+                        "oversized {}: trailing bytes after the {} bytes the suite {} requires",
+                        header.message_type.name(),
+                        header.message_len(),
+                        header.suite
+                    ),
+                ))
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Failure::new(Code::Io, format!("reading: {e}"))),
+        }
+    }
+}
+
+/// Refuses a message of another suite than the one this exchange uses (when one is set).
+pub fn check_suite(expected: Option<Suite>, actual: Suite) -> Outcome<()> {
+    match expected {
+        Some(expected) if expected != actual => {
+            Err(from_pqpsk(pqpsk::Error::WrongSuite { expected, actual }))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Client: generates both key pairs straight into a request message.
+pub fn generate_request(secret: &mut ClientSecret, suite: Suite) -> Outcome<Vec<u8>> {
+    if suite != Suite::default() {
+        // The library's generate_request writes the default suite; others come with their
+        // features (IVPN), and with them this arm.
+        return Err(Failure::new(
+            Code::Unsupported,
+            format!("suite {suite} is not supported in this build"),
+        ));
+    }
+    let mut out = vec![0u8; wire::request_len(suite)];
+    let n = secret
+        .generate_request(&mut OsRng, &mut out)
+        .map_err(from_pqpsk)?;
+    out.truncate(n);
+    Ok(out)
+}
+
+/// Server: checks and answers a whole request; returns the response and the server's PSK.
+pub fn respond(request: &[u8]) -> Outcome<(Vec<u8>, Psk)> {
+    let mut out = vec![0u8; wire::MAX_RESPONSE_LEN];
+    let (n, psk) = wire::respond_to_request(&mut OsRng, request, &mut out).map_err(from_pqpsk)?;
+    out.truncate(n);
+    Ok((out, psk))
+}
+
+/// Client: decapsulates a whole response; a malformed one leaves `secret` usable.
+pub fn finish(secret: &mut ClientSecret, response: &[u8]) -> Outcome<Psk> {
+    secret.finish_response(response).map_err(from_pqpsk)
+}

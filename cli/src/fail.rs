@@ -1,0 +1,70 @@
+//! What went wrong, and the exit code that says which kind of thing it was.
+//!
+//! Every failure carries a message naming the file, peer or argument involved; `main` prints it
+//! as `pqpsk: MESSAGE` on stderr and exits with the code of its kind.
+
+use std::fmt;
+
+/// Exit codes, one per kind of failure (documented in `pqpsk --help` and the README).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Code {
+    /// A bug: a worker thread stopped unexpectedly.
+    Internal = 1,
+    /// The command line is wrong.
+    Usage = 2,
+    /// A local file or stream could not be read or written.
+    Io = 3,
+    /// A request or response is malformed: bad magic, wrong suite, truncated, oversized.
+    Input = 4,
+    /// The client state file is missing, already consumed or corrupt.
+    State = 5,
+    /// The network exchange failed: connection refused, peer closed, timeout.
+    Network = 6,
+    /// Handing the key to WireGuard failed (`wg` missing or refused, no peer for an address).
+    WireGuard = 7,
+    /// A format or suite this build does not include.
+    Unsupported = 8,
+    /// The cryptographic layer failed (the OS random number generator).
+    Crypto = 9,
+}
+
+/// A failure: its kind and a message that says exactly what was wrong.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: Code,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Failure {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// Puts `what` (a file, a peer) in front of the message.
+    pub fn context(mut self, what: impl fmt::Display) -> Self {
+        self.message = format!("{what}: {}", self.message);
+        self
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Shorthand for the `Result` every fallible step returns.
+pub type Outcome<T> = Result<T, Failure>;
+
+/// A library error: a bad length or a bad message is the input's fault, an RNG failure is not.
+pub fn from_pqpsk(error: pqpsk::Error) -> Failure {
+    let code = match error {
+        pqpsk::Error::Rng => Code::Crypto,
+        pqpsk::Error::NoClientSecret | pqpsk::Error::InvalidClientSecret => Code::State,
+        _ => Code::Input,
+    };
+    Failure::new(code, error.to_string())
+}

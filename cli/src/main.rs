@@ -1,0 +1,469 @@
+//! `pqpsk`: agree on a post-quantum WireGuard pre-shared key from a shell script.
+//!
+//! Files for the offline flow (`keygen`, `respond`, `finish`), TCP for the online one (`serve`,
+//! `connect`). See `pqpsk --help` and the README's command-line section.
+
+mod args;
+mod codec;
+mod fail;
+mod files;
+mod net;
+mod state;
+mod wg;
+
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use pqpsk::{ClientSecret, Psk, Suite};
+
+use args::{Options, Spec};
+use codec::{Format, Kind, Source};
+use fail::{Code, Failure, Outcome};
+
+const HELP: &str = "\
+pqpsk: agree on a post-quantum WireGuard pre-shared key (ML-KEM-1024 + Classic-McEliece-348864)
+
+Offline, through files (a path of - is stdin or stdout):
+  pqpsk keygen  [--suite S] --state STATE --request REQ        client: key pairs and request
+  pqpsk respond [--suite S] --request REQ --response RESP --psk PSK
+                                                                server: response and its PSK
+  pqpsk finish  --state STATE --response RESP --psk PSK         client: its PSK; STATE is consumed
+
+Online, one exchange per TCP connection (run it inside the tunnel or another authenticated
+channel: the exchange itself authenticates nobody):
+  pqpsk serve   --listen ADDR (--wg IFACE | --psk PSK) [--suite S] [--max-connections N]
+                [--timeout SECS] [--count N]
+  pqpsk connect ADDR (--wg IFACE --peer PUBKEY | --psk PSK) [--suite S] [--timeout SECS]
+
+  --wg IFACE       server: give the PSK to the peer of IFACE whose allowed-ips contain the
+                   connection's source address; client: `wg set IFACE peer PUBKEY preshared-key`
+                   (the key goes through a pipe, never argv)
+  --psk PSK        write the PSK as WireGuard's 44-character base64 (file mode 0600, atomic)
+  --format F       binary (default) or ivpn-json (not supported in this build)
+  --suite S        mlkem1024-mceliece348864 (default)
+  --timeout SECS   whole-exchange deadline per connection (default 30)
+  --max-connections N  connections served at once (default 16; more are refused)
+  --count N        serve: exit after N successful exchanges
+  -q, --quiet      no progress, timing or log lines on stderr (errors are still printed)
+
+Exit codes: 0 ok, 1 internal error, 2 usage, 3 local file I/O, 4 malformed or wrong-suite
+message, 5 state missing/consumed/corrupt, 6 network (refused, closed, timeout),
+7 WireGuard (`wg` failed, no peer for an address), 8 not supported in this build, 9 RNG failure.
+";
+
+/// Options every subcommand takes.
+const COMMON: [(&str, bool); 3] = [("--quiet", false), ("--help", false), ("--format", true)];
+
+/// What the user sees on stderr besides errors.
+#[derive(Clone, Copy)]
+pub struct Ui {
+    quiet: bool,
+    /// Progress and timing of long steps: only on a terminal.
+    progress: bool,
+}
+
+impl Ui {
+    fn new(quiet: bool) -> Ui {
+        Ui {
+            quiet,
+            progress: !quiet && std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// A log line (server events): printed unless `--quiet`.
+    pub fn log(&self, line: &str) {
+        if !self.quiet {
+            eprintln!("pqpsk: {line}");
+        }
+    }
+
+    /// An error that does not end the program (one server connection).
+    pub fn error(&self, line: &str) {
+        eprintln!("pqpsk: error: {line}");
+    }
+
+    /// Runs a long step, showing what it is and how long it took when stderr is a terminal.
+    fn step<T>(&self, label: &str, f: impl FnOnce() -> T) -> T {
+        if !self.progress {
+            return f();
+        }
+        eprint!("pqpsk: {label}... ");
+        let started = Instant::now();
+        let value = f();
+        let took = started.elapsed();
+        if took.as_secs() >= 1 {
+            eprintln!("{:.2} s", took.as_secs_f64());
+        } else {
+            eprintln!("{} ms", took.as_millis());
+        }
+        value
+    }
+}
+
+/// Stack for the cryptography: McEliece key generation needs about 430 KB of stack, more than
+/// musl's 128 KiB thread default and more than some routers' main-thread limit.
+const CRYPTO_STACK: usize = 2 << 20;
+
+/// Runs `f` on a thread with [`CRYPTO_STACK`] bytes of stack.
+fn with_big_stack<T: Send>(f: impl FnOnce() -> Outcome<T> + Send) -> Outcome<T> {
+    std::thread::scope(|scope| {
+        let handle = std::thread::Builder::new()
+            .name("pqpsk crypto".into())
+            .stack_size(CRYPTO_STACK)
+            .spawn_scoped(scope, f)
+            .map_err(|e| Failure::new(Code::Internal, format!("starting a thread: {e}")))?;
+        handle
+            .join()
+            .map_err(|_| Failure::new(Code::Internal, "the cryptography thread panicked"))?
+    })
+}
+
+/// Upper bounds for numeric options: a deadline that overflows `Instant` or thousands of
+/// 0.5 MB connections are mistakes, not configurations.
+const MAX_TIMEOUT_SECS: u64 = 86_400;
+const MAX_CONNECTIONS: u64 = 1024;
+
+/// Writes a PSK as base64 plus a newline, 0600 and atomically (`-`: stdout).
+pub fn deliver_psk(path: &Path, psk: &Psk) -> Outcome<()> {
+    let text = psk.to_base64();
+    let mut line = zeroize::Zeroizing::new(Vec::with_capacity(45));
+    line.extend_from_slice(text.as_str().as_bytes());
+    line.push(b'\n');
+    files::write_atomic(path, &line).map_err(|f| f.context("writing PSK"))
+}
+
+fn format_of(o: &Options) -> Outcome<Format> {
+    let format = Format::parse(o.get("--format").unwrap_or("binary"))?;
+    format.check_supported()?;
+    Ok(format)
+}
+
+fn suite_of(o: &Options) -> Outcome<Option<Suite>> {
+    o.get("--suite").map(codec::parse_suite).transpose()
+}
+
+/// Refuses two uses of stdin (or of stdout) in one command.
+fn one_stdio(paths: &[&Path], output: bool) -> Outcome<()> {
+    if paths.iter().filter(|p| files::is_stdio(p)).count() > 1 {
+        let which = if output { "stdout" } else { "stdin" };
+        return Err(Failure::new(
+            Code::Usage,
+            format!(
+                "only one {} can be - ({which})",
+                if output { "output" } else { "input" }
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn state_path(o: &Options) -> Outcome<PathBuf> {
+    let path = o.path("--state")?;
+    if files::is_stdio(&path) {
+        return Err(Failure::new(
+            Code::Usage,
+            "--state must be a file, not -: finish consumes it so that it is used only once",
+        ));
+    }
+    Ok(path)
+}
+
+/// Client key generation on the big stack; returns the secret and the request message.
+fn keygen_request(ui: Ui, suite: Suite) -> Outcome<(Box<ClientSecret>, Vec<u8>)> {
+    ui.step(
+        &format!("generating key pairs ({suite}; McEliece takes seconds on small CPUs)"),
+        || {
+            with_big_stack(|| {
+                let mut secret = ClientSecret::new_boxed();
+                let request = codec::generate_request(&mut secret, suite)?;
+                Ok((secret, request))
+            })
+        },
+    )
+}
+
+/// Reads a whole message file (or stdin), checking the header before reading the body.
+fn read_message_file(path: &Path, kind: Kind, suite: Option<Suite>) -> Outcome<Vec<u8>> {
+    let name = files::describe(path, false);
+    let what = format!("{} {name}", kind.name());
+    let mut input = files::open_input(path, kind.name())?;
+    let mut read = |buf: &mut [u8]| input.read(buf);
+    let (header, message) =
+        codec::read_message(&mut read, Source::File, kind, suite).map_err(|f| f.context(&what))?;
+    codec::expect_end(&mut read, &header).map_err(|f| f.context(&what))?;
+    Ok(message)
+}
+
+fn keygen(o: &Options, ui: Ui) -> Outcome<()> {
+    format_of(o)?;
+    let suite = suite_of(o)?.unwrap_or_default();
+    let state = state_path(o)?;
+    let request_path = o.path("--request")?;
+    files::check_binary_output(&request_path, "request")?;
+    files::check_output(&state, "state")?;
+    files::check_output(&request_path, "request")?;
+    let (secret, request) = keygen_request(ui, suite)?;
+    // State first: a crash before the request exists leaves nothing anyone could answer.
+    state::store(&state, suite, &secret)?;
+    files::write_atomic(&request_path, &request).map_err(|f| f.context("writing request"))
+}
+
+fn respond(o: &Options, ui: Ui) -> Outcome<()> {
+    format_of(o)?;
+    let suite = suite_of(o)?;
+    let (request_path, response_path, psk_path) = (
+        o.path("--request")?,
+        o.path("--response")?,
+        o.path("--psk")?,
+    );
+    one_stdio(&[&response_path, &psk_path], true)?;
+    files::check_binary_output(&response_path, "response")?;
+    files::check_output(&response_path, "response")?;
+    files::check_output(&psk_path, "PSK")?;
+    let request = read_message_file(&request_path, Kind::Request, suite)?;
+    let (response, psk) = ui.step("encapsulating", || {
+        with_big_stack(|| codec::respond(&request))
+    })?;
+    // The PSK first: a response is only worth sending if its key was kept.
+    deliver_psk(&psk_path, &psk)?;
+    files::write_atomic(&response_path, &response).map_err(|f| f.context("writing response"))
+}
+
+fn finish(o: &Options, ui: Ui) -> Outcome<()> {
+    format_of(o)?;
+    let state = state_path(o)?;
+    let (response_path, psk_path) = (o.path("--response")?, o.path("--psk")?);
+    files::check_output(&psk_path, "PSK")?;
+    // The response first: in `keygen | respond | finish` it arrives only after keygen has
+    // written the state.
+    let response = read_message_file(&response_path, Kind::Response, None)?;
+    let (suite, mut secret) = state::load(&state)?;
+    let response_suite = codec::decode_header(&response)?.suite;
+    codec::check_suite(Some(suite), response_suite).map_err(|f| {
+        f.context(format!(
+            "response {}",
+            files::describe(&response_path, false)
+        ))
+    })?;
+    // Consumed before use: from here on, a crash cannot leave a reusable state behind.
+    state::consume(&state)?;
+    let psk = ui.step("decapsulating", || {
+        with_big_stack(|| codec::finish(&mut secret, &response))
+    })?;
+    drop(secret);
+    deliver_psk(&psk_path, &psk)?;
+    state::remove(&state)
+}
+
+fn serve(o: &Options, ui: Ui) -> Outcome<()> {
+    format_of(o)?;
+    let wg = o.get("--wg").map(str::to_string);
+    if let Some(iface) = &wg {
+        wg::check_interface(iface)?;
+    }
+    let psk = o.get("--psk").map(PathBuf::from);
+    if let Some(path) = &psk {
+        files::check_output(path, "PSK")?;
+    }
+    if wg.is_none() && psk.is_none() {
+        return Err(Failure::new(
+            Code::Usage,
+            "`pqpsk serve` needs --wg IFACE or --psk FILE: where each new PSK goes",
+        ));
+    }
+    let config = net::ServeConfig {
+        listen: o.require("--listen")?.to_string(),
+        suite: suite_of(o)?,
+        wg,
+        psk,
+        max_connections: usize::try_from(o.number("--max-connections", 16, MAX_CONNECTIONS)?)
+            .unwrap_or(usize::MAX),
+        timeout: Duration::from_secs(o.number("--timeout", 30, MAX_TIMEOUT_SECS)?),
+        // 0 (the default when absent): serve until killed.
+        count: o.number("--count", 0, u64::MAX)?,
+    };
+    net::serve(config, ui)
+}
+
+fn connect(o: &Options, ui: Ui) -> Outcome<()> {
+    format_of(o)?;
+    let address = o
+        .positionals(&["ADDR"])?
+        .first()
+        .cloned()
+        .unwrap_or_default();
+    let suite = suite_of(o)?.unwrap_or_default();
+    let timeout = Duration::from_secs(o.number("--timeout", 30, MAX_TIMEOUT_SECS)?);
+    let psk_path = o.get("--psk").map(PathBuf::from);
+    if let Some(path) = &psk_path {
+        files::check_output(path, "PSK")?;
+    }
+    let wg = match (o.get("--wg"), o.get("--peer")) {
+        (Some(iface), Some(peer)) => {
+            wg::check_interface(iface)?;
+            wg::check_public_key(peer)?;
+            Some((iface, peer))
+        }
+        (None, None) => None,
+        _ => {
+            return Err(Failure::new(
+                Code::Usage,
+                "--wg IFACE and --peer PUBKEY go together",
+            ))
+        }
+    };
+    if wg.is_none() && psk_path.is_none() {
+        return Err(Failure::new(
+            Code::Usage,
+            "`pqpsk connect` needs --wg IFACE --peer PUBKEY or --psk FILE: where the PSK goes",
+        ));
+    }
+    // Key generation before connecting: the server should not wait seconds for us.
+    let (mut secret, request) = keygen_request(ui, suite)?;
+    let started = Instant::now();
+    let mut finish = |response: &[u8]| with_big_stack(|| codec::finish(&mut secret, response));
+    let psk = net::exchange(&address, timeout, &request, suite, &mut finish)?;
+    // The server has applied its key by now: a failure here leaves the two sides different,
+    // so the message says so. The file (if any) is written first, so the key is not lost.
+    let mismatch = |f: Failure| {
+        f.context("the server has applied the new PSK but this side could not (the next handshake will fail until it does)")
+    };
+    if let Some(path) = &psk_path {
+        deliver_psk(path, &psk).map_err(mismatch)?;
+    }
+    if let Some((iface, peer)) = wg {
+        wg::set_psk(iface, peer, &psk).map_err(mismatch)?;
+    }
+    if ui.progress {
+        ui.log(&format!(
+            "exchange with {address} done in {:.2} s",
+            started.elapsed().as_secs_f64()
+        ));
+    }
+    Ok(())
+}
+
+/// One subcommand: its options and what runs it.
+struct Command {
+    name: &'static str,
+    spec: Spec,
+    run: fn(&Options, Ui) -> Outcome<()>,
+}
+
+const COMMANDS: &[Command] = &[
+    Command {
+        name: "keygen",
+        spec: &[
+            COMMON[0],
+            COMMON[1],
+            COMMON[2],
+            ("--suite", true),
+            ("--state", true),
+            ("--request", true),
+        ],
+        run: keygen,
+    },
+    Command {
+        name: "respond",
+        spec: &[
+            COMMON[0],
+            COMMON[1],
+            COMMON[2],
+            ("--suite", true),
+            ("--request", true),
+            ("--response", true),
+            ("--psk", true),
+        ],
+        run: respond,
+    },
+    Command {
+        name: "finish",
+        spec: &[
+            COMMON[0],
+            COMMON[1],
+            COMMON[2],
+            ("--state", true),
+            ("--response", true),
+            ("--psk", true),
+        ],
+        run: finish,
+    },
+    Command {
+        name: "serve",
+        spec: &[
+            COMMON[0],
+            COMMON[1],
+            COMMON[2],
+            ("--suite", true),
+            ("--listen", true),
+            ("--wg", true),
+            ("--psk", true),
+            ("--max-connections", true),
+            ("--timeout", true),
+            ("--count", true),
+        ],
+        run: serve,
+    },
+    Command {
+        name: "connect",
+        spec: &[
+            COMMON[0],
+            COMMON[1],
+            COMMON[2],
+            ("--suite", true),
+            ("--wg", true),
+            ("--peer", true),
+            ("--psk", true),
+            ("--timeout", true),
+        ],
+        run: connect,
+    },
+];
+
+fn run(argv: &[String]) -> Outcome<()> {
+    let Some((name, rest)) = argv.split_first() else {
+        return Err(Failure::new(
+            Code::Usage,
+            format!("no command given\n\n{HELP}"),
+        ));
+    };
+    match name.as_str() {
+        "help" | "--help" | "-h" => {
+            print!("{HELP}");
+            return Ok(());
+        }
+        "version" | "--version" | "-V" => {
+            println!("pqpsk {}", env!("CARGO_PKG_VERSION"));
+            return Ok(());
+        }
+        _ => {}
+    }
+    let command = COMMANDS.iter().find(|c| c.name == name).ok_or_else(|| {
+        Failure::new(
+            Code::Usage,
+            format!("unknown command {name:?} (try `pqpsk --help`)"),
+        )
+    })?;
+    let options = args::parse(command.name, command.spec, rest)?;
+    if options.flag("--help") {
+        print!("{HELP}");
+        return Ok(());
+    }
+    if command.name != "connect" {
+        options.positionals(&[])?;
+    }
+    (command.run)(&options, Ui::new(options.flag("--quiet")))
+}
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    match run(&argv) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("pqpsk: error: {failure}");
+            ExitCode::from(failure.code as u8)
+        }
+    }
+}

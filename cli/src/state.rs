@@ -1,0 +1,144 @@
+//! The client's state file: the secret half of an exchange between `keygen` and `finish`.
+//!
+//! Layout (format 1), all integers big-endian:
+//!
+//! | offset | len | field |
+//! |---|---|---|
+//! | 0 | 8 | magic `pqpskst1` |
+//! | 8 | 2 | suite id |
+//! | 10 | 4 | length N of the secret |
+//! | 14 | N | `ClientSecret::export_into` output |
+//! | 14+N | 32 | SHA-256 of everything before it |
+//!
+//! It is written atomically with mode 0600, so a crash leaves no half-written state under its
+//! name; the checksum also catches a file truncated or damaged later. `finish` consumes it:
+//! it overwrites the file with zeros in place and flushes that *before* deriving the key, then
+//! removes it once the PSK is written. A crash in between leaves an all-zero file, which is
+//! reported as "already consumed", never taken for a good state: a state is single-use.
+
+use std::path::Path;
+
+use pqpsk::sizes::CLIENT_SECRET_LEN;
+use pqpsk::{ClientSecret, Suite};
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+use crate::fail::{from_pqpsk, Code, Failure, Outcome};
+use crate::files;
+
+const MAGIC: [u8; 8] = *b"pqpskst1";
+const PREFIX_LEN: usize = 8 + 2 + 4;
+const CHECKSUM_LEN: usize = 32;
+/// The largest state file any suite of this build writes.
+const MAX_LEN: usize = PREFIX_LEN + CLIENT_SECRET_LEN + CHECKSUM_LEN;
+
+/// Serializes `secret` for `suite`; the bytes are as secret as the keys.
+pub fn encode(suite: Suite, secret: &ClientSecret) -> Outcome<Zeroizing<Vec<u8>>> {
+    let mut exported = Zeroizing::new(vec![0u8; CLIENT_SECRET_LEN]);
+    let n = secret.export_into(&mut exported).map_err(from_pqpsk)?;
+    let exported = exported.get(..n).unwrap_or_default();
+    let mut out = Zeroizing::new(Vec::with_capacity(MAX_LEN));
+    out.extend_from_slice(&MAGIC);
+    out.extend_from_slice(&suite.id().to_be_bytes());
+    out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_be_bytes());
+    out.extend_from_slice(exported);
+    let sum = Sha256::digest(&out[..]);
+    out.extend_from_slice(&sum);
+    Ok(out)
+}
+
+/// Parses a state file's bytes into the suite and a ready `ClientSecret`.
+pub fn decode(bytes: &[u8]) -> Outcome<(Suite, Box<ClientSecret>)> {
+    let bad = |m: String| Failure::new(Code::State, m);
+    if !bytes.is_empty() && bytes.iter().all(|&b| b == 0) {
+        return Err(bad(
+            "already consumed: `pqpsk finish` used and wiped this state (a state is single-use; \
+             run keygen again)"
+                .into(),
+        ));
+    }
+    let (prefix, rest) = bytes.split_at_checked(PREFIX_LEN).ok_or_else(|| {
+        bad(format!(
+            "not a pqpsk state file: only {} bytes",
+            bytes.len()
+        ))
+    })?;
+    // PREFIX_LEN is exactly magic (8) + suite id (2) + length (4).
+    let Ok::<[u8; PREFIX_LEN], _>([m0, m1, m2, m3, m4, m5, m6, m7, s0, s1, l0, l1, l2, l3]) =
+        prefix.try_into()
+    else {
+        return Err(bad("not a pqpsk state file".into()));
+    };
+    if [m0, m1, m2, m3, m4, m5, m6, m7] != MAGIC {
+        return Err(bad("not a pqpsk state file (bad magic)".into()));
+    }
+    let id = u16::from_be_bytes([s0, s1]);
+    let suite = Suite::from_id(id).ok_or_else(|| {
+        bad(format!(
+            "state is for suite id {id:#06x}, unknown to this build"
+        ))
+    })?;
+    let len = u32::from_be_bytes([l0, l1, l2, l3]) as usize;
+    if rest.len() != len.saturating_add(CHECKSUM_LEN) {
+        return Err(bad(format!(
+            "truncated or damaged: {} bytes, a state with a {len}-byte secret has {}",
+            bytes.len(),
+            PREFIX_LEN + len + CHECKSUM_LEN
+        )));
+    }
+    let (body, sum) = bytes.split_at(PREFIX_LEN + len);
+    if Sha256::digest(body)[..] != *sum {
+        return Err(bad("damaged: checksum mismatch".into()));
+    }
+    let mut secret = ClientSecret::new_boxed();
+    secret
+        .import(rest.get(..len).unwrap_or_default())
+        .map_err(from_pqpsk)?;
+    Ok((suite, secret))
+}
+
+/// Writes a new state file, wiping any earlier state under that name first.
+pub fn store(path: &Path, suite: Suite, secret: &ClientSecret) -> Outcome<()> {
+    let bytes = encode(suite, secret)?;
+    if path.exists() {
+        // An abandoned earlier exchange: its keys should not outlive it on disk.
+        let _ = files::wipe_in_place(path);
+    }
+    files::write_atomic(path, &bytes).map_err(|f| f.context("writing state"))
+}
+
+/// Reads and checks a state file; says clearly when it is missing or consumed.
+pub fn load(path: &Path) -> Outcome<(Suite, Box<ClientSecret>)> {
+    if !path.exists() {
+        return Err(Failure::new(
+            Code::State,
+            format!(
+                "state file {} does not exist (a state is removed once `pqpsk finish` used it; \
+                 run keygen again)",
+                path.display()
+            ),
+        ));
+    }
+    let bytes = files::read_bounded(path, "state file", MAX_LEN)?;
+    decode(&bytes).map_err(|f| f.context(format!("state file {}", path.display())))
+}
+
+/// Marks a state consumed before its key is used: zeros in place, flushed.
+pub fn consume(path: &Path) -> Outcome<()> {
+    files::wipe_in_place(path).map_err(|e| {
+        Failure::new(
+            Code::Io,
+            format!("wiping state file {} before use: {e}", path.display()),
+        )
+    })
+}
+
+/// Removes a consumed (zeroed) state file.
+pub fn remove(path: &Path) -> Outcome<()> {
+    std::fs::remove_file(path).map_err(|e| {
+        Failure::new(
+            Code::Io,
+            format!("removing consumed state file {}: {e}", path.display()),
+        )
+    })
+}

@@ -1,0 +1,1006 @@
+//! Runs the real `pqpsk` binary: files, pipes, TCP, bad inputs, bad clients, a fake `wg`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_pqpsk");
+/// Header + ML-KEM-1024 public key + McEliece-348864 public key, and the response's size.
+const REQUEST_LEN: usize = 12 + 1568 + 261_120;
+const RESPONSE_LEN: usize = 12 + 1568 + 96;
+
+/// A fresh, empty directory for one test.
+fn dir(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{name}"));
+    let _ = fs::remove_dir_all(&d);
+    fs::create_dir_all(&d).unwrap();
+    d
+}
+
+struct Run {
+    code: i32,
+    stdout: Vec<u8>,
+    stderr: String,
+}
+
+fn pqpsk(args: &[&str], cwd: &Path) -> Run {
+    let out = Command::new(BIN)
+        .args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: out.stdout,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn ok(args: &[&str], cwd: &Path) -> Run {
+    let run = pqpsk(args, cwd);
+    assert_eq!(run.code, 0, "pqpsk {args:?} failed: {}", run.stderr);
+    run
+}
+
+/// Fails unless the command exits with `code` and its message contains `text`.
+fn fails(args: &[&str], cwd: &Path, code: i32, text: &str) -> Run {
+    let run = pqpsk(args, cwd);
+    assert_eq!(run.code, code, "pqpsk {args:?}: {}", run.stderr);
+    assert!(
+        run.stderr.contains(text),
+        "pqpsk {args:?}: expected {text:?} in {:?}",
+        run.stderr
+    );
+    run
+}
+
+fn read_psk(path: &Path) -> String {
+    let text = fs::read_to_string(path).unwrap();
+    assert_eq!(text.len(), 45, "{text:?}");
+    assert!(text.ends_with('\n'));
+    text.trim_end().to_string()
+}
+
+fn mode(path: &Path) -> u32 {
+    fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// Only these names in `d`: no temporary or half-written files left behind.
+fn only_files(d: &Path, names: &[&str]) {
+    let mut found: Vec<String> = fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    found.sort();
+    let mut names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+    names.sort();
+    assert_eq!(found, names);
+}
+
+/// keygen + respond in `d`: files state, req, resp, server.psk.
+fn exchange_files(d: &Path) {
+    ok(&["keygen", "--state", "state", "--request", "req"], d);
+    ok(
+        &[
+            "respond",
+            "--request",
+            "req",
+            "--response",
+            "resp",
+            "--psk",
+            "server.psk",
+        ],
+        d,
+    );
+}
+
+#[test]
+fn files_round_trip_0600_and_single_use_state() {
+    let d = dir("files");
+    exchange_files(&d);
+    assert_eq!(
+        fs::metadata(d.join("req")).unwrap().len(),
+        REQUEST_LEN as u64
+    );
+    assert_eq!(
+        fs::metadata(d.join("resp")).unwrap().len(),
+        RESPONSE_LEN as u64
+    );
+    for f in ["state", "req", "resp", "server.psk"] {
+        assert_eq!(mode(&d.join(f)), 0o600, "{f}");
+    }
+    ok(
+        &[
+            "finish",
+            "--state",
+            "state",
+            "--response",
+            "resp",
+            "--psk",
+            "client.psk",
+        ],
+        &d,
+    );
+    assert_eq!(mode(&d.join("client.psk")), 0o600);
+    let server = read_psk(&d.join("server.psk"));
+    assert_eq!(server, read_psk(&d.join("client.psk")));
+    // The state was consumed: removed, and a second finish says why it cannot run.
+    only_files(&d, &["req", "resp", "server.psk", "client.psk"]);
+    fails(
+        &[
+            "finish",
+            "--state",
+            "state",
+            "--response",
+            "resp",
+            "--psk",
+            "again.psk",
+        ],
+        &d,
+        5,
+        "does not exist",
+    );
+    assert!(!d.join("again.psk").exists());
+    // A new exchange gives a new key.
+    exchange_files(&d);
+    ok(
+        &[
+            "finish",
+            "--state",
+            "state",
+            "--response",
+            "resp",
+            "--psk",
+            "client.psk",
+        ],
+        &d,
+    );
+    assert_ne!(read_psk(&d.join("client.psk")), server);
+}
+
+#[test]
+fn pipes_keygen_respond_finish() {
+    let d = dir("pipes");
+    let mut keygen = Command::new(BIN)
+        .args(["keygen", "--state", "state", "--request", "-"])
+        .current_dir(&d)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut respond = Command::new(BIN)
+        .args([
+            "respond",
+            "--request",
+            "-",
+            "--response",
+            "-",
+            "--psk",
+            "server.psk",
+        ])
+        .current_dir(&d)
+        .stdin(keygen.stdout.take().unwrap())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let finish = Command::new(BIN)
+        .args([
+            "finish",
+            "--state",
+            "state",
+            "--response",
+            "-",
+            "--psk",
+            "-",
+        ])
+        .current_dir(&d)
+        .stdin(respond.stdout.take().unwrap())
+        .output()
+        .unwrap();
+    assert!(keygen.wait().unwrap().success());
+    assert!(respond.wait().unwrap().success());
+    assert!(
+        finish.status.success(),
+        "{}",
+        String::from_utf8_lossy(&finish.stderr)
+    );
+    let client = String::from_utf8(finish.stdout).unwrap();
+    assert_eq!(client.trim_end(), read_psk(&d.join("server.psk")));
+    only_files(&d, &["server.psk"]);
+}
+
+#[test]
+fn consumed_damaged_and_wrong_states_are_refused() {
+    let d = dir("states");
+    exchange_files(&d);
+    let good = fs::read(d.join("state")).unwrap();
+    let finish = [
+        "finish",
+        "--state",
+        "state",
+        "--response",
+        "resp",
+        "--psk",
+        "c.psk",
+    ];
+    // What a crash after consuming leaves: zeros in place.
+    fs::write(d.join("state"), vec![0u8; good.len()]).unwrap();
+    fails(&finish, &d, 5, "already consumed");
+    // A flipped bit anywhere is caught by the checksum.
+    let mut flipped = good.clone();
+    flipped[100] ^= 1;
+    fs::write(d.join("state"), &flipped).unwrap();
+    fails(&finish, &d, 5, "checksum");
+    fs::write(d.join("state"), &good[..good.len() - 1]).unwrap();
+    fails(&finish, &d, 5, "truncated or damaged");
+    fs::write(d.join("state"), b"hello").unwrap();
+    fails(&finish, &d, 5, "not a pqpsk state file");
+    let mut longer = good.clone();
+    longer.extend_from_slice(&[0; 100_000]);
+    fs::write(d.join("state"), &longer).unwrap();
+    fails(&finish, &d, 4, "too large");
+    assert!(!d.join("c.psk").exists());
+    // The good state still works after all of these.
+    fs::write(d.join("state"), &good).unwrap();
+    ok(&finish, &d);
+    assert_eq!(read_psk(&d.join("c.psk")), read_psk(&d.join("server.psk")));
+    // `-` is refused as a state: it could not be consumed.
+    fails(
+        &["keygen", "--state", "-", "--request", "r"],
+        &d,
+        2,
+        "must be a file",
+    );
+}
+
+#[test]
+fn a_bad_response_leaves_the_state_usable_and_a_foreign_one_gives_another_key() {
+    let d = dir("bad-response");
+    exchange_files(&d);
+    let resp = fs::read(d.join("resp")).unwrap();
+    let finish = [
+        "finish",
+        "--state",
+        "state",
+        "--response",
+        "bad",
+        "--psk",
+        "c.psk",
+    ];
+    fs::write(d.join("bad"), &resp[..RESPONSE_LEN - 1]).unwrap();
+    fails(
+        &finish,
+        &d,
+        4,
+        "truncated response: needed 1676 bytes, got 1675",
+    );
+    fs::write(d.join("bad"), [&resp[..], b"x"].concat()).unwrap();
+    fails(&finish, &d, 4, "oversized response");
+    fs::write(d.join("bad"), fs::read(d.join("req")).unwrap()).unwrap();
+    fails(&finish, &d, 4, "expected a response message, got a request");
+    // An output that cannot be written is found before the state is consumed.
+    fails(
+        &[
+            "finish",
+            "--state",
+            "state",
+            "--response",
+            "resp",
+            "--psk",
+            "nodir/c.psk",
+        ],
+        &d,
+        3,
+        "directory nodir does not exist",
+    );
+    assert!(d.join("state").exists() && !d.join("c.psk").exists());
+    // A well-formed response to another request: implicit rejection, a different key.
+    let other = dir("bad-response-other");
+    exchange_files(&other);
+    fs::copy(other.join("resp"), d.join("bad")).unwrap();
+    ok(&finish, &d);
+    assert_ne!(read_psk(&d.join("c.psk")), read_psk(&d.join("server.psk")));
+    assert!(!d.join("state").exists());
+}
+
+#[test]
+fn malformed_requests_get_exact_messages_and_no_output() {
+    let d = dir("bad-request");
+    ok(&["keygen", "--state", "state", "--request", "req"], &d);
+    let req = fs::read(d.join("req")).unwrap();
+    let respond = [
+        "respond",
+        "--request",
+        "bad",
+        "--response",
+        "resp",
+        "--psk",
+        "s.psk",
+    ];
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (
+            req[..1000].to_vec(),
+            "truncated request: needed 262700 bytes, got 1000",
+        ),
+        (
+            req[..5].to_vec(),
+            "truncated request: needed 12 bytes, got 5",
+        ),
+        (Vec::new(), "truncated request: needed 12 bytes, got 0"),
+        ([&req[..], &req[..]].concat(), "oversized request"),
+        (vec![0x55; REQUEST_LEN], "not a pqpsk message"),
+        (
+            [&req[..6], &[0x77, 0x77], &req[8..]].concat(),
+            "suite id 0x7777 is not supported",
+        ),
+        (
+            [&req[..4], &[9], &req[5..]].concat(),
+            "wire-format version 9",
+        ),
+        (
+            [&req[..5], &[7], &req[6..]].concat(),
+            "message type 7 is unknown",
+        ),
+        (
+            [&req[..8], &[0xff, 0xff, 0xff, 0xff], &req[12..]].concat(),
+            "header declares a 4294967295-byte body; suite mlkem1024-mceliece348864 needs 262688",
+        ),
+    ];
+    for (bytes, text) in cases {
+        fs::write(d.join("bad"), &bytes).unwrap();
+        fails(&respond, &d, 4, text);
+        only_files(&d, &["state", "req", "bad"]);
+    }
+    // An ML-KEM key with unreduced coefficients (all ones) fails the FIPS 203 check.
+    let mut bad_key = req.clone();
+    bad_key[12..12 + 1568].fill(0xff);
+    fs::write(d.join("bad"), &bad_key).unwrap();
+    fails(&respond, &d, 4, "FIPS 203");
+    fails(
+        &[
+            "respond",
+            "--request",
+            "missing",
+            "--response",
+            "r",
+            "--psk",
+            "p",
+        ],
+        &d,
+        3,
+        "missing",
+    );
+    only_files(&d, &["state", "req", "bad"]);
+}
+
+#[test]
+fn usage_suites_and_formats() {
+    let d = dir("usage");
+    fails(&[], &d, 2, "no command");
+    fails(&["frobnicate"], &d, 2, "unknown command");
+    fails(&["keygen", "--state", "s"], &d, 2, "needs --request");
+    fails(
+        &["keygen", "--state", "s", "--request", "r", "--bogus"],
+        &d,
+        2,
+        "unknown option --bogus",
+    );
+    fails(
+        &[
+            "keygen",
+            "--suite",
+            "nope",
+            "--state",
+            "s",
+            "--request",
+            "r",
+        ],
+        &d,
+        2,
+        "unknown suite",
+    );
+    fails(
+        &[
+            "keygen",
+            "--suite",
+            "ivpn-kyber1024-mceliece348864",
+            "--state",
+            "s",
+            "--request",
+            "r",
+        ],
+        &d,
+        8,
+        "not supported in this build",
+    );
+    fails(
+        &[
+            "keygen",
+            "--format",
+            "ivpn-json",
+            "--state",
+            "s",
+            "--request",
+            "r",
+        ],
+        &d,
+        8,
+        "not supported in this build",
+    );
+    fails(
+        &[
+            "keygen",
+            "--format",
+            "xml",
+            "--state",
+            "s",
+            "--request",
+            "r",
+        ],
+        &d,
+        2,
+        "--format",
+    );
+    fails(
+        &["respond", "--request", "r", "--response", "-", "--psk", "-"],
+        &d,
+        2,
+        "only one output",
+    );
+    fails(
+        &["serve", "--listen", "127.0.0.1:0"],
+        &d,
+        2,
+        "--wg IFACE or --psk",
+    );
+    fails(
+        &["connect", "127.0.0.1:1", "--wg", "wg0"],
+        &d,
+        2,
+        "go together",
+    );
+    fails(
+        &["connect", "127.0.0.1:1", "--wg", "wg0", "--peer", "--help"],
+        &d,
+        2,
+        "not a WireGuard public key",
+    );
+    fails(
+        &["serve", "--listen", "127.0.0.1:0", "--wg", "-rf"],
+        &d,
+        2,
+        "not a valid interface",
+    );
+    fails(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--psk",
+            "p",
+            "--timeout",
+            "0",
+        ],
+        &d,
+        2,
+        "--timeout \"0\": expected a whole number from 1 to 86400",
+    );
+    fails(
+        &[
+            "connect",
+            "127.0.0.1:1",
+            "--psk",
+            "p",
+            "--timeout",
+            "99999999999999999999",
+        ],
+        &d,
+        2,
+        "from 1 to 86400",
+    );
+    assert!(ok(&["--help"], &d).stdout.starts_with(b"pqpsk"));
+    only_files(&d, &[]);
+}
+
+#[test]
+fn outputs_replace_files_atomically_and_failed_writes_leave_nothing() {
+    let d = dir("atomic");
+    fs::write(d.join("server.psk"), "old\n").unwrap();
+    fs::set_permissions(d.join("server.psk"), fs::Permissions::from_mode(0o644)).unwrap();
+    let before = fs::metadata(d.join("server.psk")).unwrap().ino();
+    exchange_files(&d);
+    // A new file renamed over the old one (new inode), with the new mode.
+    assert_ne!(fs::metadata(d.join("server.psk")).unwrap().ino(), before);
+    assert_eq!(mode(&d.join("server.psk")), 0o600);
+    // A destination that cannot be replaced: the error names it and no temporary is left.
+    fs::create_dir(d.join("adir")).unwrap();
+    fs::write(d.join("adir/inside"), "x").unwrap();
+    fails(
+        &[
+            "respond",
+            "--request",
+            "req",
+            "--response",
+            "resp2",
+            "--psk",
+            "adir",
+        ],
+        &d,
+        3,
+        "adir",
+    );
+    only_files(&d, &["state", "req", "resp", "server.psk", "adir"]);
+    fails(
+        &[
+            "respond",
+            "--request",
+            "req",
+            "--response",
+            "resp2",
+            "--psk",
+            "nodir/p",
+        ],
+        &d,
+        3,
+        "nodir",
+    );
+    only_files(&d, &["state", "req", "resp", "server.psk", "adir"]);
+}
+
+/// A running `pqpsk serve`, its log lines, killed on drop.
+struct Server {
+    child: Child,
+    port: u16,
+    log: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Server {
+    fn start(d: &Path, extra: &[&str], env: &[(&str, String)]) -> Server {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .envs(env.iter().map(|(k, v)| (*k, v)))
+            .current_dir(d)
+            .stdin(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (tx, log) = mpsc::channel();
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut server = Server {
+            child,
+            port: 0,
+            log,
+            seen: Vec::new(),
+        };
+        let line = server.wait_for("listening on");
+        server.port = line.rsplit(':').next().unwrap().parse().unwrap();
+        server
+    }
+
+    fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// The first log line not yet matched that contains `text` (lines may arrive in any order
+    /// across connections); fails after 20 s.
+    fn wait_for(&mut self, text: &str) -> String {
+        if let Some(i) = self.seen.iter().position(|l| l.contains(text)) {
+            return self.seen.remove(i);
+        }
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.log.recv_timeout(left) {
+                Ok(line) if line.contains(text) => return line,
+                Ok(line) => self.seen.push(line),
+                Err(_) => panic!("no log line with {text:?}; saw {:?}", self.seen),
+            }
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn connect(d: &Path, address: &str, extra: &[&str]) -> Run {
+    let mut args = vec!["connect", address];
+    args.extend_from_slice(extra);
+    pqpsk(&args, d)
+}
+
+#[test]
+fn serve_and_connect_over_loopback() {
+    let d = dir("tcp");
+    let mut server = Server::start(&d, &["--psk", "server.psk"], &[]);
+    for _ in 0..2 {
+        let run = connect(&d, &server.address(), &["--psk", "client.psk"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        server.wait_for("PSK written to server.psk");
+        assert_eq!(
+            read_psk(&d.join("client.psk")),
+            read_psk(&d.join("server.psk"))
+        );
+        assert_eq!(mode(&d.join("client.psk")), 0o600);
+    }
+    drop(server);
+    fails(
+        &[
+            "connect",
+            &format!("127.0.0.1:{}", free_port()),
+            "--psk",
+            "c",
+        ],
+        &d,
+        6,
+        "refused",
+    );
+    // --count: the server exits by itself after that many exchanges.
+    let mut server = Server::start(&d, &["--psk", "server.psk", "--count", "1"], &[]);
+    assert_eq!(
+        connect(&d, &server.address(), &["--psk", "client.psk"]).code,
+        0
+    );
+    server.wait_for("exiting");
+    assert!(server.child.wait().unwrap().success());
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A complete, valid request made by `keygen` in `d`.
+fn request_bytes(d: &Path) -> Vec<u8> {
+    ok(&["keygen", "--state", "state", "--request", "req"], d);
+    fs::read(d.join("req")).unwrap()
+}
+
+/// Reads until EOF or error; true if the peer closed within `within`.
+fn closed_within(stream: &mut TcpStream, within: Duration) -> bool {
+    stream.set_read_timeout(Some(within)).unwrap();
+    let mut buf = [0u8; 4096];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => continue,
+            Err(e) => {
+                return !matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                )
+            }
+        }
+    }
+}
+
+#[test]
+fn bad_clients_neither_crash_nor_block_the_server() {
+    let d = dir("bad-clients");
+    let request = request_bytes(&d);
+    let mut server = Server::start(&d, &["--psk", "server.psk", "--timeout", "5"], &[]);
+    let addr = server.address();
+
+    // Stalls after 5 bytes: holds its slot until its deadline, blocks nobody.
+    let mut staller = TcpStream::connect(&addr).unwrap();
+    staller.write_all(&request[..5]).unwrap();
+    let good = connect(&d, &addr, &["--psk", "client.psk"]);
+    assert_eq!(good.code, 0, "{}", good.stderr);
+    server.wait_for("PSK written");
+    assert!(closed_within(&mut staller, Duration::from_secs(10)));
+    server.wait_for("timed out waiting for the request (got 5 bytes)");
+
+    // Disconnects half way through the request.
+    let mut half = TcpStream::connect(&addr).unwrap();
+    half.write_all(&request[..REQUEST_LEN / 2]).unwrap();
+    drop(half);
+    server.wait_for(&format!(
+        "peer closed the connection after {} of {REQUEST_LEN} bytes of the request",
+        REQUEST_LEN / 2
+    ));
+
+    // Announces an absurd length: refused on the header, before any body is read.
+    let mut huge = TcpStream::connect(&addr).unwrap();
+    huge.write_all(&[&request[..8], &[0xff, 0xff, 0xff, 0xff]].concat())
+        .unwrap();
+    assert!(closed_within(&mut huge, Duration::from_secs(2)));
+    server.wait_for("header declares a 4294967295-byte body");
+
+    // Garbage.
+    let mut garbage = TcpStream::connect(&addr).unwrap();
+    garbage.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+    assert!(closed_within(&mut garbage, Duration::from_secs(2)));
+    server.wait_for("not a pqpsk message");
+
+    // Takes the response but never confirms: the server does not apply its key.
+    fs::remove_file(d.join("server.psk")).unwrap();
+    let mut taker = TcpStream::connect(&addr).unwrap();
+    taker.write_all(&request).unwrap();
+    let mut response = vec![0u8; RESPONSE_LEN];
+    taker.read_exact(&mut response).unwrap();
+    drop(taker);
+    server.wait_for("closed without confirming");
+    assert!(!d.join("server.psk").exists());
+
+    // Still serving.
+    assert_eq!(connect(&d, &addr, &["--psk", "client.psk"]).code, 0);
+    server.wait_for("PSK written");
+    assert_eq!(
+        read_psk(&d.join("client.psk")),
+        read_psk(&d.join("server.psk"))
+    );
+}
+
+#[test]
+fn connection_cap_refuses_extra_clients() {
+    let d = dir("cap");
+    let mut server = Server::start(
+        &d,
+        &[
+            "--psk",
+            "server.psk",
+            "--max-connections",
+            "1",
+            "--timeout",
+            "5",
+        ],
+        &[],
+    );
+    let mut first = TcpStream::connect(server.address()).unwrap();
+    first.write_all(b"PQ").unwrap();
+    // The slot is taken once the server has accepted `first`; give it a moment.
+    std::thread::sleep(Duration::from_millis(300));
+    let mut second = TcpStream::connect(server.address()).unwrap();
+    assert!(closed_within(&mut second, Duration::from_secs(2)));
+    server.wait_for("refused: already serving 1 connections");
+    drop(first);
+    server.wait_for("peer closed");
+    let run = connect(&d, &server.address(), &["--psk", "client.psk"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+#[test]
+fn client_times_out_on_a_silent_server_and_reports_a_closing_one() {
+    let d = dir("client-timeout");
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = silent.local_addr().unwrap().to_string();
+    let holder = std::thread::spawn(move || {
+        let (mut s, _) = silent.accept().unwrap();
+        let mut sink = Vec::new();
+        let _ = s.read_to_end(&mut sink);
+        // Second connection: read the request, then hang up without answering.
+        let (mut s, _) = silent.accept().unwrap();
+        let mut buf = vec![0u8; REQUEST_LEN];
+        s.read_exact(&mut buf).unwrap();
+    });
+    let started = Instant::now();
+    fails(
+        &["connect", &addr, "--psk", "c.psk", "--timeout", "2"],
+        &d,
+        6,
+        "timed out waiting for the response",
+    );
+    assert!(started.elapsed() < Duration::from_secs(15));
+    fails(
+        &["connect", &addr, "--psk", "c.psk"],
+        &d,
+        6,
+        "peer closed the connection after 0 of 12 bytes of the response",
+    );
+    holder.join().unwrap();
+    assert!(!d.join("c.psk").exists());
+}
+
+/// A stand-in for `wg`: `show` prints one peer, `set` records its arguments and stdin.
+fn fake_wg(d: &Path) -> PathBuf {
+    let path = d.join("fake-wg");
+    fs::write(
+        &path,
+        "#!/bin/sh\n\
+         case \"$1\" in\n\
+         show) printf '%s\\t%s\\n' \"$FAKE_PEER\" \"$FAKE_RANGE\" ;;\n\
+         set) [ -n \"$FAKE_FAIL_SET\" ] && { echo 'fake wg: refused' >&2; exit 1; }\n\
+              echo \"$@\" > \"$FAKE_LOG.args\"; cat > \"$FAKE_LOG.key\" ;;\n\
+         *) echo \"fake wg: unexpected $*\" >&2; exit 1 ;;\n\
+         esac\n",
+    )
+    .unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+const CLIENT_KEY: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+const SERVER_KEY: &str = "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBA=";
+
+#[test]
+fn wg_mode_gives_the_key_to_the_right_peer_through_a_pipe() {
+    let d = dir("wg");
+    let wg = fake_wg(&d).display().to_string();
+    let env = |range: &str, log: &str| {
+        vec![
+            ("PQPSK_WG", wg.clone()),
+            ("FAKE_PEER", CLIENT_KEY.to_string()),
+            ("FAKE_RANGE", range.to_string()),
+            ("FAKE_LOG", d.join(log).display().to_string()),
+        ]
+    };
+    let mut server = Server::start(&d, &["--wg", "wg0"], &env("127.0.0.0/8", "server"));
+    let run = Command::new(BIN)
+        .args([
+            "connect",
+            &server.address(),
+            "--wg",
+            "wg1",
+            "--peer",
+            SERVER_KEY,
+        ])
+        .envs(env("(none)", "client"))
+        .current_dir(&d)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    server.wait_for(&format!("PSK given to peer {CLIENT_KEY} on wg0"));
+    let server_key = fs::read_to_string(d.join("server.key")).unwrap();
+    let client_key = fs::read_to_string(d.join("client.key")).unwrap();
+    assert_eq!(server_key.len(), 45);
+    assert_eq!(server_key, client_key);
+    // The key went through stdin, never argv.
+    assert_eq!(
+        fs::read_to_string(d.join("server.args")).unwrap().trim(),
+        format!("set wg0 peer {CLIENT_KEY} preshared-key /dev/stdin")
+    );
+    assert_eq!(
+        fs::read_to_string(d.join("client.args")).unwrap().trim(),
+        format!("set wg1 peer {SERVER_KEY} preshared-key /dev/stdin")
+    );
+    drop(server);
+
+    // A connection from an address no peer owns is refused before the exchange; the client
+    // applies nothing.
+    let mut server = Server::start(&d, &["--wg", "wg0"], &env("10.0.0.2/32", "server2"));
+    let run = Command::new(BIN)
+        .args([
+            "connect",
+            &server.address(),
+            "--wg",
+            "wg1",
+            "--peer",
+            SERVER_KEY,
+        ])
+        .envs(env("(none)", "client2"))
+        .current_dir(&d)
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(6),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    server.wait_for("no peer of wg0 has an allowed-ips range containing 127.0.0.1");
+    assert!(!d.join("server2.key").exists() && !d.join("client2.key").exists());
+    drop(server);
+
+    // The server's `wg set` fails: it says so to the client, which then changes nothing.
+    let mut failing = env("127.0.0.0/8", "server3");
+    failing.push(("FAKE_FAIL_SET", "1".to_string()));
+    let mut server = Server::start(&d, &["--wg", "wg0"], &failing);
+    let run = Command::new(BIN)
+        .args([
+            "connect",
+            &server.address(),
+            "--wg",
+            "wg1",
+            "--peer",
+            SERVER_KEY,
+        ])
+        .envs(env("(none)", "client3"))
+        .current_dir(&d)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(7), "{stderr}");
+    assert!(
+        stderr.contains("the server could not apply the new PSK"),
+        "{stderr}"
+    );
+    server.wait_for("fake wg: refused");
+    assert!(!d.join("client3.key").exists());
+    drop(server);
+
+    // The client's own `wg set` fails after the server applied: the message says the sides now
+    // differ, and the key is still in the --psk file.
+    let mut server = Server::start(&d, &["--wg", "wg0"], &env("127.0.0.0/8", "server4"));
+    let mut failing = env("(none)", "client4");
+    failing.push(("FAKE_FAIL_SET", "1".to_string()));
+    let run = Command::new(BIN)
+        .args([
+            "connect",
+            &server.address(),
+            "--wg",
+            "wg1",
+            "--peer",
+            SERVER_KEY,
+        ])
+        .args(["--psk", "client4.psk"])
+        .envs(failing)
+        .current_dir(&d)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(7), "{stderr}");
+    assert!(
+        stderr.contains("the server has applied the new PSK but this side could not"),
+        "{stderr}"
+    );
+    server.wait_for("PSK given to peer");
+    let server_key = fs::read_to_string(d.join("server4.key")).unwrap();
+    assert_eq!(
+        fs::read_to_string(d.join("client4.psk")).unwrap(),
+        server_key
+    );
+}
+
+#[test]
+fn a_killed_keygen_leaves_no_partial_file_under_the_real_names() {
+    let d = dir("killed");
+    // Kill at moments spread over key generation and the writes that follow it.
+    for delay_ms in [50u64, 200, 350, 400, 450, 500, 600, 800] {
+        for f in ["state", "req"] {
+            let _ = fs::remove_file(d.join(f));
+        }
+        let mut child = Command::new(BIN)
+            .args(["keygen", "--state", "state", "--request", "req"])
+            .current_dir(&d)
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL: no chance to clean up
+        let _ = child.wait();
+        for (name, full) in [("state", 6638u64), ("req", REQUEST_LEN as u64)] {
+            if let Ok(meta) = fs::metadata(d.join(name)) {
+                assert_eq!(meta.len(), full, "{name} after a kill at {delay_ms} ms");
+                assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+            }
+        }
+        // Anything else is a temporary, named so it cannot be taken for an output.
+        for entry in fs::read_dir(&d).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            assert!(
+                name == "state" || name == "req" || name.contains(".pqpsk-tmp-"),
+                "{name}"
+            );
+        }
+    }
+}

@@ -272,7 +272,7 @@ mod json {
 
     fn request(suite: Suite) -> (Exchange, String) {
         let ex = run(suite, 20, 21);
-        let body = KeySetRequest::new(suite, "tok\"en\n", "PUB=", "", &ex.pk1, &ex.pk2)
+        let body = KeySetRequest::new(suite, "s3cr3t\"token\n", "PUB=", "", &ex.pk1, &ex.pk2)
             .to_json()
             .unwrap();
         (ex, body)
@@ -284,7 +284,12 @@ mod json {
             let (mut ex, body) = request(suite);
             let parsed = KeySetRequest::from_json(&body).unwrap();
             assert_eq!(parsed.suite, suite);
-            assert_eq!(parsed.session_token, "tok\"en\n");
+            assert_eq!(parsed.session_token, "s3cr3t\"token\n");
+            let printed = format!("{parsed:?}");
+            assert!(
+                printed.contains("<redacted>") && !printed.contains("s3cr3t"),
+                "{printed}"
+            );
             assert_eq!(parsed.kem_library_version, "0.10.0");
             assert_eq!(parsed.kem_public_key1, ex.pk1);
             assert_eq!(parsed.kem_public_key2, ex.pk2);

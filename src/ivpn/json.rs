@@ -86,8 +86,9 @@ impl core::fmt::Display for JsonError {
 
 impl std::error::Error for JsonError {}
 
-/// A `session/wg/set` request: what an IVPN client sends, what a server parses.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A `session/wg/set` request: what an IVPN client sends, what a server parses. Its `Debug`
+/// does not print the session token (a credential).
+#[derive(Clone, PartialEq, Eq)]
 pub struct KeySetRequest {
     /// Which exchange: the hybrid when `kem_public_key2` is present, else Kyber only.
     pub suite: Suite,
@@ -103,6 +104,20 @@ pub struct KeySetRequest {
     pub kem_public_key1: Vec<u8>,
     /// The McEliece public key (261,120 bytes), empty in the Kyber-only exchange.
     pub kem_public_key2: Vec<u8>,
+}
+
+impl core::fmt::Debug for KeySetRequest {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("KeySetRequest")
+            .field("suite", &self.suite)
+            .field("session_token", &"<redacted>")
+            .field("public_key", &self.public_key)
+            .field("connected_public_key", &self.connected_public_key)
+            .field("kem_library_version", &self.kem_library_version)
+            .field("kem_public_key1_len", &self.kem_public_key1.len())
+            .field("kem_public_key2_len", &self.kem_public_key2.len())
+            .finish()
+    }
 }
 
 impl KeySetRequest {

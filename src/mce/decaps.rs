@@ -207,7 +207,8 @@ pub fn decapsulate(
     let weight_code: u32 = word.iter().map(|w| w.count_ones()).sum();
 
     let check = u64::from(weight_all ^ T as u32) | u64::from(weight_code ^ T as u32) | diff;
-    let ok = zero_mask(check);
+    // Opaque to the optimiser, which could otherwise turn the selection below into a branch.
+    let ok = core::hint::black_box(zero_mask(check));
 
     // The hashed string: e if the check passed, else s from the secret key (streamed into the
     // hash, word by word).

@@ -165,8 +165,8 @@ pub fn psk_base64(data: &[u8]) {
             error,
             Error::Length { .. }
                 | Error::Base64Character { .. }
-                | Error::Base64Padding
-                | Error::Base64NonCanonical
+                | Error::Base64Padding { .. }
+                | Error::Base64NonCanonical { .. }
         )),
     }
 }

@@ -129,12 +129,43 @@ pub fn decode_into(field: Field, input: &[u8], out: &mut [u8]) -> Result<(), Err
         .take(data_chars)
         .position(|&c| decode_char(c) < 0)
     {
-        return Err(Error::Base64Character { position });
+        return Err(Error::Base64Character { field, position });
     }
     if !padding_ok {
-        return Err(Error::Base64Padding);
+        return Err(Error::Base64Padding { field });
     }
-    Err(Error::Base64NonCanonical)
+    Err(Error::Base64NonCanonical { field })
+}
+
+/// Decodes padded standard base64 `input` into exactly `out.len()` bytes, for a value whose
+/// decoded length is fixed (a key or a ciphertext in a message). Unlike [`decode_into`], a text
+/// of the wrong length is described by what it would decode to: a length that is not a multiple
+/// of 4 is [`Error::Base64Padding`], and text whose length and trailing `=` say it holds another
+/// number of bytes is [`Error::Length`] in decoded bytes (`expected` = `out.len()`). Meant for
+/// public values: unlike [`decode_into`] it looks at the last two characters before decoding.
+/// On error `out` may hold partial data.
+#[cfg(any(feature = "ivpn", test))]
+pub fn decode_exact(field: Field, input: &[u8], out: &mut [u8]) -> Result<(), Error> {
+    if !input.len().is_multiple_of(4) {
+        return Err(Error::Base64Padding { field });
+    }
+    // What the text would decode to, from its length and its trailing '=' (the only data looked
+    // at before decoding; for the public values this is used for, nothing to hide).
+    let padding = input
+        .iter()
+        .rev()
+        .take(2)
+        .take_while(|&&c| c == b'=')
+        .count();
+    let decoded = (input.len() / 4 * 3).saturating_sub(padding);
+    if decoded != out.len() {
+        return Err(Error::Length {
+            field,
+            expected: out.len(),
+            actual: decoded,
+        });
+    }
+    decode_into(field, input, out)
 }
 
 #[cfg(test)]
@@ -178,19 +209,59 @@ mod tests {
     }
 
     #[test]
+    fn exact_decoding_reports_decoded_lengths() {
+        let mut out = [0u8; 5];
+        decode_exact(Field::PskBase64, b"Zm9vYmE=", &mut out).unwrap();
+        assert_eq!(&out, b"fooba");
+        // Well padded, but 4 or 6 bytes where 5 are expected.
+        for (text, actual) in [(&b"Zm9vYg=="[..], 4), (&b"Zm9vYmFy"[..], 6)] {
+            assert_eq!(
+                decode_exact(Field::PskBase64, text, &mut out),
+                Err(Error::Length {
+                    field: Field::PskBase64,
+                    expected: 5,
+                    actual
+                })
+            );
+        }
+        assert_eq!(
+            decode_exact(Field::PskBase64, b"Zm9vYmE", &mut out),
+            Err(Error::Base64Padding {
+                field: Field::PskBase64
+            })
+        );
+        assert_eq!(
+            decode_exact(Field::PskBase64, b"Zm9v\nmE=", &mut out),
+            Err(Error::Base64Character {
+                field: Field::PskBase64,
+                position: 4
+            })
+        );
+        let mut empty = [0u8; 0];
+        decode_exact(Field::PskBase64, b"", &mut empty).unwrap();
+    }
+
+    #[test]
     fn errors_say_what_is_wrong() {
         let mut out = [0u8; 2];
         assert_eq!(
             decode_into(Field::PskBase64, b"Zm9=", &mut out),
-            Err(Error::Base64NonCanonical)
+            Err(Error::Base64NonCanonical {
+                field: Field::PskBase64
+            })
         );
         assert_eq!(
             decode_into(Field::PskBase64, b"Z.8=", &mut out),
-            Err(Error::Base64Character { position: 1 })
+            Err(Error::Base64Character {
+                field: Field::PskBase64,
+                position: 1
+            })
         );
         assert_eq!(
             decode_into(Field::PskBase64, b"Zm8A", &mut out),
-            Err(Error::Base64Padding)
+            Err(Error::Base64Padding {
+                field: Field::PskBase64
+            })
         );
         assert_eq!(
             decode_into(Field::PskBase64, b"Zm8", &mut out),

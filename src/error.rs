@@ -21,6 +21,12 @@ pub enum Field {
     ClientSecret,
     /// A PSK in WireGuard's base64 text form.
     PskBase64,
+    /// The client's Round-3 Kyber1024 public key (IVPN suites).
+    #[cfg(feature = "ivpn")]
+    KyberPublicKey,
+    /// The server's Round-3 Kyber1024 ciphertext (IVPN suites).
+    #[cfg(feature = "ivpn")]
+    KyberCiphertext,
 }
 
 impl Field {
@@ -33,6 +39,10 @@ impl Field {
             Field::McElieceCiphertext => "Classic-McEliece-348864 ciphertext",
             Field::ClientSecret => "serialized client secret",
             Field::PskBase64 => "base64 PSK",
+            #[cfg(feature = "ivpn")]
+            Field::KyberPublicKey => "Kyber1024 public key",
+            #[cfg(feature = "ivpn")]
+            Field::KyberCiphertext => "Kyber1024 ciphertext",
         }
     }
 }
@@ -68,18 +78,32 @@ pub enum Error {
     /// The [`ClientSecret`](crate::ClientSecret) holds no key pair: it was never generated, was
     /// already used by `finish` (it is single-use), or was wiped.
     NoClientSecret,
-    /// A serialized client secret does not start with the expected magic and version.
+    /// A serialized client secret does not start with a magic and version this build knows
+    /// (an IVPN suite's secret needs the `ivpn` feature).
     InvalidClientSecret,
-    /// A base64 PSK contains a byte that is not in the standard base64 alphabet.
+    /// Base64 text contains a byte that is not in the standard base64 alphabet.
     Base64Character {
+        /// Which value the text encodes.
+        field: Field,
         /// Zero-based position of the first offending byte.
         position: usize,
     },
-    /// A base64 PSK does not end with exactly one `=` of padding.
-    Base64Padding,
-    /// A base64 PSK's last character has bits set that do not belong to the key (a non-canonical
-    /// encoding: WireGuard would print a different string for the same key).
-    Base64NonCanonical,
+    /// Base64 text is not padded with `=` to a multiple of 4 characters as standard base64 is
+    /// (for a PSK: it does not end with exactly one `=`).
+    Base64Padding {
+        /// Which value the text encodes.
+        field: Field,
+    },
+    /// Base64 text's last character has bits set that do not belong to the value (a
+    /// non-canonical encoding: an encoder would print a different string for the same bytes).
+    Base64NonCanonical {
+        /// Which value the text encodes.
+        field: Field,
+    },
+    /// The Round-3 Kyber1024 public key fails the modulus check (a coefficient is not reduced
+    /// modulo q = 3329); an honestly generated key always passes.
+    #[cfg(feature = "ivpn")]
+    InvalidKyberPublicKey,
     /// A message does not start with the wire format's magic (`"PQPK"`): it is not a pqpsk
     /// message at all.
     BadMagic,
@@ -160,18 +184,24 @@ impl fmt::Display for Error {
             Error::NoClientSecret => f.write_str(
                 "client secret is empty: never generated, already used once, or wiped",
             ),
-            Error::InvalidClientSecret => {
-                f.write_str("serialized client secret has a wrong magic or version")
+            Error::InvalidClientSecret => f.write_str(
+                "serialized client secret has a wrong magic or version (IVPN suites need the `ivpn` feature)",
+            ),
+            Error::Base64Character { field, position } => {
+                write!(f, "{field}: invalid base64 character at position {position}")
             }
-            Error::Base64Character { position } => {
-                write!(f, "base64 PSK: invalid character at position {position}")
-            }
-            Error::Base64Padding => {
-                f.write_str("base64 PSK: must end with exactly one '=' of padding")
-            }
-            Error::Base64NonCanonical => {
-                f.write_str("base64 PSK: non-canonical encoding (unused low bits are set)")
-            }
+            Error::Base64Padding { field } => write!(
+                f,
+                "{field}: wrong base64 padding ('=' only at the end, to a multiple of 4 characters)"
+            ),
+            Error::Base64NonCanonical { field } => write!(
+                f,
+                "{field}: non-canonical base64 (unused low bits of the last character are set)"
+            ),
+            #[cfg(feature = "ivpn")]
+            Error::InvalidKyberPublicKey => f.write_str(
+                "Kyber1024 public key rejected: a coefficient is not reduced modulo 3329",
+            ),
             Error::BadMagic => f.write_str("not a pqpsk message (the magic \"PQPK\" is missing)"),
             Error::UnsupportedVersion { version } => write!(
                 f,

@@ -17,6 +17,8 @@ mod base64;
 mod client;
 pub mod combiner;
 mod error;
+#[cfg(feature = "ivpn")]
+pub mod ivpn;
 #[doc(hidden)]
 pub mod mce;
 pub mod mceliece;
@@ -33,7 +35,7 @@ pub use client::ClientSecret;
 pub use error::{Error, Field};
 pub use psk::{Psk, PskBase64};
 pub use secret::SharedSecret;
-pub use server::respond;
+pub use server::{respond, respond_suite};
 pub use suite::Suite;
 
 /// The operating system's random number generator (`getrandom`), for callers with `std`.

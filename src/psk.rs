@@ -132,15 +132,22 @@ mod tests {
         ));
         assert_eq!(
             Psk::from_base64("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8A"),
-            Err(Error::Base64Padding)
+            Err(Error::Base64Padding {
+                field: Field::PskBase64
+            })
         );
         assert_eq!(
             Psk::from_base64("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh9="),
-            Err(Error::Base64NonCanonical)
+            Err(Error::Base64NonCanonical {
+                field: Field::PskBase64
+            })
         );
         assert_eq!(
             Psk::from_base64("AAECAwQFBgcICQoLDA0ODx-REhMUFRYXGBkaGxwdHh8="),
-            Err(Error::Base64Character { position: 22 })
+            Err(Error::Base64Character {
+                field: Field::PskBase64,
+                position: 22
+            })
         );
         let mut small = [0u8; 43];
         assert!(matches!(

@@ -34,6 +34,19 @@ pub const RNG_SEED_LEN: usize = 32;
 pub const CLIENT_SECRET_LEN: usize =
     4 + MLKEM_SEED_LEN + MCELIECE_SECRET_KEY_LEN + PUBLIC_KEY_DIGEST_LEN;
 
+/// Round-3 Kyber1024 public key (IVPN suites; the same size as ML-KEM-1024's).
+#[cfg(feature = "ivpn")]
+pub const KYBER_PUBLIC_KEY_LEN: usize = 1568;
+/// Round-3 Kyber1024 ciphertext.
+#[cfg(feature = "ivpn")]
+pub const KYBER_CIPHERTEXT_LEN: usize = 1568;
+/// Round-3 Kyber1024 key-generation seed `d || z` (the client keeps this, not the full key).
+#[cfg(feature = "ivpn")]
+pub const KYBER_SEED_LEN: usize = 64;
+/// Round-3 Kyber1024 secret key in the reference (and liboqs) layout, derived from the seed.
+#[cfg(feature = "ivpn")]
+pub const KYBER_SECRET_KEY_LEN: usize = 3168;
+
 /// The McEliece backend's identity, checked below.
 const MCELIECE_PRIMITIVE: &str = "mceliece348864";
 

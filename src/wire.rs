@@ -457,7 +457,8 @@ pub fn respond_to_request<R: TryCryptoRng + ?Sized>(
     let request = Request::decode(request)?;
     let header = Header::new(request.suite, MessageType::Response);
     let slots = message_slots(header, request.suite.kem1_ciphertext_len(), response_out)?;
-    let psk = crate::server::respond(
+    let psk = crate::server::respond_suite(
+        request.suite,
         rng,
         request.kem1_public_key,
         request.kem2_public_key,
@@ -489,7 +490,7 @@ impl ClientSecret {
     /// message is an error that leaves `self` as it was; a well-formed one consumes the secret.
     pub fn finish_response(&mut self, response: &[u8]) -> Result<Psk, Error> {
         let response = Response::decode(response)?;
-        let expected = Suite::MlKem1024McEliece348864;
+        let expected = self.suite();
         if response.suite != expected {
             return Err(Error::WrongSuite {
                 expected,

@@ -1,10 +1,11 @@
 //! Known-answer tests against liboqs: the crate's ML-KEM-1024 and Classic-McEliece-348864
-//! backends, driven by NIST's AES-256-CTR DRBG exactly as liboqs' `kat_kem` test program drives
-//! its own implementations, must print the same NIST `.rsp` text, checked through its SHA-256.
+//! backends (and, with the `ivpn` feature, its Round-3 Kyber1024 backend), driven by NIST's
+//! AES-256-CTR DRBG exactly as liboqs' `kat_kem` test program drives its own implementations,
+//! must print the same NIST `.rsp` text, checked through its SHA-256.
 //!
-//! Expected hashes: liboqs 0.13.0, file tests/KATs/kem/kats.json, entries "ML-KEM-1024" and
-//! "Classic-McEliece-348864" (copied in ../shared/vectors/liboqs-kats.json, whose README describes
-//! the text format and the DRBG use reproduced below).
+//! Expected hashes: liboqs 0.13.0, file tests/KATs/kem/kats.json, entries "ML-KEM-1024",
+//! "Classic-McEliece-348864" and "Kyber1024" (copied in ../shared/vectors/liboqs-kats.json,
+//! whose README describes the text format and the DRBG use reproduced below).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
@@ -177,4 +178,60 @@ fn mce_keygen_record(rng: &mut NistDrbg) -> Record {
 #[test]
 fn mce_keygen_all_matches_liboqs() {
     assert_eq!(kat_hash(10, mce_keygen_record), MCELIECE348864_ALL);
+}
+
+/// Round-3 Kyber1024 (`pqpsk::ivpn::kyber`, over libcrux-ml-kem) against liboqs' "Kyber1024".
+/// Key generation draws `d` and then `z` in two 32-byte calls of the DRBG, encapsulation one
+/// 32-byte call (which Kyber hashes before use), as liboqs' round-3 code does.
+#[cfg(feature = "ivpn")]
+mod kyber1024 {
+    use super::*;
+    use pqpsk::ivpn::kyber;
+    use pqpsk::sizes::{
+        KYBER_CIPHERTEXT_LEN, KYBER_PUBLIC_KEY_LEN, KYBER_SECRET_KEY_LEN, KYBER_SEED_LEN,
+    };
+
+    /// liboqs 0.13.0 tests/KATs/kem/kats.json, "Kyber1024" / "single" (record 0).
+    const KYBER1024_SINGLE: &str =
+        "5afcf2a568ad32d49b55105b032af1850f03f3888ff9e2a72f4059c58e968f60";
+    /// liboqs 0.13.0 tests/KATs/kem/kats.json, "Kyber1024" / "all" (100 records).
+    const KYBER1024_ALL: &str = "b72b97eb9270d76f2c7a8a0b03022c81c879af9e247abff52405127d77dd3a46";
+
+    /// One record; the `sk` line is the 3168-byte reference-layout key derived from the seed.
+    fn kyber_record(rng: &mut NistDrbg) -> Record {
+        let mut seed = [0u8; KYBER_SEED_LEN];
+        let mut pk = [0u8; KYBER_PUBLIC_KEY_LEN];
+        kyber::generate(rng, &mut seed, &mut pk);
+        let mut ct = [0u8; KYBER_CIPHERTEXT_LEN];
+        let ss = kyber::encapsulate(rng, &pk, &mut ct).unwrap();
+        let ss_dec = kyber::decapsulate(&seed, &ct);
+        assert_eq!(ss.as_bytes(), ss_dec.as_bytes(), "Kyber decapsulation");
+        let mut sk = [0u8; KYBER_SECRET_KEY_LEN];
+        kyber::expanded_secret_key(&seed, &mut sk);
+        Record {
+            pk: pk.to_vec(),
+            sk: sk.to_vec(),
+            ct: ct.to_vec(),
+            ss: *ss.as_bytes(),
+        }
+    }
+
+    #[test]
+    fn kyber1024_single_matches_liboqs() {
+        assert_eq!(kat_hash(1, kyber_record), KYBER1024_SINGLE);
+    }
+
+    #[test]
+    fn kyber1024_all_matches_liboqs() {
+        assert_eq!(kat_hash(100, kyber_record), KYBER1024_ALL);
+    }
+
+    /// The same DRBG bytes through ML-KEM-1024 give another shared secret: the suites really
+    /// use different KEMs.
+    #[test]
+    fn kyber_and_mlkem_secrets_differ() {
+        let kyber = kyber_record(&mut NistDrbg::new(&kat_entropy()));
+        let mlkem = mlkem_record(&mut NistDrbg::new(&kat_entropy()));
+        assert_ne!(kyber.ss, mlkem.ss);
+    }
 }

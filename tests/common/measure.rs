@@ -5,7 +5,7 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 /// Counts allocations made by threads that opted in with [`count_heap`]. Counters are per
@@ -123,8 +123,9 @@ pub struct Measured<T> {
 /// instruction-counting plugin, `f` is also a counted region (see [`icount_mark`]); the regions are
 /// tagged 1, 2, 3... in the order of the calls.
 pub fn measure<T>(f: impl FnOnce() -> T) -> Measured<T> {
-    static TAGS: AtomicU64 = AtomicU64::new(1);
-    let tag = TAGS.fetch_add(1, Ordering::Relaxed);
+    // AtomicU32: 32-bit MIPS has no 64-bit atomics.
+    static TAGS: AtomicU32 = AtomicU32::new(1);
+    let tag = u64::from(TAGS.fetch_add(1, Ordering::Relaxed));
     let (((out, elapsed), stack), heap) = count_heap(|| {
         peak_stack(|| {
             icount_mark(tag, 0);

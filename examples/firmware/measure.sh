@@ -1,22 +1,25 @@
 #!/usr/bin/env bash
-# Builds the footprint probe for thumbv7em-none-eabihf in two profiles and prints its flash and
-# static-RAM sections, a per-crate breakdown of .text + .rodata and the largest symbols.
+# Builds the firmware for thumbv7em-none-eabihf in two profiles, prints its flash and static-RAM
+# sections, a per-crate breakdown of .text + .rodata and the largest symbols, then runs it in QEMU
+# (mps2-an386, Cortex-M4) and prints the peak stack and instruction count of each operation.
+# Exits non-zero if the firmware does not finish in time or the PSKs differ.
 #
-#   examples/footprint/measure.sh           # from anywhere; installs what it needs, idempotent
-#   TOP=30 examples/footprint/measure.sh    # show more symbols
-#   examples/footprint/measure.sh --stack   # also run both builds in QEMU (mps2-an386, Cortex-M4)
-#                                           # and report the peak stack (a few minutes more)
+#   examples/firmware/measure.sh           # from anywhere; installs what it needs, idempotent;
+#                                          # runs the opt-level 3 build in QEMU (what CI runs:
+#                                          # its key generation is 3x fewer instructions)
+#   examples/firmware/measure.sh --all     # runs the opt-level "s" build too
+#   TOP=30 examples/firmware/measure.sh    # show more symbols
 #
-# Needs rustup + cargo. Installs the target with rustup, binutils-arm-none-eabi with apt-get when
-# no arm-none-eabi-size/nm (or llvm-size/llvm-nm) is on PATH, and for --stack qemu-system-arm;
-# --stack also needs python3.
+# Needs rustup + cargo. Installs the target with rustup, and with apt-get (only when missing)
+# binutils-arm-none-eabi when no arm-none-eabi-size/nm (or llvm-size/llvm-nm) is on PATH, and
+# qemu-system-arm.
 set -euo pipefail
 
-STACK=0
+RUN_PROFILES=(release-o3)
 case "${1:-}" in
-    --stack) STACK=1 ;;
+    --all) RUN_PROFILES=(release release-o3) ;;
     "") ;;
-    *) echo "usage: $0 [--stack]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--all]" >&2; exit 2 ;;
 esac
 
 TARGET=thumbv7em-none-eabihf
@@ -54,12 +57,12 @@ if ! find_tools; then
     apt_install binutils-arm-none-eabi
     find_tools
 fi
-if [ "$STACK" = 1 ] && ! command -v qemu-system-arm >/dev/null; then
+if ! command -v qemu-system-arm >/dev/null; then
     apt_install qemu-system-arm
 fi
 
 # --- no std, no alloc --------------------------------------------------------------------------
-# The link itself proves it (thumbv7em has no std, and the probe defines no global allocator);
+# The link itself proves it (thumbv7em has no std, and the firmware defines no global allocator);
 # this just makes the feature set visible.
 tree=$(cargo tree -q -e features --target "$TARGET")
 if grep -qE 'feature "(std|alloc)"' <<<"$tree"; then
@@ -74,14 +77,14 @@ for p in "${PROFILES[@]}"; do
     cargo build -q --profile "$p" --target "$TARGET"
 done
 
-elf() { echo "target/$TARGET/$1/pqpsk-footprint"; }
+elf() { echo "target/$TARGET/$1/pqpsk-firmware"; }
 
 # Section size from `size -A` (0 when absent).
 section() { $SIZE -A "$1" | awk -v s="$2" '$1 == s { n = $2 } END { print n + 0 }'; }
 
 # --- sections ----------------------------------------------------------------------------------
 echo
-echo "pqpsk footprint on $TARGET, default-features = false (no alloc), client + server exchange"
+echo "pqpsk firmware on $TARGET, default-features = false (no alloc), client + server exchange"
 echo "(bytes; flash image = .vector_table + .text + .rodata + .data)"
 echo
 printf '%-34s %9s %9s %13s %7s %9s %8s %12s\n' \
@@ -112,7 +115,7 @@ $3 ~ /^[bBdD]$/ && NF >= 4 {
 # --- per-crate breakdown -----------------------------------------------------------------------
 # Crate of a (demangled) symbol: the first path segment of its path, or for `<X as Trait>` the
 # crate of X when Trait is a core/interface trait (Drop, digest::Update, ...), else Trait's crate. Approximate: LTO inlines across crates (pqpsk's generate ends
-# up inside the probe's main, for one), and generic code is counted where its type lives.
+# up inside the firmware's main, for one), and generic code is counted where its type lives.
 crate_awk='
 function hex(h,   i, n) { n = 0; h = tolower(h)
     for (i = 1; i <= length(h); i++) n = n * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1
@@ -131,7 +134,7 @@ function crate_of(n,   s, c, t) {
         if (c ~ /^(\[|\(|[uif](8|16|32|64|128|size)$|bool$|char$|str$|[A-Z]$)/ || s !~ /::/ ||
             t !~ /^(core|digest|rand_core|crypto_common|zeroize|kem)$/) c = t
     }
-    if (c == "pqpsk_footprint") return "pqpsk_footprint (probe main, pqpsk inlined)"
+    if (c == "pqpsk_firmware") return "pqpsk_firmware (main, pqpsk inlined)"
     return c
 }
 $3 ~ /^[tTrR]$/ && NF >= 4 {
@@ -162,62 +165,46 @@ $3 ~ /^[tTrR]$/ && NF >= 4 {
         printf "  %9d  %s %s\n", hex($2), $3, name }'
 done
 
-# --- peak stack, in QEMU (--stack) -------------------------------------------------------------
-# Not part of flash or static RAM, but on a microcontroller it is the larger RAM cost. Each
-# profile is rebuilt with cortex-m-rt's `paint-stack` (fills the free RAM with 0xCCCCCCCC at
-# reset; a separate target dir, so the sizes above are untouched) and run on QEMU's mps2-an386
-# until OUTCOME is set; the RAM is then dumped and the lowest overwritten word gives the peak.
-if [ "$STACK" = 1 ]; then
-    QEMU_TIMEOUT=${QEMU_TIMEOUT:-900}
-    stackdir="$PWD/target/stack"
-    echo
-    echo "peak stack on QEMU mps2-an386 (Cortex-M4), emulated run time is not a cycle count:"
-    for p in "${PROFILES[@]}"; do
-        say "== cargo build --profile $p (paint-stack) + qemu"
-        cargo build -q --profile "$p" --target "$TARGET" --target-dir "$stackdir" \
-            --features cortex-m-rt/paint-stack
-        f="$stackdir/$TARGET/$p/pqpsk-footprint"
-        outcome_at=$($NM "$f" | awk '$NF ~ /OUTCOME/ { print $1 }')
-        stack_end=$($NM "$f" | awk '$NF == "_stack_end" { print $1 }')
-        dump="$stackdir/ram-$p.bin"
-        rm -f "$dump"
-        coproc QEMU { exec qemu-system-arm -M mps2-an386 -nographic -serial none \
-            -monitor stdio -kernel "$f" 2>&1; }
-        qin=${QEMU[1]} qout=${QEMU[0]} run_started=$SECONDS outcome=""
-        while [ $((SECONDS - run_started)) -lt "$QEMU_TIMEOUT" ]; do
-            sleep 2
-            echo "xp /1wx 0x$outcome_at" >&"$qin"
-            while read -t 0.5 -r line <&"$qout"; do
-                # The monitor ends lines with CR and may add terminal escapes: keep the hex.
-                case $line in *"$outcome_at: 0x"*) outcome=$(tr -cd '0-9a-fx' <<<"${line##*: }") ;; esac
-            done
-            case $outcome in "" | 0x00000000) ;; *) break ;; esac
-        done
-        secs=$((SECONDS - run_started))
-        # Quoted: QEMU's monitor reads an unquoted path as an expression.
-        echo "pmemsave 0x20000000 0x400000 \"$dump\"" >&"$qin"
-        sleep 2
-        echo quit >&"$qin"
-        wait "$QEMU_PID" 2>/dev/null || true
-        case $outcome in
-            0x00000001) verdict="PSKs match" ;;
-            0x00000002) verdict="PSKs DIFFER" ;;
-            0x0000000[345]) verdict="an operation returned an error ($outcome)" ;;
-            *) verdict="did not finish in ${QEMU_TIMEOUT} s" ;;
+# --- run in QEMU: PSKs, peak stack and instructions of each operation -------------------------
+# QEMU's mps2-an386 (Cortex-M4, 4 MiB RAM) with semihosting: the firmware prints its figures and
+# exits QEMU with status 0 only if both PSKs match. `-icount shift=0` makes QEMU's virtual clock
+# advance 1 ns per instruction, so SysTick (25 MHz core clock) counts one tick per 40
+# instructions; the firmware's calibration loop checks that ratio. A stack overflow hangs rather
+# than faults, hence the timeout.
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-600}
+failed=0
+echo
+echo "run on QEMU mps2-an386 (Cortex-M4), -icount shift=0 (instruction counts, not cycles):"
+for p in "${RUN_PROFILES[@]}"; do
+    log="target/$TARGET/$p/qemu.log"
+    say "== qemu-system-arm -M mps2-an386 ($p, timeout ${QEMU_TIMEOUT} s)"
+    run_started=$SECONDS
+    status=0
+    timeout "$QEMU_TIMEOUT" qemu-system-arm -M mps2-an386 -nographic -monitor none -serial none \
+        -semihosting-config enable=on,target=native -icount shift=0 -kernel "$(elf "$p")" \
+        >"$log" 2>&1 || status=$?
+    secs=$((SECONDS - run_started))
+    awk -v p="$p" -v secs="$secs" '
+        $1 == "calibration" { per_tick = $2 / $5 }
+        $1 == "op" { name[++n] = $2; stack[n] = $4; ticks[n] = $7 }
+        $0 == "PSKs match" { ok = 1 }
+        /^FAILED/ { print "  " p ": " $0 }
+        END {
+            if (per_tick == 0) { print "  " p ": no calibration line"; exit }
+            printf "  %-11s (%.1f instructions per SysTick tick; %d s in QEMU)\n", p, per_tick, secs
+            for (i = 1; i <= n; i++)
+                printf "    %-9s peak stack %8d bytes  %14.0f instructions\n", name[i], stack[i], ticks[i] * per_tick
+            print "    " (ok ? "PSKs match" : "PSKs did NOT match")
+        }' "$log"
+    if [ "$status" -ne 0 ] || ! grep -qx "PSKs match" "$log"; then
+        case $status in
+            124) say "!! $p: did not finish within ${QEMU_TIMEOUT} s (a stack overflow hangs)" ;;
+            *) say "!! $p: QEMU exited with status $status; its output:"; cat "$log" >&2 ;;
         esac
-        peak=$(python3 - "$dump" "$stack_end" <<'PY'
-import sys
-data = open(sys.argv[1], "rb").read()
-base, top = 0x20000000, 0x20000000 + len(data)
-addr = int(sys.argv[2], 16)
-while addr < top and data[addr - base:addr - base + 4] == b"\xcc" * 4:
-    addr += 4
-print(top - addr)
-PY
-)
-        printf '  %-11s peak stack %8d bytes; %s after ~%d s\n' "$p" "$peak" "$verdict" "$secs"
-    done
-fi
+        failed=1
+    fi
+done
 
 echo
 echo "measure.sh took $((SECONDS - started)) s"
+exit "$failed"

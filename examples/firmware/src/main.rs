@@ -1,0 +1,208 @@
+//! Bare-metal pqpsk firmware for a Cortex-M4 (QEMU's `mps2-an386`, 4 MiB of RAM): one full
+//! exchange, client `generate`, server `respond`, client `finish`, with every buffer in static
+//! memory and no heap. Over semihosting it reports the sizes of its own sections, the peak stack
+//! (stack painting) and the SysTick ticks of each operation, and whether both PSKs match; it then
+//! exits QEMU with status 0 only if they do. `measure.sh` builds it, runs it and prints the table.
+//!
+//! Every large buffer is a `static mut` declared at the top of the `#[entry]` function.
+//! cortex-m-rt's `#[entry]` macro turns each of those into a safe `&'static mut` local: the entry
+//! point runs once and cannot be re-entered, so no other reference can exist. All the statics are
+//! zero-initialised, so they land in `.bss` and cost no flash. The only `unsafe` of this crate is
+//! the stack painting in `stack.rs`.
+#![no_std]
+#![no_main]
+#![deny(unsafe_code)]
+
+mod clock;
+mod report;
+mod stack;
+
+use core::convert::Infallible;
+use core::hint::black_box;
+use core::panic::PanicInfo;
+use core::ptr::addr_of;
+
+use cortex_m_rt::entry;
+use cortex_m_semihosting::debug;
+use pqpsk::sizes::{
+    MCELIECE_CIPHERTEXT_LEN, MCELIECE_PUBLIC_KEY_LEN, MLKEM_CIPHERTEXT_LEN, MLKEM_PUBLIC_KEY_LEN,
+};
+use pqpsk::ClientSecret;
+use rand_core::{TryCryptoRng, TryRng};
+
+use clock::Clock;
+use report::Out;
+
+/// NOT RANDOM. A fixed-seed SplitMix64 counter so that the firmware has *some* `TryCryptoRng` to
+/// call; keys made with it are predictable. A real firmware plugs its hardware TRNG in here.
+struct NotRandom(u64);
+
+impl TryRng for NotRandom {
+    type Error = Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        // Keep the high half: the better-mixed bits.
+        Ok((self.try_next_u64()? >> 32) as u32)
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        Ok(z ^ (z >> 31))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        for chunk in dst.chunks_mut(8) {
+            let word = self.try_next_u64()?.to_le_bytes();
+            chunk.copy_from_slice(&word[..chunk.len()]);
+        }
+        Ok(())
+    }
+}
+
+/// Marker only: see the type's comment, this is not a cryptographic RNG.
+impl TryCryptoRng for NotRandom {}
+
+extern "C" {
+    // Section bounds from cortex-m-rt's link.x; only their addresses are used.
+    static __stext: u8;
+    static __etext: u8;
+    static __srodata: u8;
+    static __erodata: u8;
+    static __sdata: u8;
+    static __edata: u8;
+    static __sbss: u8;
+    static __ebss: u8;
+}
+
+fn report_sections(out: &mut Out) {
+    let span = |start: *const u8, end: *const u8| (end as usize - start as usize) as u64;
+    let sections = [
+        (".text", span(addr_of!(__stext), addr_of!(__etext))),
+        (".rodata", span(addr_of!(__srodata), addr_of!(__erodata))),
+        (".data", span(addr_of!(__sdata), addr_of!(__edata))),
+        (".bss", span(addr_of!(__sbss), addr_of!(__ebss))),
+    ];
+    for (name, bytes) in sections {
+        out.text("section ")
+            .text(name)
+            .text(" ")
+            .num(bytes)
+            .text(" bytes")
+            .end();
+    }
+}
+
+/// Runs one operation with its stack painted and its SysTick ticks counted, and reports both.
+fn step<T>(out: &mut Out, clock: &Clock, name: &str, f: impl FnOnce() -> T) -> T {
+    let ((result, ticks), peak) = stack::peak(|| {
+        let started = clock.ticks();
+        let result = f();
+        (result, clock.ticks() - started)
+    });
+    out.text("op ")
+        .text(name)
+        .text(" stack ")
+        .num(peak as u64)
+        .text(" bytes ticks ");
+    out.num(ticks).end();
+    result
+}
+
+fn fail(out: &mut Out, why: &str) -> ! {
+    out.text("FAILED: ").text(why).end();
+    exit(false)
+}
+
+fn exit(success: bool) -> ! {
+    debug::exit(if success {
+        debug::EXIT_SUCCESS
+    } else {
+        debug::EXIT_FAILURE
+    });
+    // Only reached without a semihosting host that honours the exit call.
+    loop {
+        core::hint::spin_loop();
+    }
+}
+
+#[entry]
+fn main() -> ! {
+    // Turned into `&'static mut` locals by `#[entry]` (see the module comment).
+    static mut CLIENT: ClientSecret = ClientSecret::new();
+    static mut MLKEM_PK: [u8; MLKEM_PUBLIC_KEY_LEN] = [0; MLKEM_PUBLIC_KEY_LEN];
+    static mut MCELIECE_PK: [u8; MCELIECE_PUBLIC_KEY_LEN] = [0; MCELIECE_PUBLIC_KEY_LEN];
+    static mut MLKEM_CT: [u8; MLKEM_CIPHERTEXT_LEN] = [0; MLKEM_CIPHERTEXT_LEN];
+    static mut MCELIECE_CT: [u8; MCELIECE_CIPHERTEXT_LEN] = [0; MCELIECE_CIPHERTEXT_LEN];
+
+    let mut out = Out::open();
+    out.text("pqpsk firmware: client + server exchange, static buffers, no heap")
+        .end();
+    report_sections(&mut out);
+    let Some(peripherals) = cortex_m::Peripherals::take() else {
+        fail(&mut out, "core peripherals already taken")
+    };
+    let clock = Clock::start(peripherals.SYST);
+    let (instructions, ticks) = clock.calibrate();
+    out.text("calibration ")
+        .num(instructions)
+        .text(" instructions ticks ")
+        .num(ticks)
+        .end();
+
+    // black_box: the optimiser must not see the seeds or the buffers' contents.
+    let mut client_rng = NotRandom(black_box(0x0123_4567_89AB_CDEF));
+    let mut server_rng = NotRandom(black_box(0xFEDC_BA98_7654_3210));
+    let client: &mut ClientSecret = black_box(CLIENT);
+    let mlkem_pk: &mut [u8] = black_box(&mut MLKEM_PK[..]);
+    let mceliece_pk: &mut [u8] = black_box(&mut MCELIECE_PK[..]);
+    let mlkem_ct: &mut [u8] = black_box(&mut MLKEM_CT[..]);
+    let mceliece_ct: &mut [u8] = black_box(&mut MCELIECE_CT[..]);
+
+    // Client: both key pairs; the public keys go to the server.
+    let generated = step(&mut out, &clock, "generate", || {
+        client.generate(&mut client_rng, mlkem_pk, mceliece_pk)
+    });
+    if generated.is_err() {
+        fail(&mut out, "generate returned an error");
+    }
+
+    // Server: encapsulate to both keys, keep its PSK, send both ciphertexts back.
+    let responded = step(&mut out, &clock, "respond", || {
+        pqpsk::respond(
+            &mut server_rng,
+            black_box(&*mlkem_pk),
+            black_box(&mut *mceliece_pk),
+            mlkem_ct,
+            mceliece_ct,
+        )
+    });
+    let Ok(server_psk) = responded else {
+        fail(&mut out, "respond returned an error")
+    };
+
+    // Client: decapsulate both and derive its PSK.
+    let finished = step(&mut out, &clock, "finish", || {
+        client.finish(black_box(&*mlkem_ct), black_box(&*mceliece_ct))
+    });
+    let Ok(client_psk) = finished else {
+        fail(&mut out, "finish returned an error")
+    };
+
+    // `==` on Psk is the constant-time comparison.
+    if black_box(client_psk == server_psk) {
+        out.text("PSKs match").end();
+        exit(true)
+    } else {
+        fail(&mut out, "PSKs DIFFER")
+    }
+}
+
+/// With `panic = "abort"` nothing unwinds. A panic (none is expected) is reported and fails the run.
+#[panic_handler]
+fn panic(_info: &PanicInfo) -> ! {
+    Out::open().text("FAILED: panic").end();
+    exit(false)
+}

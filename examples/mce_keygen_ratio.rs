@@ -17,6 +17,8 @@
     clippy::panic
 )]
 
+#[path = "../tests/common/cmr.rs"]
+mod cmr;
 #[path = "../tests/common/splitmix.rs"]
 mod splitmix;
 
@@ -64,7 +66,7 @@ fn run(seeds: u64) {
         ours += t.elapsed();
         let t = Instant::now();
         // Draws the same 32 bytes from the same stream.
-        pqpsk::mceliece::generate(&mut SplitMix64::new(stream), &mut pk2, &mut sk2);
+        cmr::keypair(&mut SplitMix64::new(stream), &mut pk2, &mut sk2);
         theirs += t.elapsed();
         assert!(pk == pk2 && sk == sk2, "keys differ for stream {stream}");
     }
@@ -92,7 +94,7 @@ fn run_one(seeds: u64, which: &str) {
         SplitMix64::new(stream).fill(&mut seed);
         match which {
             "ours" => attempts += keygen::keypair_from_seed(&seed, &mut pk, &mut sk, &mut ws),
-            "theirs" => pqpsk::mceliece::generate(&mut SplitMix64::new(stream), &mut pk, &mut sk),
+            "theirs" => cmr::keypair(&mut SplitMix64::new(stream), &mut pk, &mut sk),
             other => panic!("unknown implementation {other:?}: ours or theirs"),
         }
     }

@@ -5,6 +5,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::combiner;
 use crate::error::{as_array, as_array_mut, Error, Field};
+use crate::mceliece::KeygenWorkspace;
 use crate::psk::Psk;
 use crate::rng::{draw_seed, Expander, Purpose};
 use crate::secret::{with_stack_scrub, EXCHANGE_SCRUB_LEN, KEYGEN_SCRUB_LEN};
@@ -104,7 +105,10 @@ impl ClientSecret {
     /// bytes from `rng`. Lengths are checked and the RNG is read before anything is written, so
     /// an error leaves `self` and both buffers untouched.
     ///
-    /// Needs about 430 KB of stack (McEliece key generation): see no_std.md.
+    /// Puts McEliece's key-generation workspace
+    /// ([`KEYGEN_WORKSPACE_LEN`](crate::mce::keygen::KEYGEN_WORKSPACE_LEN) bytes) on the stack:
+    /// about 110 KB of stack in all. With a smaller stack, use [`ClientSecret::generate_in`] and a
+    /// workspace of your own (a `static` on firmware). See no_std.md.
     pub fn generate<R: TryCryptoRng + ?Sized>(
         &mut self,
         rng: &mut R,
@@ -123,8 +127,7 @@ impl ClientSecret {
     /// any earlier ones, and recording the suite for [`ClientSecret::finish`]) and the public
     /// keys into the caller's buffers, of [`Suite::kem1_public_key_len`] and
     /// [`Suite::kem2_public_key_len`] bytes (an empty `kem2_public_key_out` for a suite without a
-    /// second KEM). Errors, RNG and stack as for [`ClientSecret::generate`]; a suite without
-    /// McEliece needs only a few tens of KB of stack.
+    /// second KEM). Errors, RNG and stack as for [`ClientSecret::generate`].
     pub fn generate_suite<R: TryCryptoRng + ?Sized>(
         &mut self,
         suite: Suite,
@@ -132,14 +135,51 @@ impl ClientSecret {
         kem1_public_key_out: &mut [u8],
         kem2_public_key_out: &mut [u8],
     ) -> Result<(), Error> {
+        self.generate_with(suite, rng, None, kem1_public_key_out, kem2_public_key_out)
+    }
+
+    /// [`ClientSecret::generate_suite`] with McEliece's key-generation scratch in `workspace`
+    /// (wiped before returning) instead of on the stack: the whole key generation then needs
+    /// only tens of KB of stack (no_std.md gives the figures per target).
+    pub fn generate_in<R: TryCryptoRng + ?Sized>(
+        &mut self,
+        suite: Suite,
+        rng: &mut R,
+        workspace: &mut KeygenWorkspace,
+        kem1_public_key_out: &mut [u8],
+        kem2_public_key_out: &mut [u8],
+    ) -> Result<(), Error> {
+        self.generate_with(
+            suite,
+            rng,
+            Some(workspace),
+            kem1_public_key_out,
+            kem2_public_key_out,
+        )
+    }
+
+    /// The one place key generation dispatches on the suite; `workspace` as in
+    /// `mceliece::generate_in_or_on_stack`.
+    fn generate_with<R: TryCryptoRng + ?Sized>(
+        &mut self,
+        suite: Suite,
+        rng: &mut R,
+        workspace: Option<&mut KeygenWorkspace>,
+        kem1_public_key_out: &mut [u8],
+        kem2_public_key_out: &mut [u8],
+    ) -> Result<(), Error> {
         match suite {
             Suite::MlKem1024McEliece348864 => {
-                self.generate_default(rng, kem1_public_key_out, kem2_public_key_out)?
+                self.generate_default(rng, workspace, kem1_public_key_out, kem2_public_key_out)?
             }
             #[cfg(feature = "ivpn")]
-            Suite::IvpnKyber1024McEliece348864 | Suite::IvpnKyber1024 => {
-                self.generate_ivpn(suite, rng, kem1_public_key_out, kem2_public_key_out)?
-            }
+            Suite::IvpnKyber1024McEliece348864 | Suite::IvpnKyber1024 => self.generate_ivpn(
+                suite,
+                rng,
+                workspace,
+                kem1_public_key_out,
+                kem2_public_key_out,
+            )?,
         }
         self.suite = suite;
         self.ready = true;
@@ -149,6 +189,7 @@ impl ClientSecret {
     fn generate_default<R: TryCryptoRng + ?Sized>(
         &mut self,
         rng: &mut R,
+        workspace: Option<&mut KeygenWorkspace>,
         mlkem_public_key_out: &mut [u8],
         mceliece_public_key_out: &mut [u8],
     ) -> Result<(), Error> {
@@ -162,7 +203,12 @@ impl ClientSecret {
         with_stack_scrub::<KEYGEN_SCRUB_LEN, _>(|| {
             let mut stream = Expander::new(Purpose::Keygen, &seed);
             mlkem::generate(&mut stream, &mut self.kem1_seed, mlkem_pk);
-            mceliece::generate(&mut stream, mceliece_pk, &mut self.mceliece_secret_key);
+            mceliece::generate_in_or_on_stack(
+                &mut stream,
+                mceliece_pk,
+                &mut self.mceliece_secret_key,
+                workspace,
+            );
             self.public_key_digest = combiner::public_key_digest(mlkem_pk, mceliece_pk);
         });
         Ok(())
@@ -173,6 +219,7 @@ impl ClientSecret {
         &mut self,
         suite: Suite,
         rng: &mut R,
+        workspace: Option<&mut KeygenWorkspace>,
         kyber_public_key_out: &mut [u8],
         mceliece_public_key_out: &mut [u8],
     ) -> Result<(), Error> {
@@ -190,14 +237,15 @@ impl ClientSecret {
         let run = || {
             let mut stream = Expander::new(Purpose::Keygen, &seed);
             let mceliece = mceliece_pk.map(|pk| (pk, &mut self.mceliece_secret_key));
-            crate::ivpn::exchange::generate(&mut stream, &mut self.kem1_seed, kyber_pk, mceliece);
+            crate::ivpn::exchange::generate(
+                &mut stream,
+                &mut self.kem1_seed,
+                kyber_pk,
+                mceliece,
+                workspace,
+            );
         };
-        // McEliece key generation leaves its matrix on the stack; Kyber alone uses far less.
-        if suite.has_kem2() {
-            with_stack_scrub::<KEYGEN_SCRUB_LEN, _>(run);
-        } else {
-            with_stack_scrub::<EXCHANGE_SCRUB_LEN, _>(run);
-        }
+        with_stack_scrub::<KEYGEN_SCRUB_LEN, _>(run);
         Ok(())
     }
 

@@ -110,28 +110,6 @@ impl TryRng for Expander {
 
 impl TryCryptoRng for Expander {}
 
-/// Presents a `rand_core` 0.10 infallible RNG as the `rand_core` 0.6 RNG that
-/// classic-mceliece-rust asks for.
-pub(crate) struct Compat06<'a, R: rand_core::CryptoRng + ?Sized>(pub(crate) &'a mut R);
-
-impl<R: rand_core::CryptoRng + ?Sized> rand_core_06::RngCore for Compat06<'_, R> {
-    fn next_u32(&mut self) -> u32 {
-        self.0.next_u32()
-    }
-    fn next_u64(&mut self) -> u64 {
-        self.0.next_u64()
-    }
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        self.0.fill_bytes(dest)
-    }
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core_06::Error> {
-        self.0.fill_bytes(dest);
-        Ok(())
-    }
-}
-
-impl<R: rand_core::CryptoRng + ?Sized> rand_core_06::CryptoRng for Compat06<'_, R> {}
-
 #[cfg(test)]
 mod tests {
     use super::*;

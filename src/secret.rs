@@ -26,12 +26,11 @@ impl core::fmt::Debug for SharedSecret {
     }
 }
 
-/// Stack bytes wiped after key generation: the McEliece backend leaves secret intermediates (the
-/// Goppa polynomial, the support permutation, the 335 KB systematic-form matrix) in its dead stack
-/// frames, and it does not wipe them. Sized (with the frames above it) to stay below the ~424 KB
-/// the operation itself uses (no_std.md), so the scrub does not raise the peak stack; it covers the
-/// matrix, which is most of what would be left (tests/no_heap.rs measures the residue).
-pub(crate) const KEYGEN_SCRUB_LEN: usize = 352 * 1024;
+/// Stack bytes wiped after key generation: ML-KEM's key generation and McEliece's leave secret
+/// intermediates in their dead stack frames (McEliece's bulky scratch lives in its workspace,
+/// which it wipes itself). Sized to stay below what the operation itself uses (no_std.md), so the
+/// scrub does not raise the peak stack (tests/no_heap.rs measures the residue).
+pub(crate) const KEYGEN_SCRUB_LEN: usize = 40 * 1024;
 /// Stack bytes wiped after `respond` and `finish` (both use 40-60 KB), sized the same way.
 pub(crate) const EXCHANGE_SCRUB_LEN: usize = 28 * 1024;
 

@@ -1,8 +1,7 @@
 //! Every length the exchange uses, as plain `usize` constants.
 //!
-//! The McEliece lengths are checked at compile time against the backend crate: its parameter set
-//! is picked by cargo features and silently falls back to another set when features collide, so a
-//! wrong set must stop the build rather than produce keys nobody else can use.
+//! The McEliece lengths are checked at compile time against the parameters of our own backend
+//! (`mce::params`), and in test builds against classic-mceliece-rust's (`mce::reference`).
 
 /// ML-KEM-1024 encapsulation (public) key, FIPS 203.
 pub const MLKEM_PUBLIC_KEY_LEN: usize = 1568;
@@ -46,47 +45,3 @@ pub const KYBER_SEED_LEN: usize = 64;
 /// Round-3 Kyber1024 secret key in the reference (and liboqs) layout, derived from the seed.
 #[cfg(feature = "ivpn")]
 pub const KYBER_SECRET_KEY_LEN: usize = 3168;
-
-/// The McEliece backend's identity, checked below.
-const MCELIECE_PRIMITIVE: &str = "mceliece348864";
-
-// Only evaluated at compile time; `i < a.len() == b.len()` keeps the indexing in bounds.
-#[allow(clippy::indexing_slicing)]
-const fn str_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
-
-// "mceliece348864f" has the same sizes as "mceliece348864", so the name is checked too.
-const _: () = {
-    assert!(str_eq(
-        classic_mceliece_rust::CRYPTO_PRIMITIVE,
-        MCELIECE_PRIMITIVE
-    ));
-    assert!(classic_mceliece_rust::CRYPTO_PUBLICKEYBYTES == MCELIECE_PUBLIC_KEY_LEN);
-    assert!(classic_mceliece_rust::CRYPTO_SECRETKEYBYTES == MCELIECE_SECRET_KEY_LEN);
-    assert!(classic_mceliece_rust::CRYPTO_CIPHERTEXTBYTES == MCELIECE_CIPHERTEXT_LEN);
-    assert!(classic_mceliece_rust::CRYPTO_BYTES == SHARED_SECRET_LEN);
-};
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn name_check_tells_the_f_variant_apart() {
-        assert!(str_eq("mceliece348864", MCELIECE_PRIMITIVE));
-        assert!(!str_eq("mceliece348864f", MCELIECE_PRIMITIVE));
-        assert!(!str_eq("mceliece460896", MCELIECE_PRIMITIVE));
-    }
-}

@@ -28,6 +28,7 @@ use rand_core::TryCryptoRng;
 
 use crate::client::ClientSecret;
 use crate::error::Error;
+use crate::mceliece::KeygenWorkspace;
 use crate::mlkem;
 use crate::psk::Psk;
 use crate::sizes::MLKEM_PUBLIC_KEY_LEN;
@@ -470,18 +471,30 @@ pub fn respond_to_request<R: TryCryptoRng + ?Sized>(
 }
 
 impl ClientSecret {
-    /// Generates both key pairs (as [`ClientSecret::generate`]) straight into a request message
-    /// in the start of `request_out`, and returns the message length ([`request_len`]). On error
-    /// nothing is written and `self` is unchanged.
+    /// Generates both key pairs of the default suite (as [`ClientSecret::generate`], workspace on
+    /// the stack) straight into a request message in the start of `request_out`, and returns the
+    /// message length ([`request_len`]). On error nothing is written and `self` is unchanged.
     pub fn generate_request<R: TryCryptoRng + ?Sized>(
         &mut self,
         rng: &mut R,
         request_out: &mut [u8],
     ) -> Result<usize, Error> {
-        let suite = Suite::MlKem1024McEliece348864;
+        let mut workspace = KeygenWorkspace::new();
+        self.generate_request_in(Suite::default(), rng, &mut workspace, request_out)
+    }
+
+    /// [`ClientSecret::generate_request`] for any `suite`, with McEliece's key-generation scratch
+    /// in the caller's `workspace` (as [`ClientSecret::generate_in`]).
+    pub fn generate_request_in<R: TryCryptoRng + ?Sized>(
+        &mut self,
+        suite: Suite,
+        rng: &mut R,
+        workspace: &mut KeygenWorkspace,
+        request_out: &mut [u8],
+    ) -> Result<usize, Error> {
         let header = Header::new(suite, MessageType::Request);
         let slots = message_slots(header, suite.kem1_public_key_len(), request_out)?;
-        self.generate(rng, slots.first, slots.second)?;
+        self.generate_in(suite, rng, workspace, slots.first, slots.second)?;
         slots.header.copy_from_slice(&header.to_bytes());
         Ok(header.message_len())
     }

@@ -28,7 +28,8 @@ fn encapsulation_and_decapsulation_fit_in_16_kib_of_stack() {
     on_big_stack(|| {
         let mut pk = pqpsk::mceliece_public_key_buffer();
         let mut sk = Box::new([0u8; MCELIECE_SECRET_KEY_LEN]);
-        pqpsk::mceliece::generate(&mut FixedRng::new(1), &mut pk, &mut sk);
+        let mut ws = Box::new(pqpsk::mceliece::KeygenWorkspace::new());
+        pqpsk::mceliece::generate(&mut FixedRng::new(1), &mut pk, &mut sk, &mut ws);
 
         let mut ct = [0u8; MCELIECE_CIPHERTEXT_LEN];
         let enc = measure(|| encaps::encapsulate(&mut FixedRng::new(2), &pk, &mut ct));

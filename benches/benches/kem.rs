@@ -18,6 +18,8 @@
 //! - pqpsk draws its randomness from the benchmark RNG in memory; PQClean reads the OS RNG
 //!   (a `getrandom` system call per draw).
 
+#[path = "../../tests/common/cmr.rs"]
+mod cmr;
 mod common;
 
 use std::ffi::c_int;
@@ -248,7 +250,8 @@ fn pqpsk_mceliece_keys(
 ) {
     let mut pk = pqpsk::mceliece_public_key_buffer();
     let mut sk = [0u8; MCELIECE_SECRET_KEY_LEN];
-    pqpsk::mceliece::generate(rng, &mut pk, &mut sk);
+    let mut ws = Box::new(pqpsk::mceliece::KeygenWorkspace::new());
+    pqpsk::mceliece::generate(rng, &mut pk, &mut sk, &mut ws);
     (pk, sk)
 }
 
@@ -307,7 +310,10 @@ fn mceliece(c: &mut Criterion) {
     group.bench_function("pqpsk", |b| {
         let mut pk = pqpsk::mceliece_public_key_buffer();
         let mut sk = [0u8; MCELIECE_SECRET_KEY_LEN];
-        b.iter(|| pqpsk::mceliece::generate(&mut rng, black_box(&mut pk), black_box(&mut sk)));
+        let mut ws = Box::new(pqpsk::mceliece::KeygenWorkspace::new());
+        b.iter(|| {
+            pqpsk::mceliece::generate(&mut rng, black_box(&mut pk), black_box(&mut sk), &mut ws)
+        });
     });
     bench_c_keygen(&mut group, &impls);
     group.finish();
@@ -324,8 +330,11 @@ fn mceliece(c: &mut Criterion) {
         let view = classic_mceliece_rust::PublicKey::from(&mut *key);
         let mut ss = [0u8; SHARED_SECRET_LEN];
         b.iter(|| {
-            let (ct, _) =
-                classic_mceliece_rust::encapsulate(black_box(&view), &mut ss, &mut Rng06(&mut rng));
+            let (ct, _) = classic_mceliece_rust::encapsulate(
+                black_box(&view),
+                &mut ss,
+                &mut cmr::Rng06(&mut rng),
+            );
             ct
         });
     });
@@ -357,27 +366,6 @@ fn mceliece(c: &mut Criterion) {
     bench_c_decaps(&mut group, &impls, &c_keys);
     group.finish();
 }
-
-/// The benchmark RNG as the `rand_core` 0.6 RNG that classic-mceliece-rust takes.
-struct Rng06<'a>(&'a mut BenchRng);
-
-impl rand_core_06::RngCore for Rng06<'_> {
-    fn next_u32(&mut self) -> u32 {
-        self.0.next_word() as u32
-    }
-    fn next_u64(&mut self) -> u64 {
-        self.0.next_word()
-    }
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        self.0.fill(dest);
-    }
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core_06::Error> {
-        self.0.fill(dest);
-        Ok(())
-    }
-}
-
-impl rand_core_06::CryptoRng for Rng06<'_> {}
 
 // ---------------------------------------------------------------------------------------------
 // The PQClean side of each group, the same for both KEMs.

@@ -26,10 +26,11 @@ pub(crate) fn generate(
     kyber_seed: &mut [u8; KYBER_SEED_LEN],
     kyber_public_key: &mut [u8; KYBER_PUBLIC_KEY_LEN],
     mceliece: Option<McElieceKeyPair<'_>>,
+    workspace: Option<&mut mceliece::KeygenWorkspace>,
 ) {
     kyber::generate(stream, kyber_seed, kyber_public_key);
     if let Some((public_key, secret_key)) = mceliece {
-        mceliece::generate(stream, public_key, secret_key);
+        mceliece::generate_in_or_on_stack(stream, public_key, secret_key, workspace);
     }
 }
 

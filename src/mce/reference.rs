@@ -4,9 +4,50 @@
 use classic_mceliece_rust as cm;
 use rand_core::CryptoRng;
 
-use crate::rng::Compat06;
 use crate::sizes::{
     MCELIECE_CIPHERTEXT_LEN, MCELIECE_PUBLIC_KEY_LEN, MCELIECE_SECRET_KEY_LEN, SHARED_SECRET_LEN,
+};
+
+/// Presents a `rand_core` 0.10 infallible RNG as the `rand_core` 0.6 RNG that
+/// classic-mceliece-rust asks for.
+struct Compat06<'a, R: rand_core::CryptoRng + ?Sized>(&'a mut R);
+
+impl<R: rand_core::CryptoRng + ?Sized> rand_core_06::RngCore for Compat06<'_, R> {
+    fn next_u32(&mut self) -> u32 {
+        self.0.next_u32()
+    }
+    fn next_u64(&mut self) -> u64 {
+        self.0.next_u64()
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        self.0.fill_bytes(dest)
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core_06::Error> {
+        self.0.fill_bytes(dest);
+        Ok(())
+    }
+}
+
+impl<R: rand_core::CryptoRng + ?Sized> rand_core_06::CryptoRng for Compat06<'_, R> {}
+
+/// The differential tests mean nothing against the wrong parameter set: classic-mceliece-rust picks
+/// it by cargo features and silently falls back when they collide, and "mceliece348864f" has the
+/// same sizes as "mceliece348864", so the name is checked too (at compile time).
+const _: () = {
+    let (a, b) = (
+        cm::CRYPTO_PRIMITIVE.as_bytes(),
+        b"mceliece348864".as_slice(),
+    );
+    assert!(a.len() == b.len());
+    let mut i = 0;
+    while i < a.len() {
+        assert!(a[i] == b[i]);
+        i += 1;
+    }
+    assert!(cm::CRYPTO_PUBLICKEYBYTES == MCELIECE_PUBLIC_KEY_LEN);
+    assert!(cm::CRYPTO_SECRETKEYBYTES == MCELIECE_SECRET_KEY_LEN);
+    assert!(cm::CRYPTO_CIPHERTEXTBYTES == MCELIECE_CIPHERTEXT_LEN);
+    assert!(cm::CRYPTO_BYTES == SHARED_SECRET_LEN);
 };
 
 /// Its key generation, into our buffers.

@@ -33,7 +33,7 @@
 //! - `selftest-nested`: a deliberate secret-dependent branch in an RNG that classic-mceliece-rust
 //!   calls, which must be reported although classic-mceliece-rust is on the stack.
 //! - `mce-keygen`: our own McEliece key generation (`pqpsk::mce::keygen::keypair`), three keys
-//!   from secret seeds (first one needing several attempts); run by .ci/mce-ct-check.
+//!   from secret seeds (first one needing several attempts); run by .ci/ct-check.
 //!
 //! Outside valgrind the client requests do nothing and the program just runs the exchange. On
 //! targets other than x86_64 they are no-ops, so there the program checks nothing.

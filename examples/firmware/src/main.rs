@@ -24,10 +24,11 @@ use core::ptr::addr_of;
 
 use cortex_m_rt::entry;
 use cortex_m_semihosting::debug;
+use pqpsk::mceliece::KeygenWorkspace;
 use pqpsk::sizes::{
     MCELIECE_CIPHERTEXT_LEN, MCELIECE_PUBLIC_KEY_LEN, MLKEM_CIPHERTEXT_LEN, MLKEM_PUBLIC_KEY_LEN,
 };
-use pqpsk::ClientSecret;
+use pqpsk::{ClientSecret, Suite};
 use rand_core::{TryCryptoRng, TryRng};
 
 use clock::Clock;
@@ -132,6 +133,8 @@ fn exit(success: bool) -> ! {
 fn main() -> ! {
     // Turned into `&'static mut` locals by `#[entry]` (see the module comment).
     static mut CLIENT: ClientSecret = ClientSecret::new();
+    // McEliece key generation's scratch: static, so that key generation needs little stack.
+    static mut WORKSPACE: KeygenWorkspace = KeygenWorkspace::new();
     static mut MLKEM_PK: [u8; MLKEM_PUBLIC_KEY_LEN] = [0; MLKEM_PUBLIC_KEY_LEN];
     static mut MCELIECE_PK: [u8; MCELIECE_PUBLIC_KEY_LEN] = [0; MCELIECE_PUBLIC_KEY_LEN];
     static mut MLKEM_CT: [u8; MLKEM_CIPHERTEXT_LEN] = [0; MLKEM_CIPHERTEXT_LEN];
@@ -156,6 +159,7 @@ fn main() -> ! {
     let mut client_rng = NotRandom(black_box(0x0123_4567_89AB_CDEF));
     let mut server_rng = NotRandom(black_box(0xFEDC_BA98_7654_3210));
     let client: &mut ClientSecret = black_box(CLIENT);
+    let workspace: &mut KeygenWorkspace = black_box(WORKSPACE);
     let mlkem_pk: &mut [u8] = black_box(&mut MLKEM_PK[..]);
     let mceliece_pk: &mut [u8] = black_box(&mut MCELIECE_PK[..]);
     let mlkem_ct: &mut [u8] = black_box(&mut MLKEM_CT[..]);
@@ -163,7 +167,13 @@ fn main() -> ! {
 
     // Client: both key pairs; the public keys go to the server.
     let generated = step(&mut out, &clock, "generate", || {
-        client.generate(&mut client_rng, mlkem_pk, mceliece_pk)
+        client.generate_in(
+            Suite::default(),
+            &mut client_rng,
+            workspace,
+            mlkem_pk,
+            mceliece_pk,
+        )
     });
     if generated.is_err() {
         fail(&mut out, "generate returned an error");

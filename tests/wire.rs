@@ -495,3 +495,38 @@ fn every_wire_error_has_its_own_message() {
         "message truncated: 3 bytes received, 12 needed"
     );
 }
+
+/// The IVPN suites travel in the same framing: the Kyber-only suite has an empty second part, and
+/// a response of another suite than the client's is `WrongSuite`, leaving the secret usable.
+#[cfg(feature = "ivpn")]
+#[test]
+fn ivpn_suites_in_the_wire_format() {
+    let suite = Suite::IvpnKyber1024;
+    assert_eq!(wire::request_len(suite), 12 + 1568);
+    assert_eq!(wire::response_len(suite), 12 + 1568);
+    let mut workspace = Box::new(pqpsk::mceliece::KeygenWorkspace::new());
+    let mut client = ClientSecret::new_boxed();
+    let mut request = vec![0u8; wire::MAX_REQUEST_LEN];
+    let n = client
+        .generate_request_in(suite, &mut FixedRng::new(5), &mut workspace, &mut request)
+        .unwrap();
+    assert_eq!(n, wire::request_len(suite));
+    assert_eq!(&request[4..8], &[1, 1, 0x01, 0x02]);
+    let decoded = Request::decode(&request[..n]).unwrap();
+    assert_eq!(decoded.suite(), suite);
+    assert!(decoded.kem2_public_key().is_empty());
+    let mut response = vec![0u8; wire::MAX_RESPONSE_LEN];
+    let (m, server_psk) =
+        wire::respond_to_request(&mut FixedRng::new(6), &request[..n], &mut response).unwrap();
+
+    // A default-suite response to this Kyber-only client: refused, secret kept.
+    assert_eq!(
+        client.finish_response(&messages().response),
+        Err(Error::WrongSuite {
+            expected: suite,
+            actual: SUITE
+        })
+    );
+    assert!(client.is_ready());
+    assert_eq!(client.finish_response(&response[..m]).unwrap(), server_psk);
+}

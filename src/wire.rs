@@ -227,24 +227,19 @@ fn decode_message(bytes: &[u8], expected: MessageType) -> Result<(Suite, &[u8]),
 }
 
 /// Writes header and two body parts into `out`; returns the length written. `first` and `second`
-/// must already have the suite's lengths (the constructors check them).
+/// must already have the suite's lengths (the constructors and `decode` check them), so they fill
+/// the slots exactly.
 fn encode_message(
     header: Header,
     first: &[u8],
     second: &[u8],
     out: &mut [u8],
 ) -> Result<usize, Error> {
-    let needed = header.message_len();
-    let actual = out.len();
-    let out = out
-        .get_mut(..needed)
-        .ok_or(Error::BufferTooSmall { needed, actual })?;
-    let (head, body) = out.split_at_mut(HEADER_LEN);
-    head.copy_from_slice(&header.to_bytes());
-    let (a, b) = body.split_at_mut(first.len());
-    a.copy_from_slice(first);
-    b.copy_from_slice(second);
-    Ok(needed)
+    let slots = message_slots(header, first.len(), out)?;
+    slots.header.copy_from_slice(&header.to_bytes());
+    slots.first.copy_from_slice(first);
+    slots.second.copy_from_slice(second);
+    Ok(header.message_len())
 }
 
 /// Splits `body` at `at`; the caller has checked that `body` is exactly as long as the suite says.

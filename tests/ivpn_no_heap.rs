@@ -16,10 +16,7 @@ use test_rng::FixedRng;
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
 
-const NONE: HeapUse = HeapUse {
-    allocations: 0,
-    bytes: 0,
-};
+const NONE: HeapUse = HeapUse::NONE;
 
 #[test]
 fn ivpn_exchanges_allocate_nothing() {

@@ -18,10 +18,7 @@ static ALLOC: CountingAlloc = CountingAlloc;
 /// The bound issue 8 sets for every McEliece operation.
 const STACK_BOUND: usize = 16 * 1024;
 
-const NONE: HeapUse = HeapUse {
-    allocations: 0,
-    bytes: 0,
-};
+const NONE: HeapUse = HeapUse::NONE;
 
 #[test]
 fn encapsulation_and_decapsulation_fit_in_16_kib_of_stack() {

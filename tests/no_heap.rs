@@ -15,10 +15,7 @@ use test_rng::FixedRng;
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
 
-const NONE: HeapUse = HeapUse {
-    allocations: 0,
-    bytes: 0,
-};
+const NONE: HeapUse = HeapUse::NONE;
 
 #[test]
 fn a_full_exchange_allocates_nothing() {

@@ -46,6 +46,14 @@ pub struct HeapUse {
     pub bytes: usize,
 }
 
+impl HeapUse {
+    /// No allocation at all: what every library operation must report.
+    pub const NONE: HeapUse = HeapUse {
+        allocations: 0,
+        bytes: 0,
+    };
+}
+
 /// Runs `f` and reports the allocations this thread made meanwhile (needs `CountingAlloc` to be
 /// the global allocator).
 pub fn count_heap<T>(f: impl FnOnce() -> T) -> (T, HeapUse) {

@@ -32,14 +32,8 @@ pub(crate) fn kem2_mut<const N: usize>(
 ) -> Result<Option<&mut [u8; N]>, Error> {
     if has_kem2 {
         as_array_mut(field, bytes).map(Some)
-    } else if bytes.is_empty() {
-        Ok(None)
     } else {
-        Err(Error::Length {
-            field,
-            expected: 0,
-            actual: bytes.len(),
-        })
+        no_kem2(field, bytes.len()).map(|()| None)
     }
 }
 
@@ -51,13 +45,20 @@ pub(crate) fn kem2<const N: usize>(
 ) -> Result<Option<&[u8; N]>, Error> {
     if has_kem2 {
         as_array(field, bytes).map(Some)
-    } else if bytes.is_empty() {
-        Ok(None)
+    } else {
+        no_kem2(field, bytes.len()).map(|()| None)
+    }
+}
+
+/// A suite without a second KEM takes only an empty buffer for it.
+fn no_kem2(field: Field, len: usize) -> Result<(), Error> {
+    if len == 0 {
+        Ok(())
     } else {
         Err(Error::Length {
             field,
             expected: 0,
-            actual: bytes.len(),
+            actual: len,
         })
     }
 }

@@ -1,37 +1,21 @@
-//! The client side: generate both key pairs, later finish with the server's ciphertexts.
+//! The client side: generate both key pairs, later finish with the server's ciphertexts; and
+//! the same two steps straight into and out of wire messages.
 
 use rand_core::TryCryptoRng;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use crate::combiner;
-use crate::error::{as_array, as_array_mut, Error, Field};
+use crate::error::{as_array, Error, Field};
+use crate::exchange::{self, KeptSecrets};
 use crate::mceliece::KeygenWorkspace;
+use crate::message::MessageType;
 use crate::psk::Psk;
-use crate::rng::{draw_seed, Expander, Purpose};
-use crate::secret::{with_stack_scrub, EXCHANGE_SCRUB_LEN, KEYGEN_SCRUB_LEN};
-use crate::sizes::{
-    CLIENT_SECRET_LEN, MCELIECE_CIPHERTEXT_LEN, MCELIECE_PUBLIC_KEY_LEN, MCELIECE_SECRET_KEY_LEN,
-    MLKEM_CIPHERTEXT_LEN, MLKEM_PUBLIC_KEY_LEN, MLKEM_SEED_LEN, PUBLIC_KEY_DIGEST_LEN,
-};
+use crate::sizes::{CLIENT_SECRET_LEN, KEM1_SECRET_MAX_LEN, KEM2_SECRET_MAX_LEN};
 use crate::suite::Suite;
-use crate::{mceliece, mlkem};
+use crate::wire::{self, Header, Response};
 
-/// The first three bytes of a serialized [`ClientSecret`]; the fourth says which suite (and
-/// layout version) follows, see [`export_tag`].
+/// The first three bytes of a serialized [`ClientSecret`]; the fourth is the suite's export tag
+/// (0x01 for the default suite, unchanged since the first release).
 const EXPORT_MAGIC: [u8; 3] = *b"pqs";
-
-/// The fourth byte of a serialized [`ClientSecret`]. 0x01 is the default suite, unchanged since
-/// the first release (so old exports stay readable); the IVPN suites use the same layout and
-/// length with their own tags. Tags are never reused.
-const fn export_tag(suite: Suite) -> u8 {
-    match suite {
-        Suite::MlKem1024McEliece348864 => 0x01,
-        #[cfg(feature = "ivpn")]
-        Suite::IvpnKyber1024McEliece348864 => 0x02,
-        #[cfg(feature = "ivpn")]
-        Suite::IvpnKyber1024 => 0x03,
-    }
-}
 
 /// The client's secret half of one exchange: the suite, both secret keys and the digest of both
 /// public keys (6,589 bytes, 6,590 with the `ivpn` feature). Caller-owned, so it can live in a
@@ -45,12 +29,8 @@ pub struct ClientSecret {
     /// Which suite the keys belong to; decides what `finish` does. Public, not wiped.
     #[zeroize(skip)]
     suite: Suite,
-    /// The lattice KEM's 64-byte seed `d || z`: ML-KEM-1024's, or Round-3 Kyber1024's.
-    kem1_seed: [u8; MLKEM_SEED_LEN],
-    /// Unused (zero) in the Kyber-only suite.
-    mceliece_secret_key: [u8; MCELIECE_SECRET_KEY_LEN],
-    /// Default suite only (the IVPN combiner binds no public key); zero otherwise.
-    public_key_digest: [u8; PUBLIC_KEY_DIGEST_LEN],
+    /// Each KEM's kept secret and the public-key binding (zeros where a suite has none).
+    kept: KeptSecrets,
 }
 
 impl Default for ClientSecret {
@@ -74,9 +54,7 @@ impl ClientSecret {
         ClientSecret {
             ready: false,
             suite: Suite::MlKem1024McEliece348864,
-            kem1_seed: [0; MLKEM_SEED_LEN],
-            mceliece_secret_key: [0; MCELIECE_SECRET_KEY_LEN],
-            public_key_digest: [0; PUBLIC_KEY_DIGEST_LEN],
+            kept: KeptSecrets::new(),
         }
     }
 
@@ -100,8 +78,8 @@ impl ClientSecret {
     /// and wiping any earlier ones) and the public keys into the caller's buffers, which are what
     /// the client sends. The same as [`ClientSecret::generate_suite`] with [`Suite::default`].
     ///
-    /// `mlkem_public_key_out` must be [`MLKEM_PUBLIC_KEY_LEN`] bytes and `mceliece_public_key_out`
-    /// [`MCELIECE_PUBLIC_KEY_LEN`] bytes. Draws [`RNG_SEED_LEN`](crate::sizes::RNG_SEED_LEN)
+    /// `mlkem_public_key_out` must be [`MLKEM_PUBLIC_KEY_LEN`](crate::sizes::MLKEM_PUBLIC_KEY_LEN) bytes and `mceliece_public_key_out`
+    /// [`MCELIECE_PUBLIC_KEY_LEN`](crate::sizes::MCELIECE_PUBLIC_KEY_LEN) bytes. Draws [`RNG_SEED_LEN`](crate::sizes::RNG_SEED_LEN)
     /// bytes from `rng`. Lengths are checked and the RNG is read before anything is written, so
     /// an error leaves `self` and both buffers untouched.
     ///
@@ -158,8 +136,8 @@ impl ClientSecret {
         )
     }
 
-    /// The one place key generation dispatches on the suite; `workspace` as in
-    /// `mceliece::generate_in_or_on_stack`.
+    /// Key generation through the generic exchange; `workspace` as in
+    /// `mceliece::generate_in_or_on_stack`. On error `self` is unchanged.
     fn generate_with<R: TryCryptoRng + ?Sized>(
         &mut self,
         suite: Suite,
@@ -168,84 +146,16 @@ impl ClientSecret {
         kem1_public_key_out: &mut [u8],
         kem2_public_key_out: &mut [u8],
     ) -> Result<(), Error> {
-        match suite {
-            Suite::MlKem1024McEliece348864 => {
-                self.generate_default(rng, workspace, kem1_public_key_out, kem2_public_key_out)?
-            }
-            #[cfg(feature = "ivpn")]
-            Suite::IvpnKyber1024McEliece348864 | Suite::IvpnKyber1024 => self.generate_ivpn(
-                suite,
-                rng,
-                workspace,
-                kem1_public_key_out,
-                kem2_public_key_out,
-            )?,
-        }
+        exchange::generate(
+            suite,
+            rng,
+            workspace,
+            &mut self.kept,
+            kem1_public_key_out,
+            kem2_public_key_out,
+        )?;
         self.suite = suite;
         self.ready = true;
-        Ok(())
-    }
-
-    fn generate_default<R: TryCryptoRng + ?Sized>(
-        &mut self,
-        rng: &mut R,
-        workspace: Option<&mut KeygenWorkspace>,
-        mlkem_public_key_out: &mut [u8],
-        mceliece_public_key_out: &mut [u8],
-    ) -> Result<(), Error> {
-        let mlkem_pk: &mut [u8; MLKEM_PUBLIC_KEY_LEN] =
-            as_array_mut(Field::MlKemPublicKey, mlkem_public_key_out)?;
-        let mceliece_pk: &mut [u8; MCELIECE_PUBLIC_KEY_LEN] =
-            as_array_mut(Field::McEliecePublicKey, mceliece_public_key_out)?;
-        let seed = draw_seed(rng)?;
-
-        self.zeroize();
-        with_stack_scrub::<KEYGEN_SCRUB_LEN, _>(|| {
-            let mut stream = Expander::new(Purpose::Keygen, &seed);
-            mlkem::generate(&mut stream, &mut self.kem1_seed, mlkem_pk);
-            mceliece::generate_in_or_on_stack(
-                &mut stream,
-                mceliece_pk,
-                &mut self.mceliece_secret_key,
-                workspace,
-            );
-            self.public_key_digest = combiner::public_key_digest(mlkem_pk, mceliece_pk);
-        });
-        Ok(())
-    }
-
-    #[cfg(feature = "ivpn")]
-    fn generate_ivpn<R: TryCryptoRng + ?Sized>(
-        &mut self,
-        suite: Suite,
-        rng: &mut R,
-        workspace: Option<&mut KeygenWorkspace>,
-        kyber_public_key_out: &mut [u8],
-        mceliece_public_key_out: &mut [u8],
-    ) -> Result<(), Error> {
-        use crate::sizes::KYBER_PUBLIC_KEY_LEN;
-        let kyber_pk: &mut [u8; KYBER_PUBLIC_KEY_LEN] =
-            as_array_mut(Field::KyberPublicKey, kyber_public_key_out)?;
-        let mceliece_pk = crate::ivpn::kem2_mut::<MCELIECE_PUBLIC_KEY_LEN>(
-            suite.has_kem2(),
-            Field::McEliecePublicKey,
-            mceliece_public_key_out,
-        )?;
-        let seed = draw_seed(rng)?;
-
-        self.zeroize();
-        let run = || {
-            let mut stream = Expander::new(Purpose::Keygen, &seed);
-            let mceliece = mceliece_pk.map(|pk| (pk, &mut self.mceliece_secret_key));
-            crate::ivpn::exchange::generate(
-                &mut stream,
-                &mut self.kem1_seed,
-                kyber_pk,
-                mceliece,
-                workspace,
-            );
-        };
-        with_stack_scrub::<KEYGEN_SCRUB_LEN, _>(run);
         Ok(())
     }
 
@@ -258,65 +168,15 @@ impl ClientSecret {
     /// that differs from the server's (every KEM here rejects implicitly). A wrong length is an
     /// error that leaves `self` as it was, so the right response can still be finished.
     pub fn finish(&mut self, kem1_ciphertext: &[u8], kem2_ciphertext: &[u8]) -> Result<Psk, Error> {
-        let psk = match self.suite {
-            Suite::MlKem1024McEliece348864 => {
-                self.finish_default(kem1_ciphertext, kem2_ciphertext)?
-            }
-            #[cfg(feature = "ivpn")]
-            Suite::IvpnKyber1024McEliece348864 | Suite::IvpnKyber1024 => {
-                self.finish_ivpn(kem1_ciphertext, kem2_ciphertext)?
-            }
-        };
+        let psk = exchange::finish(
+            self.suite,
+            self.ready,
+            &self.kept,
+            kem1_ciphertext,
+            kem2_ciphertext,
+        )?;
         self.zeroize();
         Ok(psk)
-    }
-
-    fn finish_default(
-        &mut self,
-        mlkem_ciphertext: &[u8],
-        mceliece_ciphertext: &[u8],
-    ) -> Result<Psk, Error> {
-        let ct_mlkem: &[u8; MLKEM_CIPHERTEXT_LEN] =
-            as_array(Field::MlKemCiphertext, mlkem_ciphertext)?;
-        let ct_mceliece: &[u8; MCELIECE_CIPHERTEXT_LEN] =
-            as_array(Field::McElieceCiphertext, mceliece_ciphertext)?;
-        if !self.ready {
-            return Err(Error::NoClientSecret);
-        }
-        Ok(with_stack_scrub::<EXCHANGE_SCRUB_LEN, _>(|| {
-            let ss_mlkem = mlkem::decapsulate(&self.kem1_seed, ct_mlkem);
-            let ss_mceliece = mceliece::decapsulate(&self.mceliece_secret_key, ct_mceliece);
-            combiner::combine(
-                ss_mlkem,
-                ss_mceliece,
-                ct_mlkem,
-                ct_mceliece,
-                &self.public_key_digest,
-            )
-        }))
-    }
-
-    #[cfg(feature = "ivpn")]
-    fn finish_ivpn(
-        &mut self,
-        kyber_ciphertext: &[u8],
-        mceliece_ciphertext: &[u8],
-    ) -> Result<Psk, Error> {
-        use crate::sizes::KYBER_CIPHERTEXT_LEN;
-        let ct_kyber: &[u8; KYBER_CIPHERTEXT_LEN] =
-            as_array(Field::KyberCiphertext, kyber_ciphertext)?;
-        let ct_mceliece = crate::ivpn::kem2::<MCELIECE_CIPHERTEXT_LEN>(
-            self.suite.has_kem2(),
-            Field::McElieceCiphertext,
-            mceliece_ciphertext,
-        )?;
-        if !self.ready {
-            return Err(Error::NoClientSecret);
-        }
-        Ok(with_stack_scrub::<EXCHANGE_SCRUB_LEN, _>(|| {
-            let mceliece = ct_mceliece.map(|ct| (&self.mceliece_secret_key, ct));
-            crate::ivpn::exchange::finish(&self.kem1_seed, ct_kyber, mceliece)
-        }))
     }
 
     /// Wipes the secret without finishing (an abandoned exchange).
@@ -328,10 +188,11 @@ impl ClientSecret {
     /// public keys and receiving the reply) into the first [`CLIENT_SECRET_LEN`] bytes of `out`;
     /// returns that length. The bytes are as secret as the keys: store them like a private key.
     ///
-    /// Layout: `"pqs"`, a suite tag (0x01 default suite, 0x02 IVPN Kyber1024 + McEliece, 0x03
-    /// IVPN Kyber1024 alone), the lattice KEM's seed (64), McEliece secret key (6,492; zeros
-    /// without McEliece), public-key digest (32; zeros in the IVPN suites). The default suite's
-    /// layout is the one every earlier version wrote.
+    /// Layout: `"pqs"`, the suite's tag (0x01 default suite, 0x02 IVPN Kyber1024 + McEliece, 0x03
+    /// IVPN Kyber1024 alone), the first KEM's kept secret (64 bytes: the lattice KEM's seed), the
+    /// second KEM's (6,492 bytes: McEliece's secret key; zeros without a second KEM), the
+    /// public-key digest (32; zeros in the IVPN suites). The default suite's layout is the one
+    /// every earlier version wrote.
     pub fn export_into(&self, out: &mut [u8]) -> Result<usize, Error> {
         if !self.ready {
             return Err(Error::NoClientSecret);
@@ -347,13 +208,13 @@ impl ClientSecret {
             })?;
         let (magic, rest) = out.split_at_mut(EXPORT_MAGIC.len());
         let (tag, rest) = rest.split_at_mut(1);
-        let (seed, rest) = rest.split_at_mut(MLKEM_SEED_LEN);
-        let (sk, digest) = rest.split_at_mut(MCELIECE_SECRET_KEY_LEN);
+        let (kem1, rest) = rest.split_at_mut(KEM1_SECRET_MAX_LEN);
+        let (kem2, binding) = rest.split_at_mut(KEM2_SECRET_MAX_LEN);
         magic.copy_from_slice(&EXPORT_MAGIC);
-        tag.fill(export_tag(self.suite));
-        seed.copy_from_slice(&self.kem1_seed);
-        sk.copy_from_slice(&self.mceliece_secret_key);
-        digest.copy_from_slice(&self.public_key_digest);
+        tag.fill(self.suite.export_tag());
+        kem1.copy_from_slice(&self.kept.kem1);
+        kem2.copy_from_slice(&self.kept.kem2);
+        binding.copy_from_slice(&self.kept.binding);
         Ok(CLIENT_SECRET_LEN)
     }
 
@@ -365,20 +226,63 @@ impl ClientSecret {
         let bytes: &[u8; CLIENT_SECRET_LEN] = as_array(Field::ClientSecret, bytes)?;
         let (magic, rest) = bytes.split_at(EXPORT_MAGIC.len());
         let (tag, rest) = rest.split_at(1);
-        let suite = Suite::ALL
-            .iter()
-            .copied()
-            .find(|&suite| tag == [export_tag(suite)]);
+        let suite = match tag {
+            [tag] => Suite::from_export_tag(*tag),
+            _ => None,
+        };
         let Some(suite) = suite.filter(|_| magic == EXPORT_MAGIC) else {
             return Err(Error::InvalidClientSecret);
         };
-        let (seed, rest) = rest.split_at(MLKEM_SEED_LEN);
-        let (sk, digest) = rest.split_at(MCELIECE_SECRET_KEY_LEN);
+        let (kem1, rest) = rest.split_at(KEM1_SECRET_MAX_LEN);
+        let (kem2, binding) = rest.split_at(KEM2_SECRET_MAX_LEN);
         self.suite = suite;
-        self.kem1_seed.copy_from_slice(seed);
-        self.mceliece_secret_key.copy_from_slice(sk);
-        self.public_key_digest.copy_from_slice(digest);
+        self.kept.kem1.copy_from_slice(kem1);
+        self.kept.kem2.copy_from_slice(kem2);
+        self.kept.binding.copy_from_slice(binding);
         self.ready = true;
         Ok(())
+    }
+
+    /// Generates both key pairs of the default suite (as [`ClientSecret::generate`], workspace on
+    /// the stack) straight into a request message in the start of `request_out`, and returns the
+    /// message length ([`wire::request_len`]). On error nothing is written and `self` is
+    /// unchanged.
+    pub fn generate_request<R: TryCryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        request_out: &mut [u8],
+    ) -> Result<usize, Error> {
+        let mut workspace = KeygenWorkspace::new();
+        self.generate_request_in(Suite::default(), rng, &mut workspace, request_out)
+    }
+
+    /// [`ClientSecret::generate_request`] for any `suite`, with McEliece's key-generation scratch
+    /// in the caller's `workspace` (as [`ClientSecret::generate_in`]).
+    pub fn generate_request_in<R: TryCryptoRng + ?Sized>(
+        &mut self,
+        suite: Suite,
+        rng: &mut R,
+        workspace: &mut KeygenWorkspace,
+        request_out: &mut [u8],
+    ) -> Result<usize, Error> {
+        let header = Header::new(suite, MessageType::Request);
+        let slots = wire::message_slots(header, request_out)?;
+        self.generate_in(suite, rng, workspace, slots.first, slots.second)?;
+        slots.header.copy_from_slice(&header.to_bytes());
+        Ok(header.message_len())
+    }
+
+    /// Decodes the server's response and finishes (as [`ClientSecret::finish`]). A malformed
+    /// message is an error that leaves `self` as it was; a well-formed one consumes the secret.
+    pub fn finish_response(&mut self, response: &[u8]) -> Result<Psk, Error> {
+        let response = Response::decode(response)?;
+        let expected = self.suite();
+        if response.suite() != expected {
+            return Err(Error::WrongSuite {
+                expected,
+                actual: response.suite(),
+            });
+        }
+        self.finish(response.kem1_ciphertext(), response.kem2_ciphertext())
     }
 }

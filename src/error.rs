@@ -2,8 +2,8 @@
 
 use core::fmt;
 
+use crate::message::{MessageType, VERSION};
 use crate::suite::Suite;
-use crate::wire::MessageType;
 
 /// Which input or output a length error is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -205,8 +205,7 @@ impl fmt::Display for Error {
             Error::BadMagic => f.write_str("not a pqpsk message (the magic \"PQPK\" is missing)"),
             Error::UnsupportedVersion { version } => write!(
                 f,
-                "message has wire-format version {version}; this build speaks version {}",
-                crate::wire::VERSION
+                "message has wire-format version {version}; this build speaks version {VERSION}"
             ),
             Error::UnknownMessageType { value } => write!(
                 f,
@@ -254,18 +253,5 @@ pub(crate) fn as_array<const N: usize>(field: Field, bytes: &[u8]) -> Result<&[u
         field,
         expected: N,
         actual: bytes.len(),
-    })
-}
-
-/// Mutable twin of [`as_array`].
-pub(crate) fn as_array_mut<const N: usize>(
-    field: Field,
-    bytes: &mut [u8],
-) -> Result<&mut [u8; N], Error> {
-    let actual = bytes.len();
-    bytes.try_into().map_err(|_| Error::Length {
-        field,
-        expected: N,
-        actual,
     })
 }

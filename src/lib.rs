@@ -17,11 +17,14 @@ mod base64;
 mod client;
 pub mod combiner;
 mod error;
+mod exchange;
 #[cfg(feature = "ivpn")]
 pub mod ivpn;
+mod kem;
 #[doc(hidden)]
 pub mod mce;
 pub mod mceliece;
+mod message;
 pub mod mlkem;
 mod psk;
 mod rng;
@@ -29,6 +32,7 @@ mod secret;
 mod server;
 pub mod sizes;
 pub mod suite;
+mod suites;
 pub mod wire;
 
 pub use client::ClientSecret;

@@ -28,10 +28,16 @@ pub const PUBLIC_KEY_DIGEST_LEN: usize = 32;
 /// Random bytes drawn from the caller's RNG per randomised operation (then expanded, see `rng`).
 pub const RNG_SEED_LEN: usize = 32;
 
+/// The client's field for its first KEM's kept secret: the largest any suite keeps (a lattice
+/// KEM's 64-byte seed).
+pub(crate) const KEM1_SECRET_MAX_LEN: usize = MLKEM_SEED_LEN;
+/// The client's field for its second KEM's kept secret (McEliece's secret key is the largest).
+pub(crate) const KEM2_SECRET_MAX_LEN: usize = MCELIECE_SECRET_KEY_LEN;
+
 /// Size of a serialized [`ClientSecret`](crate::ClientSecret) (see
 /// [`ClientSecret::export_into`](crate::ClientSecret::export_into)).
 pub const CLIENT_SECRET_LEN: usize =
-    4 + MLKEM_SEED_LEN + MCELIECE_SECRET_KEY_LEN + PUBLIC_KEY_DIGEST_LEN;
+    4 + KEM1_SECRET_MAX_LEN + KEM2_SECRET_MAX_LEN + PUBLIC_KEY_DIGEST_LEN;
 
 /// Round-3 Kyber1024 public key (IVPN suites; the same size as ML-KEM-1024's).
 #[cfg(feature = "ivpn")]

@@ -1,11 +1,9 @@
-//! The suites: which two KEMs and which combiner make the PSK.
+//! The suites by name: the vocabulary every other module uses to say which exchange it means.
 //!
-//! A suite is named on the wire by a 16-bit id, so a new second KEM (HQC, say, should Classic
-//! McEliece fall further) is a new id rather than a breaking change. Ids are never reused.
-
-use crate::sizes::{
-    MCELIECE_CIPHERTEXT_LEN, MCELIECE_PUBLIC_KEY_LEN, MLKEM_CIPHERTEXT_LEN, MLKEM_PUBLIC_KEY_LEN,
-};
+//! A suite is named on the wire by a 16-bit id, in a serialized client secret by a one-byte tag
+//! and on command lines by a lowercase name; all three are defined here, once, and never reused.
+//! What a suite *is* (its two KEMs and its combiner) lives in `crate::suites`; this module imports
+//! nothing of the crate, so that everything may import it.
 
 /// A key-agreement suite.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -25,27 +23,43 @@ pub enum Suite {
     IvpnKyber1024,
 }
 
+/// One suite's names: the only table of them.
+struct Names {
+    id: u16,
+    name: &'static str,
+    export_tag: u8,
+}
+
 impl Suite {
     /// Every suite this build supports, default first.
-    #[cfg(not(feature = "ivpn"))]
-    pub const ALL: &'static [Suite] = &[Suite::MlKem1024McEliece348864];
-    /// Every suite this build supports, default first.
-    #[cfg(feature = "ivpn")]
     pub const ALL: &'static [Suite] = &[
         Suite::MlKem1024McEliece348864,
+        #[cfg(feature = "ivpn")]
         Suite::IvpnKyber1024McEliece348864,
+        #[cfg(feature = "ivpn")]
         Suite::IvpnKyber1024,
     ];
 
+    /// Wire id, command-line name and export tag. The default suite's tag 0x01 is the one every
+    /// earlier version wrote, so old exports stay readable.
+    const fn names(self) -> Names {
+        let (id, name, export_tag) = match self {
+            Suite::MlKem1024McEliece348864 => (0x0001, "mlkem1024-mceliece348864", 0x01),
+            #[cfg(feature = "ivpn")]
+            Suite::IvpnKyber1024McEliece348864 => (0x0101, "ivpn-kyber1024-mceliece348864", 0x02),
+            #[cfg(feature = "ivpn")]
+            Suite::IvpnKyber1024 => (0x0102, "ivpn-kyber1024", 0x03),
+        };
+        Names {
+            id,
+            name,
+            export_tag,
+        }
+    }
+
     /// The suite's id on the wire.
     pub const fn id(self) -> u16 {
-        match self {
-            Suite::MlKem1024McEliece348864 => 0x0001,
-            #[cfg(feature = "ivpn")]
-            Suite::IvpnKyber1024McEliece348864 => 0x0101,
-            #[cfg(feature = "ivpn")]
-            Suite::IvpnKyber1024 => 0x0102,
-        }
+        self.names().id
     }
 
     /// The suite with wire id `id`, if this build supports it.
@@ -55,13 +69,7 @@ impl Suite {
 
     /// A stable lowercase name, for command lines and logs.
     pub const fn name(self) -> &'static str {
-        match self {
-            Suite::MlKem1024McEliece348864 => "mlkem1024-mceliece348864",
-            #[cfg(feature = "ivpn")]
-            Suite::IvpnKyber1024McEliece348864 => "ivpn-kyber1024-mceliece348864",
-            #[cfg(feature = "ivpn")]
-            Suite::IvpnKyber1024 => "ivpn-kyber1024",
-        }
+        self.names().name
     }
 
     /// The suite called `name` (as [`Suite::name`] spells it), if this build supports it.
@@ -72,41 +80,17 @@ impl Suite {
             .find(|suite| suite.name() == name)
     }
 
-    /// Whether the suite has a second KEM (Classic McEliece); if not, its buffers are empty.
-    pub const fn has_kem2(self) -> bool {
-        self.kem2_public_key_len() != 0
+    /// The fourth byte of a serialized [`ClientSecret`](crate::ClientSecret).
+    pub(crate) const fn export_tag(self) -> u8 {
+        self.names().export_tag
     }
 
-    /// Length of the first KEM's public key (the lattice KEM's: ML-KEM or Kyber).
-    pub const fn kem1_public_key_len(self) -> usize {
-        MLKEM_PUBLIC_KEY_LEN
-    }
-
-    /// Length of the second KEM's public key (Classic McEliece's); 0 if the suite has one KEM.
-    pub const fn kem2_public_key_len(self) -> usize {
-        match self {
-            Suite::MlKem1024McEliece348864 => MCELIECE_PUBLIC_KEY_LEN,
-            #[cfg(feature = "ivpn")]
-            Suite::IvpnKyber1024McEliece348864 => MCELIECE_PUBLIC_KEY_LEN,
-            #[cfg(feature = "ivpn")]
-            Suite::IvpnKyber1024 => 0,
-        }
-    }
-
-    /// Length of the first KEM's ciphertext.
-    pub const fn kem1_ciphertext_len(self) -> usize {
-        MLKEM_CIPHERTEXT_LEN
-    }
-
-    /// Length of the second KEM's ciphertext; 0 if the suite has one KEM.
-    pub const fn kem2_ciphertext_len(self) -> usize {
-        match self {
-            Suite::MlKem1024McEliece348864 => MCELIECE_CIPHERTEXT_LEN,
-            #[cfg(feature = "ivpn")]
-            Suite::IvpnKyber1024McEliece348864 => MCELIECE_CIPHERTEXT_LEN,
-            #[cfg(feature = "ivpn")]
-            Suite::IvpnKyber1024 => 0,
-        }
+    /// The suite whose export tag is `tag`, if this build supports it.
+    pub(crate) fn from_export_tag(tag: u8) -> Option<Suite> {
+        Suite::ALL
+            .iter()
+            .copied()
+            .find(|suite| suite.export_tag() == tag)
     }
 }
 
@@ -121,24 +105,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ids_and_names_round_trip_and_are_unique() {
+    fn ids_names_and_tags_round_trip_and_are_unique() {
         for (i, a) in Suite::ALL.iter().enumerate() {
             assert_eq!(Suite::from_id(a.id()), Some(*a));
             assert_eq!(Suite::from_name(a.name()), Some(*a));
+            assert_eq!(Suite::from_export_tag(a.export_tag()), Some(*a));
             for b in &Suite::ALL[i + 1..] {
                 assert_ne!(a.id(), b.id());
                 assert_ne!(a.name(), b.name());
+                assert_ne!(a.export_tag(), b.export_tag());
             }
         }
         assert_eq!(Suite::from_id(0), None);
         assert_eq!(Suite::from_name("kyber"), None);
         assert_eq!(Suite::default(), Suite::ALL[0]);
+        assert_eq!(Suite::MlKem1024McEliece348864.export_tag(), 0x01);
     }
 
     #[cfg(feature = "ivpn")]
     #[test]
     fn ivpn_suites_are_listed_with_their_ids() {
-        assert_eq!(Suite::ALL.len(), 3);
         assert_eq!(
             Suite::from_id(0x0101),
             Some(Suite::IvpnKyber1024McEliece348864)
@@ -147,15 +133,13 @@ mod tests {
             Suite::from_name("ivpn-kyber1024"),
             Some(Suite::IvpnKyber1024)
         );
-        assert!(!Suite::IvpnKyber1024.has_kem2());
-        assert_eq!(Suite::IvpnKyber1024.kem2_ciphertext_len(), 0);
-        assert!(Suite::IvpnKyber1024McEliece348864.has_kem2());
+        assert_eq!(Suite::IvpnKyber1024.export_tag(), 0x03);
     }
 
     #[cfg(not(feature = "ivpn"))]
     #[test]
-    fn without_ivpn_only_the_default_suite_exists() {
-        assert_eq!(Suite::ALL, &[Suite::MlKem1024McEliece348864]);
+    fn without_ivpn_no_ivpn_suite_exists() {
         assert_eq!(Suite::from_id(0x0101), None);
+        assert_eq!(Suite::from_export_tag(0x02), None);
     }
 }

@@ -21,59 +21,22 @@
 //! ([`Error::TrailingBytes`]), a foreign magic ([`Error::BadMagic`]), a version, message type or
 //! suite this build does not know ([`Error::UnsupportedVersion`], [`Error::UnknownMessageType`],
 //! [`Error::UnknownSuite`]), the other message type ([`Error::WrongMessageType`]), a body length
-//! that the suite does not have ([`Error::BodyLength`]), and an ML-KEM key that fails the FIPS 203
-//! modulus check ([`Error::InvalidMlKemPublicKey`]).
+//! that the suite does not have ([`Error::BodyLength`]), and a public key that fails its KEM's
+//! check ([`Error::InvalidMlKemPublicKey`] for ML-KEM's FIPS 203 modulus check).
+//!
+//! This module is the codec: it frames and unframes. The exchange itself is `crate::exchange`;
+//! the client's wire steps are [`ClientSecret::generate_request`](crate::ClientSecret::generate_request)
+//! and [`ClientSecret::finish_response`](crate::ClientSecret::finish_response), the server's is
+//! [`respond_to_request`] (decode, [`respond_suite`](crate::respond_suite), header).
 
 use rand_core::TryCryptoRng;
 
-use crate::client::ClientSecret;
 use crate::error::Error;
-use crate::mceliece::KeygenWorkspace;
-use crate::mlkem;
+use crate::exchange;
+pub use crate::message::{MessageType, HEADER_LEN, MAGIC, VERSION};
 use crate::psk::Psk;
-use crate::sizes::MLKEM_PUBLIC_KEY_LEN;
 use crate::suite::Suite;
-
-/// The first four bytes of every message.
-pub const MAGIC: [u8; 4] = *b"PQPK";
-/// The framing version this build writes and reads.
-pub const VERSION: u8 = 1;
-/// Length of the fixed header.
-pub const HEADER_LEN: usize = 12;
-
-/// Which of the two messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[repr(u8)]
-pub enum MessageType {
-    /// Client to server: both public keys.
-    Request = 1,
-    /// Server to client: both ciphertexts.
-    Response = 2,
-}
-
-impl MessageType {
-    fn from_u8(value: u8) -> Option<MessageType> {
-        match value {
-            1 => Some(MessageType::Request),
-            2 => Some(MessageType::Response),
-            _ => None,
-        }
-    }
-
-    /// `"request"` or `"response"`.
-    pub const fn name(self) -> &'static str {
-        match self {
-            MessageType::Request => "request",
-            MessageType::Response => "response",
-        }
-    }
-}
-
-impl core::fmt::Display for MessageType {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(self.name())
-    }
-}
+use crate::suites::Part;
 
 /// Body length of a message of type `message_type` in `suite`.
 pub const fn body_len(suite: Suite, message_type: MessageType) -> usize {
@@ -171,7 +134,8 @@ impl Header {
         HEADER_LEN + body_len(self.suite, self.message_type)
     }
 
-    fn new(suite: Suite, message_type: MessageType) -> Header {
+    /// The header of a message of `message_type` in `suite`.
+    pub(crate) fn new(suite: Suite, message_type: MessageType) -> Header {
         let body = body_len(suite, message_type);
         Header {
             version: VERSION,
@@ -182,7 +146,8 @@ impl Header {
         }
     }
 
-    fn to_bytes(self) -> [u8; HEADER_LEN] {
+    /// The header's 12 bytes.
+    pub(crate) fn to_bytes(self) -> [u8; HEADER_LEN] {
         let [s0, s1] = self.suite.id().to_be_bytes();
         let [l0, l1, l2, l3] = self.body_len.to_be_bytes();
         let [m0, m1, m2, m3] = MAGIC;
@@ -235,7 +200,7 @@ fn encode_message(
     second: &[u8],
     out: &mut [u8],
 ) -> Result<usize, Error> {
-    let slots = message_slots(header, first.len(), out)?;
+    let slots = message_slots(header, out)?;
     slots.header.copy_from_slice(&header.to_bytes());
     slots.first.copy_from_slice(first);
     slots.second.copy_from_slice(second);
@@ -247,14 +212,14 @@ fn split_body(body: &[u8], at: usize) -> (&[u8], &[u8]) {
     body.split_at_checked(at).unwrap_or((body, &[]))
 }
 
-/// Checks a length against the suite's, naming the field.
-fn check_len(field: crate::Field, expected: usize, bytes: &[u8]) -> Result<(), Error> {
-    if bytes.len() == expected {
+/// Checks a length against the suite's, naming the suite's field.
+fn check_len(part: Part, bytes: &[u8]) -> Result<(), Error> {
+    if bytes.len() == part.len {
         Ok(())
     } else {
         Err(Error::Length {
-            field,
-            expected,
+            field: part.field,
+            expected: part.len,
             actual: bytes.len(),
         })
     }
@@ -275,16 +240,9 @@ impl<'a> Request<'a> {
         kem1_public_key: &'a [u8],
         kem2_public_key: &'a [u8],
     ) -> Result<Self, Error> {
-        check_len(
-            crate::Field::MlKemPublicKey,
-            suite.kem1_public_key_len(),
-            kem1_public_key,
-        )?;
-        check_len(
-            crate::Field::McEliecePublicKey,
-            suite.kem2_public_key_len(),
-            kem2_public_key,
-        )?;
+        let shape = exchange::shape(suite);
+        check_len(shape.kem1_public_key, kem1_public_key)?;
+        check_len(shape.kem2_public_key, kem2_public_key)?;
         Ok(Request {
             suite,
             kem1_public_key,
@@ -292,14 +250,12 @@ impl<'a> Request<'a> {
         })
     }
 
-    /// Decodes a whole request (exactly [`request_len`] bytes for its suite) and checks the
-    /// lattice KEM's public key as FIPS 203 asks (every coefficient below q).
+    /// Decodes a whole request (exactly [`request_len`] bytes for its suite) and checks each
+    /// public key as its KEM asks (ML-KEM and Kyber: every coefficient below q).
     pub fn decode(bytes: &'a [u8]) -> Result<Self, Error> {
         let (suite, body) = decode_message(bytes, MessageType::Request)?;
         let (kem1_public_key, kem2_public_key) = split_body(body, suite.kem1_public_key_len());
-        let key: &[u8; MLKEM_PUBLIC_KEY_LEN] =
-            crate::error::as_array(crate::Field::MlKemPublicKey, kem1_public_key)?;
-        mlkem::check_public_key(key)?;
+        exchange::validate_public_keys(suite, kem1_public_key, kem2_public_key)?;
         Ok(Request {
             suite,
             kem1_public_key,
@@ -312,12 +268,12 @@ impl<'a> Request<'a> {
         self.suite
     }
 
-    /// The lattice KEM's public key (ML-KEM-1024 in the default suite).
+    /// The first KEM's public key (ML-KEM-1024, or Kyber1024 in the IVPN suites).
     pub fn kem1_public_key(&self) -> &'a [u8] {
         self.kem1_public_key
     }
 
-    /// The second KEM's public key (Classic-McEliece-348864).
+    /// The second KEM's public key (empty in a single-KEM suite).
     pub fn kem2_public_key(&self) -> &'a [u8] {
         self.kem2_public_key
     }
@@ -354,16 +310,9 @@ impl<'a> Response<'a> {
         kem1_ciphertext: &'a [u8],
         kem2_ciphertext: &'a [u8],
     ) -> Result<Self, Error> {
-        check_len(
-            crate::Field::MlKemCiphertext,
-            suite.kem1_ciphertext_len(),
-            kem1_ciphertext,
-        )?;
-        check_len(
-            crate::Field::McElieceCiphertext,
-            suite.kem2_ciphertext_len(),
-            kem2_ciphertext,
-        )?;
+        let shape = exchange::shape(suite);
+        check_len(shape.kem1_ciphertext, kem1_ciphertext)?;
+        check_len(shape.kem2_ciphertext, kem2_ciphertext)?;
         Ok(Response {
             suite,
             kem1_ciphertext,
@@ -388,12 +337,12 @@ impl<'a> Response<'a> {
         self.suite
     }
 
-    /// The lattice KEM's ciphertext.
+    /// The first KEM's ciphertext.
     pub fn kem1_ciphertext(&self) -> &'a [u8] {
         self.kem1_ciphertext
     }
 
-    /// The second KEM's ciphertext.
+    /// The second KEM's ciphertext (empty in a single-KEM suite).
     pub fn kem2_ciphertext(&self) -> &'a [u8] {
         self.kem2_ciphertext
     }
@@ -416,15 +365,19 @@ impl<'a> Response<'a> {
 }
 
 /// A message's place in an output buffer, split into its header and two body parts.
-struct Slots<'a> {
-    header: &'a mut [u8],
-    first: &'a mut [u8],
-    second: &'a mut [u8],
+pub(crate) struct Slots<'a> {
+    pub(crate) header: &'a mut [u8],
+    pub(crate) first: &'a mut [u8],
+    pub(crate) second: &'a mut [u8],
 }
 
 /// Splits the start of `out` into the slots of a message; fails with [`Error::BufferTooSmall`]
 /// if `out` is too short. Writes nothing.
-fn message_slots(header: Header, first_len: usize, out: &mut [u8]) -> Result<Slots<'_>, Error> {
+pub(crate) fn message_slots(header: Header, out: &mut [u8]) -> Result<Slots<'_>, Error> {
+    let first_len = match header.message_type {
+        MessageType::Request => header.suite.kem1_public_key_len(),
+        MessageType::Response => header.suite.kem1_ciphertext_len(),
+    };
     let needed = header.message_len();
     let actual = out.len();
     let out = out
@@ -452,7 +405,7 @@ pub fn respond_to_request<R: TryCryptoRng + ?Sized>(
 ) -> Result<(usize, Psk), Error> {
     let request = Request::decode(request)?;
     let header = Header::new(request.suite, MessageType::Response);
-    let slots = message_slots(header, request.suite.kem1_ciphertext_len(), response_out)?;
+    let slots = message_slots(header, response_out)?;
     let psk = crate::server::respond_suite(
         request.suite,
         rng,
@@ -463,48 +416,4 @@ pub fn respond_to_request<R: TryCryptoRng + ?Sized>(
     )?;
     slots.header.copy_from_slice(&header.to_bytes());
     Ok((header.message_len(), psk))
-}
-
-impl ClientSecret {
-    /// Generates both key pairs of the default suite (as [`ClientSecret::generate`], workspace on
-    /// the stack) straight into a request message in the start of `request_out`, and returns the
-    /// message length ([`request_len`]). On error nothing is written and `self` is unchanged.
-    pub fn generate_request<R: TryCryptoRng + ?Sized>(
-        &mut self,
-        rng: &mut R,
-        request_out: &mut [u8],
-    ) -> Result<usize, Error> {
-        let mut workspace = KeygenWorkspace::new();
-        self.generate_request_in(Suite::default(), rng, &mut workspace, request_out)
-    }
-
-    /// [`ClientSecret::generate_request`] for any `suite`, with McEliece's key-generation scratch
-    /// in the caller's `workspace` (as [`ClientSecret::generate_in`]).
-    pub fn generate_request_in<R: TryCryptoRng + ?Sized>(
-        &mut self,
-        suite: Suite,
-        rng: &mut R,
-        workspace: &mut KeygenWorkspace,
-        request_out: &mut [u8],
-    ) -> Result<usize, Error> {
-        let header = Header::new(suite, MessageType::Request);
-        let slots = message_slots(header, suite.kem1_public_key_len(), request_out)?;
-        self.generate_in(suite, rng, workspace, slots.first, slots.second)?;
-        slots.header.copy_from_slice(&header.to_bytes());
-        Ok(header.message_len())
-    }
-
-    /// Decodes the server's response and finishes (as [`ClientSecret::finish`]). A malformed
-    /// message is an error that leaves `self` as it was; a well-formed one consumes the secret.
-    pub fn finish_response(&mut self, response: &[u8]) -> Result<Psk, Error> {
-        let response = Response::decode(response)?;
-        let expected = self.suite();
-        if response.suite != expected {
-            return Err(Error::WrongSuite {
-                expected,
-                actual: response.suite,
-            });
-        }
-        self.finish(response.kem1_ciphertext, response.kem2_ciphertext)
-    }
 }

@@ -13,52 +13,11 @@
 
 mod combiner;
 pub mod encoding;
-pub(crate) mod exchange;
 #[cfg(feature = "ivpn-json")]
 pub mod json;
+pub(crate) mod kem;
 pub mod kyber;
+pub(crate) mod suites;
 
-use crate::error::{as_array, as_array_mut, Error, Field};
-
-// The client keeps either KEM's seed in the same field.
+// The client keeps either lattice KEM's seed in the same field.
 const _: () = assert!(crate::sizes::KYBER_SEED_LEN == crate::sizes::MLKEM_SEED_LEN);
-
-/// The second KEM's buffer: its fixed-size array when the suite has a second KEM, or `None`
-/// when it has none, in which case the caller must pass an empty slice.
-pub(crate) fn kem2_mut<const N: usize>(
-    has_kem2: bool,
-    field: Field,
-    bytes: &mut [u8],
-) -> Result<Option<&mut [u8; N]>, Error> {
-    if has_kem2 {
-        as_array_mut(field, bytes).map(Some)
-    } else {
-        no_kem2(field, bytes.len()).map(|()| None)
-    }
-}
-
-/// Read-only twin of [`kem2_mut`].
-pub(crate) fn kem2<const N: usize>(
-    has_kem2: bool,
-    field: Field,
-    bytes: &[u8],
-) -> Result<Option<&[u8; N]>, Error> {
-    if has_kem2 {
-        as_array(field, bytes).map(Some)
-    } else {
-        no_kem2(field, bytes.len()).map(|()| None)
-    }
-}
-
-/// A suite without a second KEM takes only an empty buffer for it.
-fn no_kem2(field: Field, len: usize) -> Result<(), Error> {
-    if len == 0 {
-        Ok(())
-    } else {
-        Err(Error::Length {
-            field,
-            expected: 0,
-            actual: len,
-        })
-    }
-}

@@ -17,8 +17,8 @@ use crate::wire::{self, Header, Response};
 /// (0x01 for the default suite, unchanged since the first release).
 const EXPORT_MAGIC: [u8; 3] = *b"pqs";
 
-/// The client's secret half of one exchange: the suite, both secret keys and the digest of both
-/// public keys (6,589 bytes, 6,590 with the `ivpn` feature). Caller-owned, so it can live in a
+/// The client's secret half of one exchange: the suite, what each KEM keeps (a seed or secret
+/// key) and the digest of the public keys (6,590 bytes, sized for the largest suite). Caller-owned, so it can live in a
 /// `static`, a `Box` or on the stack.
 ///
 /// It is single-use: [`ClientSecret::finish`] wipes it, and a second `finish` fails with

@@ -58,3 +58,57 @@ pub(crate) fn combine(
     // long before the last block, which then holds only public data (ciphertexts, digest).
     Psk::from_bytes(h.finalize().into())
 }
+
+/// The universal combiner of draft-irtf-cfrg-hybrid-kems, as the newer suites use it, with
+/// SHA-256 as the KDF and one digest for both public keys:
+///
+/// ```text
+/// pk_digest = SHA-256( public_key_label || pk_1 || pk_2 )
+/// PSK       = SHA-256( ss_1 || ss_2 || ct_1 || ct_2 || pk_digest || label )
+/// ```
+///
+/// Parts of a single-KEM suite's absent second KEM are left out (empty). Every part has a fixed
+/// length per suite and the label names the suite, so no two suites (nor the default suite's
+/// combiner above, whose input starts with its label) can collide. The secrets come first, so
+/// they are compressed long before `finalize`, whose buffered last block (sha2 does not wipe it)
+/// then holds only public bytes.
+pub(crate) mod universal {
+    use sha2::{Digest, Sha256};
+
+    use crate::psk::Psk;
+    use crate::secret::SharedSecret;
+    use crate::sizes::PUBLIC_KEY_DIGEST_LEN;
+
+    /// The digest of both public keys (`public_key_2` empty for a single-KEM suite).
+    pub(crate) fn public_key_digest(
+        public_key_label: &[u8],
+        public_key_1: &[u8],
+        public_key_2: &[u8],
+    ) -> [u8; PUBLIC_KEY_DIGEST_LEN] {
+        let mut h = Sha256::new();
+        h.update(public_key_label);
+        h.update(public_key_1);
+        h.update(public_key_2);
+        h.finalize().into()
+    }
+
+    /// The PSK from the shared secrets (one or two, consumed) and the public parts.
+    pub(crate) fn combine(
+        label: &[u8],
+        shared: [Option<SharedSecret>; 2],
+        ciphertext_1: &[u8],
+        ciphertext_2: &[u8],
+        pk_digest: &[u8; PUBLIC_KEY_DIGEST_LEN],
+    ) -> Psk {
+        let mut h = Sha256::new();
+        for secret in shared.iter().flatten() {
+            h.update(secret.as_bytes());
+        }
+        drop(shared);
+        h.update(ciphertext_1);
+        h.update(ciphertext_2);
+        h.update(pk_digest);
+        h.update(label);
+        Psk::from_bytes(h.finalize().into())
+    }
+}

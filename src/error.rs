@@ -21,6 +21,12 @@ pub enum Field {
     ClientSecret,
     /// A PSK in WireGuard's base64 text form.
     PskBase64,
+    /// The client's HQC-256 public key.
+    #[cfg(feature = "hqc")]
+    HqcPublicKey,
+    /// The server's HQC-256 ciphertext.
+    #[cfg(feature = "hqc")]
+    HqcCiphertext,
     /// The client's Round-3 Kyber1024 public key (IVPN suites).
     #[cfg(feature = "ivpn")]
     KyberPublicKey,
@@ -39,6 +45,10 @@ impl Field {
             Field::McElieceCiphertext => "Classic-McEliece-348864 ciphertext",
             Field::ClientSecret => "serialized client secret",
             Field::PskBase64 => "base64 PSK",
+            #[cfg(feature = "hqc")]
+            Field::HqcPublicKey => "HQC-256 public key",
+            #[cfg(feature = "hqc")]
+            Field::HqcCiphertext => "HQC-256 ciphertext",
             #[cfg(feature = "ivpn")]
             Field::KyberPublicKey => "Kyber1024 public key",
             #[cfg(feature = "ivpn")]

@@ -30,6 +30,15 @@ macro_rules! with_suite {
                 type $S = crate::suites::mlkem1024_mceliece348864::MlKem1024McEliece348864;
                 $body
             }
+            #[cfg(feature = "hqc")]
+            Suite::MlKem1024Hqc256 => {
+                type $S = crate::suites::mlkem1024_hqc256::MlKem1024Hqc256;
+                $body
+            }
+            Suite::MlKem1024 => {
+                type $S = crate::suites::mlkem1024::MlKem1024;
+                $body
+            }
             #[cfg(feature = "ivpn")]
             Suite::IvpnKyber1024McEliece348864 => {
                 type $S = crate::ivpn::suites::IvpnKyber1024McEliece348864;

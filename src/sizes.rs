@@ -17,7 +17,17 @@ pub const MCELIECE_SECRET_KEY_LEN: usize = 6_492;
 /// Classic-McEliece-348864 ciphertext.
 pub const MCELIECE_CIPHERTEXT_LEN: usize = 96;
 
-/// A KEM shared secret (both KEMs give 32 bytes).
+/// HQC-256 public key (FIPS 207 draft, HQC v5.0.0).
+#[cfg(feature = "hqc")]
+pub const HQC_PUBLIC_KEY_LEN: usize = 7_237;
+/// HQC-256 ciphertext.
+#[cfg(feature = "hqc")]
+pub const HQC_CIPHERTEXT_LEN: usize = 14_421;
+/// HQC-256 key-generation seed (the client keeps this, not the 7,333-byte secret key).
+#[cfg(feature = "hqc")]
+pub const HQC_SEED_LEN: usize = 32;
+
+/// A KEM shared secret (every KEM here gives 32 bytes).
 pub const SHARED_SECRET_LEN: usize = 32;
 /// The WireGuard pre-shared key.
 pub const PSK_LEN: usize = 32;

@@ -13,6 +13,14 @@ pub enum Suite {
     /// (label, both secrets, both ciphertexts and a digest of both public keys).
     #[default]
     MlKem1024McEliece348864,
+    /// FIPS 203 ML-KEM-1024 + HQC-256 (feature `hqc`, on by default) with the universal
+    /// combiner of draft-irtf-cfrg-hybrid-kems: a second KEM from another family than the
+    /// lattice, without McEliece's 261 KB key.
+    #[cfg(feature = "hqc")]
+    MlKem1024Hqc256,
+    /// FIPS 203 ML-KEM-1024 alone, for devices with tens of KB of RAM, with the universal
+    /// combiner and a label of its own. Its second-KEM lengths are 0: pass empty slices.
+    MlKem1024,
     /// IVPN's desktop exchange (feature `ivpn`): Round-3 Kyber1024 (liboqs' "Kyber1024", not
     /// FIPS 203) + Classic-McEliece-348864, PSK = SHA-256(ss_kyber || ss_mceliece).
     #[cfg(feature = "ivpn")]
@@ -34,6 +42,9 @@ impl Suite {
     /// Every suite this build supports, default first.
     pub const ALL: &'static [Suite] = &[
         Suite::MlKem1024McEliece348864,
+        #[cfg(feature = "hqc")]
+        Suite::MlKem1024Hqc256,
+        Suite::MlKem1024,
         #[cfg(feature = "ivpn")]
         Suite::IvpnKyber1024McEliece348864,
         #[cfg(feature = "ivpn")]
@@ -45,6 +56,9 @@ impl Suite {
     const fn names(self) -> Names {
         let (id, name, export_tag) = match self {
             Suite::MlKem1024McEliece348864 => (0x0001, "mlkem1024-mceliece348864", 0x01),
+            #[cfg(feature = "hqc")]
+            Suite::MlKem1024Hqc256 => (0x0002, "mlkem1024-hqc256", 0x04),
+            Suite::MlKem1024 => (0x0003, "mlkem1024", 0x05),
             #[cfg(feature = "ivpn")]
             Suite::IvpnKyber1024McEliece348864 => (0x0101, "ivpn-kyber1024-mceliece348864", 0x02),
             #[cfg(feature = "ivpn")]

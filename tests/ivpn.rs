@@ -93,8 +93,13 @@ fn both_variants_agree_and_match_ivpns_formula() {
 #[test]
 fn suites_give_different_keys_from_the_same_randomness() {
     let mut psks = Vec::new();
-    for suite in Suite::ALL {
-        let mut ex = run(*suite, 3, 4);
+    let suites = [
+        Suite::MlKem1024McEliece348864,
+        Suite::IvpnKyber1024McEliece348864,
+        Suite::IvpnKyber1024,
+    ];
+    for suite in suites {
+        let mut ex = run(suite, 3, 4);
         let psk = ex.client.finish(&ex.ct1, &ex.ct2).unwrap();
         assert_eq!(psk, ex.server_psk);
         psks.push((ex.pk1, psk));

@@ -117,9 +117,55 @@ fn the_counter_does_count() {
 
 #[test]
 fn documented_sizes_hold() {
-    // no_std.md and ClientSecret's docs give this size; with `ivpn` the suite tag takes a byte.
-    let expected = if cfg!(feature = "ivpn") { 6_590 } else { 6_589 };
-    assert_eq!(core::mem::size_of::<pqpsk::ClientSecret>(), expected);
+    // no_std.md and ClientSecret's docs give this size: every build has several suites, so the
+    // suite tag takes a byte.
+    assert_eq!(core::mem::size_of::<pqpsk::ClientSecret>(), 6_590);
+}
+
+/// Every suite's three steps, through the generic entry points, allocate nothing; prints each
+/// one's peak stack and time (the README's suites table).
+#[test]
+fn every_suite_allocates_nothing() {
+    use pqpsk::{respond_suite, Suite};
+    on_big_stack(|| {
+        let mut workspace = Box::new(pqpsk::mceliece::KeygenWorkspace::new());
+        for &suite in Suite::ALL {
+            let mut client = Box::new(ClientSecret::new());
+            let mut pk1 = vec![0u8; suite.kem1_public_key_len()];
+            let mut pk2 = vec![0u8; suite.kem2_public_key_len()];
+            let mut ct1 = vec![0u8; suite.kem1_ciphertext_len()];
+            let mut ct2 = vec![0u8; suite.kem2_ciphertext_len()];
+            let keygen = measure(|| {
+                client.generate_in(
+                    suite,
+                    &mut FixedRng::new(1),
+                    &mut workspace,
+                    &mut pk1,
+                    &mut pk2,
+                )
+            });
+            keygen.out.unwrap();
+            assert_eq!(keygen.heap, NONE, "{suite}: generate_in");
+            let responded = measure(|| {
+                respond_suite(suite, &mut FixedRng::new(2), &pk1, &pk2, &mut ct1, &mut ct2)
+            });
+            assert_eq!(responded.heap, NONE, "{suite}: respond_suite");
+            let server = responded.out.unwrap();
+            let finished = measure(|| client.finish(&ct1, &ct2));
+            assert_eq!(finished.heap, NONE, "{suite}: finish");
+            assert_eq!(finished.out.unwrap(), server, "{suite}");
+            println!(
+                "{suite}: peak stack generate_in {} B, respond {} B, finish {} B; \
+                 time generate_in {:?}, respond {:?}, finish {:?}",
+                keygen.stack.peak,
+                responded.stack.peak,
+                finished.stack.peak,
+                keygen.elapsed,
+                responded.elapsed,
+                finished.elapsed
+            );
+        }
+    });
 }
 
 /// The byte-level paths an attacker reaches (wire decoding, respond from a request, finish from a

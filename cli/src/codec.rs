@@ -214,17 +214,11 @@ pub fn check_suite(expected: Option<Suite>, actual: Suite) -> Outcome<()> {
 
 /// Client: generates both key pairs straight into a request message.
 pub fn generate_request(secret: &mut ClientSecret, suite: Suite) -> Outcome<Vec<u8>> {
-    if suite != Suite::default() {
-        // The library's generate_request writes the default suite; others come with their
-        // features (IVPN), and with them this arm.
-        return Err(Failure::new(
-            Code::Unsupported,
-            format!("suite {suite} is not supported in this build"),
-        ));
-    }
+    // Any suite of this build (`parse_suite` only names those); McEliece's scratch on the heap.
+    let mut workspace = Box::new(pqpsk::mceliece::KeygenWorkspace::new());
     let mut out = vec![0u8; wire::request_len(suite)];
     let n = secret
-        .generate_request(&mut OsRng, &mut out)
+        .generate_request_in(suite, &mut OsRng, &mut workspace, &mut out)
         .map_err(from_pqpsk)?;
     out.truncate(n);
     Ok(out)

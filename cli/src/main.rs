@@ -42,7 +42,7 @@ channel: the exchange itself authenticates nobody):
                    (the key goes through a pipe, never argv)
   --psk PSK        write the PSK as WireGuard's 44-character base64 (file mode 0600, atomic)
   --format F       binary (default) or ivpn-json (not supported in this build)
-  --suite S        mlkem1024-mceliece348864 (default)
+  --suite S        mlkem1024-mceliece348864 (default), mlkem1024-hqc256, mlkem1024
   --timeout SECS   whole-exchange deadline per connection (default 30)
   --max-connections N  connections served at once (default 16; more are refused)
   --count N        serve: exit after N successful exchanges

@@ -12,6 +12,8 @@
 //! One file per KEM: [`mlkem1024`], [`mceliece348864`], the IVPN suites' Round-3 Kyber in
 //! `crate::ivpn::kem`, and [`Absent`] for the empty second slot of a single-KEM suite.
 
+#[cfg(feature = "hqc")]
+pub(crate) mod hqc256;
 pub(crate) mod mceliece348864;
 pub(crate) mod mlkem1024;
 
@@ -125,10 +127,6 @@ pub(crate) trait Kem {
 /// is the KEM whose slot it leaves empty, which names the field in a length error (a stray
 /// McEliece key in the IVPN Kyber-only suite is reported as such, as IVPN's apps leave out
 /// exactly that field).
-#[cfg_attr(
-    not(feature = "ivpn"),
-    expect(dead_code, reason = "used by the single-KEM suites")
-)]
 pub(crate) struct Absent<K>(PhantomData<K>);
 
 impl<K: Kem> Kem for Absent<K> {

@@ -2,6 +2,9 @@
 //! combiner. One file per suite; `crate::exchange` maps a runtime [`Suite`](crate::Suite) to
 //! these types, in its one `match`.
 
+pub(crate) mod mlkem1024;
+#[cfg(feature = "hqc")]
+pub(crate) mod mlkem1024_hqc256;
 pub(crate) mod mlkem1024_mceliece348864;
 
 use crate::error::Field;

@@ -84,7 +84,7 @@ section() { $SIZE -A "$1" | awk -v s="$2" '$1 == s { n = $2 } END { print n + 0 
 
 # --- sections ----------------------------------------------------------------------------------
 echo
-echo "pqpsk firmware on $TARGET, default-features = false (no alloc), client + server exchange"
+echo "pqpsk firmware on $TARGET, default-features = false + hqc (no alloc), one client + server exchange per suite"
 echo "(bytes; flash image = .vector_table + .text + .rodata + .data)"
 echo
 printf '%-34s %9s %9s %13s %7s %9s %8s %12s\n' \
@@ -186,14 +186,15 @@ for p in "${RUN_PROFILES[@]}"; do
     secs=$((SECONDS - run_started))
     awk -v p="$p" -v secs="$secs" '
         $1 == "calibration" { per_tick = $2 / $5 }
-        $1 == "op" { name[++n] = $2; stack[n] = $4; ticks[n] = $7 }
+        $1 == "suite" { suite = $2 }
+        $1 == "op" { name[++n] = suite " " $2; stack[n] = $4; ticks[n] = $7 }
         $0 == "PSKs match" { ok = 1 }
         /^FAILED/ { print "  " p ": " $0 }
         END {
             if (per_tick == 0) { print "  " p ": no calibration line"; exit }
             printf "  %-11s (%.1f instructions per SysTick tick; %d s in QEMU)\n", p, per_tick, secs
             for (i = 1; i <= n; i++)
-                printf "    %-9s peak stack %8d bytes  %14.0f instructions\n", name[i], stack[i], ticks[i] * per_tick
+                printf "    %-34s peak stack %8d bytes  %14.0f instructions\n", name[i], stack[i], ticks[i] * per_tick
             print "    " (ok ? "PSKs match" : "PSKs did NOT match")
         }' "$log"
     if [ "$status" -ne 0 ] || ! grep -qx "PSKs match" "$log"; then

@@ -1,6 +1,6 @@
 //! Bare-metal pqpsk firmware for a Cortex-M4 (QEMU's `mps2-an386`, 4 MiB of RAM): one full
-//! exchange, client `generate`, server `respond`, client `finish`, with every buffer in static
-//! memory and no heap. Over semihosting it reports the sizes of its own sections, the peak stack
+//! exchange per suite of the build, client `generate`, server `respond`, client `finish`, with
+//! every buffer in static memory (sized for the largest suite) and no heap. Over semihosting it reports the sizes of its own sections, the peak stack
 //! (stack painting) and the SysTick ticks of each operation, and whether both PSKs match; it then
 //! exits QEMU with status 0 only if they do. `measure.sh` builds it, runs it and prints the table.
 //!
@@ -26,7 +26,7 @@ use cortex_m_rt::entry;
 use cortex_m_semihosting::debug;
 use pqpsk::mceliece::KeygenWorkspace;
 use pqpsk::sizes::{
-    MCELIECE_CIPHERTEXT_LEN, MCELIECE_PUBLIC_KEY_LEN, MLKEM_CIPHERTEXT_LEN, MLKEM_PUBLIC_KEY_LEN,
+    HQC_CIPHERTEXT_LEN, MCELIECE_PUBLIC_KEY_LEN, MLKEM_CIPHERTEXT_LEN, MLKEM_PUBLIC_KEY_LEN,
 };
 use pqpsk::{ClientSecret, Suite};
 use rand_core::{TryCryptoRng, TryRng};
@@ -135,10 +135,11 @@ fn main() -> ! {
     static mut CLIENT: ClientSecret = ClientSecret::new();
     // McEliece key generation's scratch: static, so that key generation needs little stack.
     static mut WORKSPACE: KeygenWorkspace = KeygenWorkspace::new();
-    static mut MLKEM_PK: [u8; MLKEM_PUBLIC_KEY_LEN] = [0; MLKEM_PUBLIC_KEY_LEN];
-    static mut MCELIECE_PK: [u8; MCELIECE_PUBLIC_KEY_LEN] = [0; MCELIECE_PUBLIC_KEY_LEN];
-    static mut MLKEM_CT: [u8; MLKEM_CIPHERTEXT_LEN] = [0; MLKEM_CIPHERTEXT_LEN];
-    static mut MCELIECE_CT: [u8; MCELIECE_CIPHERTEXT_LEN] = [0; MCELIECE_CIPHERTEXT_LEN];
+    static mut PK1: [u8; MLKEM_PUBLIC_KEY_LEN] = [0; MLKEM_PUBLIC_KEY_LEN];
+    // The largest second public key (McEliece's) and ciphertext (HQC-256's) of any suite.
+    static mut PK2: [u8; MCELIECE_PUBLIC_KEY_LEN] = [0; MCELIECE_PUBLIC_KEY_LEN];
+    static mut CT1: [u8; MLKEM_CIPHERTEXT_LEN] = [0; MLKEM_CIPHERTEXT_LEN];
+    static mut CT2: [u8; HQC_CIPHERTEXT_LEN] = [0; HQC_CIPHERTEXT_LEN];
 
     let mut out = Out::open();
     out.text("pqpsk firmware: client + server exchange, static buffers, no heap")
@@ -155,59 +156,56 @@ fn main() -> ! {
         .num(ticks)
         .end();
 
-    // black_box: the optimiser must not see the seeds or the buffers' contents.
-    let mut client_rng = NotRandom(black_box(0x0123_4567_89AB_CDEF));
-    let mut server_rng = NotRandom(black_box(0xFEDC_BA98_7654_3210));
     let client: &mut ClientSecret = black_box(CLIENT);
     let workspace: &mut KeygenWorkspace = black_box(WORKSPACE);
-    let mlkem_pk: &mut [u8] = black_box(&mut MLKEM_PK[..]);
-    let mceliece_pk: &mut [u8] = black_box(&mut MCELIECE_PK[..]);
-    let mlkem_ct: &mut [u8] = black_box(&mut MLKEM_CT[..]);
-    let mceliece_ct: &mut [u8] = black_box(&mut MCELIECE_CT[..]);
+    for &suite in Suite::ALL {
+        out.text("suite ").text(suite.name()).end();
+        // black_box: the optimiser must not see the seeds or the buffers' contents.
+        let mut client_rng = NotRandom(black_box(0x0123_4567_89AB_CDEF));
+        let mut server_rng = NotRandom(black_box(0xFEDC_BA98_7654_3210));
+        let pk1 = black_box(&mut PK1[..suite.kem1_public_key_len()]);
+        let pk2 = black_box(&mut PK2[..suite.kem2_public_key_len()]);
+        let ct1 = black_box(&mut CT1[..suite.kem1_ciphertext_len()]);
+        let ct2 = black_box(&mut CT2[..suite.kem2_ciphertext_len()]);
 
-    // Client: both key pairs; the public keys go to the server.
-    let generated = step(&mut out, &clock, "generate", || {
-        client.generate_in(
-            Suite::default(),
-            &mut client_rng,
-            workspace,
-            mlkem_pk,
-            mceliece_pk,
-        )
-    });
-    if generated.is_err() {
-        fail(&mut out, "generate returned an error");
+        // Client: the key pairs; the public keys go to the server.
+        let generated = step(&mut out, &clock, "generate", || {
+            client.generate_in(suite, &mut client_rng, workspace, pk1, pk2)
+        });
+        if generated.is_err() {
+            fail(&mut out, "generate returned an error");
+        }
+
+        // Server: encapsulate to the keys, keep its PSK, send the ciphertexts back.
+        let responded = step(&mut out, &clock, "respond", || {
+            pqpsk::respond_suite(
+                suite,
+                &mut server_rng,
+                black_box(&*pk1),
+                black_box(&*pk2),
+                ct1,
+                ct2,
+            )
+        });
+        let Ok(server_psk) = responded else {
+            fail(&mut out, "respond returned an error")
+        };
+
+        // Client: decapsulate and derive its PSK.
+        let finished = step(&mut out, &clock, "finish", || {
+            client.finish(black_box(&*ct1), black_box(&*ct2))
+        });
+        let Ok(client_psk) = finished else {
+            fail(&mut out, "finish returned an error")
+        };
+
+        // `==` on Psk is the constant-time comparison.
+        if !black_box(client_psk == server_psk) {
+            fail(&mut out, "PSKs DIFFER")
+        }
     }
-
-    // Server: encapsulate to both keys, keep its PSK, send both ciphertexts back.
-    let responded = step(&mut out, &clock, "respond", || {
-        pqpsk::respond(
-            &mut server_rng,
-            black_box(&*mlkem_pk),
-            black_box(&mut *mceliece_pk),
-            mlkem_ct,
-            mceliece_ct,
-        )
-    });
-    let Ok(server_psk) = responded else {
-        fail(&mut out, "respond returned an error")
-    };
-
-    // Client: decapsulate both and derive its PSK.
-    let finished = step(&mut out, &clock, "finish", || {
-        client.finish(black_box(&*mlkem_ct), black_box(&*mceliece_ct))
-    });
-    let Ok(client_psk) = finished else {
-        fail(&mut out, "finish returned an error")
-    };
-
-    // `==` on Psk is the constant-time comparison.
-    if black_box(client_psk == server_psk) {
-        out.text("PSKs match").end();
-        exit(true)
-    } else {
-        fail(&mut out, "PSKs DIFFER")
-    }
+    out.text("PSKs match").end();
+    exit(true)
 }
 
 /// With `panic = "abort"` nothing unwinds. A panic (none is expected) is reported and fails the run.

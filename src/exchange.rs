@@ -160,6 +160,9 @@ pub(crate) fn generate<R: TryCryptoRng + ?Sized>(
     with_suite!(suite, S => generate_as::<S, R>(rng, workspace, kept, public_key1_out, public_key2_out))
 }
 
+// Out of line: one frame per suite, so that a suite with small buffers does not pay for the
+// largest suite's locals when all of them are inlined into the one dispatching function.
+#[inline(never)]
 fn generate_as<S: SuiteSpec, R: TryCryptoRng + ?Sized>(
     rng: &mut R,
     workspace: Option<&mut KeygenWorkspace>,
@@ -201,6 +204,9 @@ pub(crate) fn respond<R: TryCryptoRng + ?Sized>(
     ))
 }
 
+// Out of line: one frame per suite, so that a suite with small buffers does not pay for the
+// largest suite's locals when all of them are inlined into the one dispatching function.
+#[inline(never)]
 fn respond_as<S: SuiteSpec, R: TryCryptoRng + ?Sized>(
     rng: &mut R,
     public_key1: &[u8],
@@ -238,6 +244,9 @@ pub(crate) fn finish(
     with_suite!(suite, S => finish_as::<S>(ready, kept, ciphertext1, ciphertext2))
 }
 
+// Out of line: one frame per suite, so that a suite with small buffers does not pay for the
+// largest suite's locals when all of them are inlined into the one dispatching function.
+#[inline(never)]
 fn finish_as<S: SuiteSpec>(
     ready: bool,
     kept: &KeptSecrets,

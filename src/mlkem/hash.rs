@@ -1,0 +1,219 @@
+//! The four Keccak functions of FIPS 203 section 4.1 (H = SHA3-256, G = SHA3-512, J and PRF on
+//! SHAKE256, XOF = SHAKE128), as one small sponge over the `keccak` crate's permutation.
+//!
+//! A sponge of our own, rather than the `sha3`/`shake` hashers, so that squeezing reads straight
+//! out of the 200-byte state (no block buffer on the stack) and the state is wiped on drop.
+
+use zeroize::Zeroize;
+
+/// SHA3-256 and SHAKE256 rate in bytes.
+pub(super) const RATE_256: usize = 136;
+/// SHAKE128 rate in bytes.
+pub(super) const RATE_128: usize = 168;
+/// SHA3-512 rate in bytes.
+const RATE_512: usize = 72;
+
+/// Domain-separation and first padding bit: SHA3 (`01` then `1`) and SHAKE (`1111` then `1`).
+const PAD_SHA3: u64 = 0x06;
+const PAD_SHAKE: u64 = 0x1F;
+
+/// A Keccak-f[1600] sponge with `RATE` bytes of rate; `pos` is the byte position inside the rate
+/// (for absorbing, then, after [`Sponge::finish`], for squeezing).
+pub(super) struct Sponge<const RATE: usize> {
+    state: [u64; 25],
+    pos: usize,
+    keccak: keccak::Keccak,
+}
+
+impl<const RATE: usize> Sponge<RATE> {
+    pub(super) fn new() -> Self {
+        Sponge {
+            state: [0; 25],
+            pos: 0,
+            keccak: keccak::Keccak::new(),
+        }
+    }
+
+    fn permute(&mut self) {
+        let state = &mut self.state;
+        self.keccak.with_f1600(|f1600| f1600(state));
+    }
+
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "pos < RATE <= 168 < 200, so pos / 8 < 25"
+    )]
+    pub(super) fn absorb(&mut self, mut data: &[u8]) {
+        while let Some((&byte, rest)) = data.split_first() {
+            if self.pos.is_multiple_of(8) && rest.len() >= 7 && self.pos + 8 <= RATE {
+                // Whole lane at a time while aligned.
+                let (lane, rest) = data.split_at(8);
+                let mut word = [0u8; 8];
+                word.copy_from_slice(lane);
+                self.state[self.pos / 8] ^= u64::from_le_bytes(word);
+                self.pos += 8;
+                data = rest;
+            } else {
+                self.state[self.pos / 8] ^= u64::from(byte) << (8 * (self.pos % 8));
+                self.pos += 1;
+                data = rest;
+            }
+            if self.pos == RATE {
+                self.permute();
+                self.pos = 0;
+            }
+        }
+    }
+
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "pos < RATE <= 168 < 200, so pos / 8 < 25"
+    )]
+    fn finish(&mut self, pad: u64) {
+        self.state[self.pos / 8] ^= pad << (8 * (self.pos % 8));
+        self.state[(RATE - 1) / 8] ^= 0x80 << (8 * ((RATE - 1) % 8));
+        self.permute();
+        self.pos = 0;
+    }
+
+    /// Ends absorbing with the SHAKE padding; the sponge then squeezes.
+    pub(super) fn finish_xof(&mut self) {
+        self.finish(PAD_SHAKE);
+    }
+
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "pos < RATE <= 168 < 200, so pos / 8 < 25"
+    )]
+    pub(super) fn squeeze(&mut self, out: &mut [u8]) {
+        for byte in out {
+            if self.pos == RATE {
+                self.permute();
+                self.pos = 0;
+            }
+            *byte = (self.state[self.pos / 8] >> (8 * (self.pos % 8))) as u8;
+            self.pos += 1;
+        }
+    }
+
+    /// Three bytes as a little-endian integer: SampleNTT's unit (FIPS 203 Algorithm 7).
+    /// `RATE` (168) is a multiple of 3, so a group never straddles a permutation.
+    #[expect(clippy::indexing_slicing, reason = "pos + 2 < RATE <= 168 < 200")]
+    pub(super) fn squeeze3(&mut self) -> u32 {
+        if self.pos + 3 > RATE {
+            self.permute();
+            self.pos = 0;
+        }
+        let mut v = 0u32;
+        for k in 0..3 {
+            let p = self.pos + k;
+            v |= (((self.state[p / 8] >> (8 * (p % 8))) as u8) as u32) << (8 * k);
+        }
+        self.pos += 3;
+        v
+    }
+}
+
+impl<const RATE: usize> Drop for Sponge<RATE> {
+    fn drop(&mut self) {
+        self.state.zeroize();
+    }
+}
+
+/// Reads the first `N` bytes of the state after a SHA3 padding (N <= rate).
+fn digest<const RATE: usize, const N: usize>(parts: &[&[u8]]) -> [u8; N] {
+    let mut sponge = Sponge::<RATE>::new();
+    for part in parts {
+        sponge.absorb(part);
+    }
+    sponge.finish(PAD_SHA3);
+    let mut out = [0u8; N];
+    sponge.squeeze(&mut out);
+    out
+}
+
+/// H: SHA3-256 of the concatenation of `parts`.
+pub(super) fn sha3_256(parts: &[&[u8]]) -> [u8; 32] {
+    digest::<RATE_256, 32>(parts)
+}
+
+/// G: SHA3-512 of the concatenation of `parts`.
+pub(super) fn sha3_512(parts: &[&[u8]]) -> [u8; 64] {
+    digest::<RATE_512, 64>(parts)
+}
+
+/// SHAKE256 of the concatenation of `parts`, ready to squeeze (J and PRF).
+pub(super) fn shake256(parts: &[&[u8]]) -> Sponge<RATE_256> {
+    let mut sponge = Sponge::<RATE_256>::new();
+    for part in parts {
+        sponge.absorb(part);
+    }
+    sponge.finish_xof();
+    sponge
+}
+
+/// XOF(rho, a, b): SHAKE128 of `rho || a || b`, ready to squeeze.
+pub(super) fn shake128(rho: &[u8; 32], a: u8, b: u8) -> Sponge<RATE_128> {
+    let mut sponge = Sponge::<RATE_128>::new();
+    sponge.absorb(rho);
+    sponge.absorb(&[a, b]);
+    sponge.finish_xof();
+    sponge
+}
+
+/// The two 32-byte halves of a 64-byte value (G's output, or the seed d || z).
+pub(super) fn halves(bytes: &[u8; 64]) -> (&[u8; 32], &[u8; 32]) {
+    let (pair, _) = bytes.as_chunks::<32>();
+    match pair {
+        [a, b] => (a, b),
+        // 64 bytes are exactly two 32-byte halves.
+        _ => unreachable!("64 bytes have two 32-byte halves"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shake::{ExtendableOutput, Update, XofReader};
+
+    /// Our sponge against the `shake` crate (an independent SHAKE) over lengths around the rate
+    /// boundaries, and SHA3 against published empty-string digests (FIPS 202 examples).
+    #[test]
+    fn sponge_matches_independent_shake() {
+        let data: [u8; 700] = core::array::from_fn(|i| (i * 7 + 3) as u8);
+        for len in [
+            0, 1, 7, 8, 9, 135, 136, 137, 167, 168, 169, 335, 336, 500, 700,
+        ] {
+            let mut ours = shake256(&[&data[..len]]);
+            let mut a = [0u8; 300];
+            ours.squeeze(&mut a[..5]);
+            ours.squeeze(&mut a[5..]);
+            let mut theirs = shake::Shake256::default();
+            theirs.update(&data[..len]);
+            let mut b = [0u8; 300];
+            theirs.finalize_xof().read(&mut b);
+            assert_eq!(a, b, "SHAKE256 len {len}");
+
+            let mut ours = Sponge::<RATE_128>::new();
+            ours.absorb(&data[..len / 2]);
+            ours.absorb(&data[len / 2..len]);
+            ours.finish_xof();
+            let mut a = [0u8; 504];
+            for chunk in a.chunks_mut(3) {
+                let v = ours.squeeze3();
+                chunk.copy_from_slice(&v.to_le_bytes()[..3]);
+            }
+            let mut theirs = shake::Shake128::default();
+            theirs.update(&data[..len]);
+            let mut b = [0u8; 504];
+            theirs.finalize_xof().read(&mut b);
+            assert_eq!(a, b, "SHAKE128 len {len}");
+        }
+        let h = sha3_256(&[]);
+        assert_eq!(h[..4], [0xa7, 0xff, 0xc6, 0xf8]);
+        assert_eq!(h[28..], [0x80, 0xf8, 0x43, 0x4a]);
+        let g = sha3_512(&[]);
+        assert_eq!(g[..4], [0xa6, 0x9f, 0x73, 0xcc]);
+        assert_eq!(g[60..], [0x28, 0x1d, 0xcd, 0x26]);
+    }
+}

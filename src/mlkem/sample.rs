@@ -1,0 +1,104 @@
+//! Sampling (FIPS 203 section 4.2.2): the noise polynomials (SamplePolyCBD_2 over PRF) and the
+//! matrix entries (SampleNTT over XOF), the latter fused with their one use, a base-case product.
+//!
+//! Fusing is what keeps the matrix off the stack: each entry of A is consumed coefficient pair
+//! by coefficient pair as SHAKE128 produces it, so neither A nor one of its rows is ever stored.
+
+use super::arith::{basemul_acc, pair_zeta};
+use super::encode::decode12_pair;
+use super::hash::{shake256, Sponge, RATE_128};
+use super::params::{Poly, POLY_BYTES, Q};
+
+/// A polynomial in NTT form read two coefficients at a time: unpacked, or in ByteEncode_12 form
+/// (so that a stored vector costs 384 bytes instead of 512).
+pub(super) trait Pairs {
+    /// Coefficients 2 k and 2 k + 1.
+    fn pair(&self, k: usize) -> [i16; 2];
+}
+
+impl Pairs for Poly {
+    #[inline(always)]
+    #[expect(clippy::indexing_slicing, reason = "k < 128, so 2k + 1 < 256")]
+    fn pair(&self, k: usize) -> [i16; 2] {
+        [self[2 * k], self[2 * k + 1]]
+    }
+}
+
+impl Pairs for [u8; POLY_BYTES] {
+    #[inline(always)]
+    #[expect(clippy::indexing_slicing, reason = "k < 128, so 3k + 2 < 384")]
+    fn pair(&self, k: usize) -> [i16; 2] {
+        decode12_pair(&[self[3 * k], self[3 * k + 1], self[3 * k + 2]]).map(|x| x as i16)
+    }
+}
+
+/// acc += SampleNTT(xof) o b, times R^-1 (FIPS 203 Algorithm 7, then Algorithm 11).
+pub(super) fn sample_ntt_acc<B: Pairs + ?Sized>(acc: &mut Poly, xof: &mut Sponge<RATE_128>, b: &B) {
+    let (acc, _) = acc.as_chunks_mut::<2>();
+    let mut k = 0;
+    let mut first = None;
+    while k < acc.len() {
+        let v = xof.squeeze3();
+        for d in [(v & 0xFFF) as i16, (v >> 12) as i16] {
+            // The matrix is public (derived from rho, which the key publishes): branching on
+            // rejection and on the count of accepted values reveals nothing secret.
+            if d >= Q {
+                // ct-check: accepted branch
+                continue;
+            }
+            match first.take() {
+                None => first = Some(d),
+                Some(a0) => {
+                    if let Some(slot) = acc.get_mut(k) {
+                        basemul_acc(slot, [a0, d], b.pair(k), pair_zeta(k));
+                    }
+                    k += 1;
+                }
+            }
+        }
+    }
+}
+
+/// The eight coefficients of SamplePolyCBD_2 that four PRF bytes give.
+#[inline(always)]
+fn cbd2_8(bytes: [u8; 4]) -> [i16; 8] {
+    let t = u32::from_le_bytes(bytes);
+    let d = (t & 0x5555_5555) + ((t >> 1) & 0x5555_5555);
+    core::array::from_fn(|j| {
+        let a = ((d >> (4 * j)) & 3) as i16;
+        let b = ((d >> (4 * j + 2)) & 3) as i16;
+        a - b
+    })
+}
+
+/// Runs `f` on the 256 coefficients of SamplePolyCBD_2(PRF_2(seed, nonce)), eight at a time.
+fn cbd2(seed: &[u8; 32], nonce: u8, mut f: impl FnMut(&mut [i16; 8], [i16; 8]), p: &mut Poly) {
+    let mut prf = shake256(&[seed, &[nonce]]);
+    let (groups, _) = p.as_chunks_mut::<8>();
+    for g in groups {
+        let mut bytes = [0u8; 4];
+        prf.squeeze(&mut bytes);
+        f(g, cbd2_8(bytes));
+    }
+}
+
+/// p = SamplePolyCBD_2(PRF_2(seed, nonce)).
+pub(super) fn noise(p: &mut Poly, seed: &[u8; 32], nonce: u8) {
+    cbd2(seed, nonce, |g, e| *g = e, p);
+}
+
+/// p += SamplePolyCBD_2(PRF_2(seed, nonce)).
+pub(super) fn add_noise(p: &mut Poly, seed: &[u8; 32], nonce: u8) {
+    cbd2(
+        seed,
+        nonce,
+        |g, e| {
+            for (c, e) in g.iter_mut().zip(e) {
+                *c += e;
+            }
+        },
+        p,
+    );
+}
+
+const _: () = assert!(super::params::PRF_LEN == 256 / 8 * 4);

@@ -142,23 +142,16 @@ pub(super) fn sha3_512(parts: &[&[u8]]) -> [u8; 64] {
     digest::<RATE_512, 64>(parts)
 }
 
-/// SHAKE256 of the concatenation of `parts`, ready to squeeze (J and PRF).
-pub(super) fn shake256(parts: &[&[u8]]) -> Sponge<RATE_256> {
+/// J(z, c) = SHAKE256(z || c, 32 bytes). Not inlined: its sponge is not kept in the caller's frame.
+#[inline(never)]
+pub(super) fn j(z: &[u8; 32], c: &[u8]) -> [u8; 32] {
     let mut sponge = Sponge::<RATE_256>::new();
-    for part in parts {
-        sponge.absorb(part);
-    }
+    sponge.absorb(z);
+    sponge.absorb(c);
     sponge.finish_xof();
-    sponge
-}
-
-/// XOF(rho, a, b): SHAKE128 of `rho || a || b`, ready to squeeze.
-pub(super) fn shake128(rho: &[u8; 32], a: u8, b: u8) -> Sponge<RATE_128> {
-    let mut sponge = Sponge::<RATE_128>::new();
-    sponge.absorb(rho);
-    sponge.absorb(&[a, b]);
-    sponge.finish_xof();
-    sponge
+    let mut out = [0u8; 32];
+    sponge.squeeze(&mut out);
+    out
 }
 
 /// The two 32-byte halves of a 64-byte value (G's output, or the seed d || z).
@@ -184,7 +177,9 @@ mod tests {
         for len in [
             0, 1, 7, 8, 9, 135, 136, 137, 167, 168, 169, 335, 336, 500, 700,
         ] {
-            let mut ours = shake256(&[&data[..len]]);
+            let mut ours = Sponge::<RATE_256>::new();
+            ours.absorb(&data[..len]);
+            ours.finish_xof();
             let mut a = [0u8; 300];
             ours.squeeze(&mut a[..5]);
             ours.squeeze(&mut a[5..]);

@@ -15,7 +15,7 @@ use super::encode::{
     add_message, compress_u, compress_v, decompress_u, decompress_v, message, poly_from_bytes,
     poly_to_bytes,
 };
-use super::hash::{halves, sha3_512, shake128};
+use super::hash::{halves, sha3_512};
 use super::params::{Poly, CT_LEN, EK_LEN, K, N, POLY_BYTES, U_POLY_BYTES, VEC_BYTES};
 use super::sample::{add_noise, noise, sample_ntt_acc, Pairs};
 
@@ -64,7 +64,7 @@ fn split_ek(ek: &mut [u8; EK_LEN]) -> (&mut [[u8; POLY_BYTES]], [u8; 32]) {
 }
 
 /// (rho, sigma) = G(d || k) (FIPS 203 Algorithm 13, line 1).
-fn expand_d(d: &[u8; 32]) -> (Zeroizing<[u8; 32]>, [u8; 32]) {
+pub(super) fn expand_d(d: &[u8; 32]) -> (Zeroizing<[u8; 32]>, [u8; 32]) {
     let g = Zeroizing::new(sha3_512(&[d, &[K as u8]]));
     let (rho, sigma) = halves(&g);
     (Zeroizing::new(*sigma), *rho)
@@ -78,6 +78,8 @@ pub(super) fn secret_poly(sigma: &[u8; 32], j: usize, s: &mut Poly) {
 
 /// K-PKE.KeyGen (Algorithm 13): writes ek = ByteEncode_12(t) || rho, and ByteEncode_12(s) into
 /// `s_out` if given; returns sigma, from which s can be re-derived.
+// Never inlined: each phase of decapsulation then has its own frame, one after the other.
+#[inline(never)]
 pub(super) fn keygen(
     d: &[u8; 32],
     ek: &mut [u8; EK_LEN],
@@ -102,8 +104,7 @@ pub(super) fn keygen(
                 poly_from_bytes(t_i, &mut acc);
             }
             // A[i][j] = SampleNTT(rho || j || i).
-            let mut xof = shake128(&rho, j as u8, i as u8);
-            sample_ntt_acc(&mut acc, &mut xof, &*s);
+            sample_ntt_acc(&mut acc, &rho, j as u8, i as u8, &*s);
             poly_to_bytes(&acc, t_i);
         }
     }
@@ -122,15 +123,31 @@ pub(super) fn keygen(
 
 /// K-PKE.Encrypt (Algorithm 14) of `m` with randomness `coins` to the key in `ek`, which it
 /// overwrites (see the module note). The ciphertext goes to `sink`.
+// Never inlined, nor are its two halves: each keeps its polynomials in its own frame.
+#[inline(never)]
 pub(super) fn encrypt(ek: &mut [u8; EK_LEN], m: &[u8; 32], coins: &[u8; 32], sink: &mut impl Sink) {
-    let (t, rho) = split_ek(ek);
+    let mut work = Zeroizing::new([0i16; N]);
+    encrypt_v(ek, m, coins, &mut work, sink);
+    encrypt_u(ek, coins, &mut work, sink);
+    // r is secret: wipe its packed copy.
+    ek[..VEC_BYTES].zeroize();
+}
+
+/// v = NTT^-1(t^T o r) + e2 + Decompress_1(m), to `sink`; t_j's bytes then hold r_j (NTT form).
+#[inline(never)]
+fn encrypt_v(
+    ek: &mut [u8; EK_LEN],
+    m: &[u8; 32],
+    coins: &[u8; 32],
+    r: &mut Poly,
+    sink: &mut impl Sink,
+) {
+    let (t, _) = split_ek(ek);
     let mut v = Zeroizing::new([0i16; N]);
-    let mut r = Zeroizing::new([0i16; N]);
-    // v = NTT^-1(t^T o r) + e2 + Decompress_1(m); t_j's bytes then hold r_j.
     for (j, t_j) in t.iter_mut().enumerate() {
-        secret_poly(coins, j, &mut r);
-        poly_basemul_acc_packed(&mut v, t_j, &r);
-        poly_to_bytes(&r, t_j);
+        secret_poly(coins, j, r);
+        poly_basemul_acc_packed(&mut v, t_j, r);
+        poly_to_bytes(r, t_j);
     }
     inv_ntt(&mut v);
     add_noise(&mut v, coins, (2 * K) as u8);
@@ -138,23 +155,23 @@ pub(super) fn encrypt(ek: &mut [u8; EK_LEN], m: &[u8; 32], coins: &[u8; 32], sin
     compress_v(&v, |offset, bytes| {
         sink.put(K * U_POLY_BYTES + offset, bytes)
     });
-    // u_i = NTT^-1(sum_j A[j][i] o r_j) + e1_i, with A[j][i] = SampleNTT(rho || i || j).
-    let acc = &mut *r;
+}
+
+/// u_i = NTT^-1(sum_j A[j][i] o r_j) + e1_i, with A[j][i] = SampleNTT(rho || i || j), to `sink`;
+/// `ek` holds r (see [`encrypt_v`]) and rho.
+#[inline(never)]
+fn encrypt_u(ek: &mut [u8; EK_LEN], coins: &[u8; 32], acc: &mut Poly, sink: &mut impl Sink) {
+    let (r, rho) = split_ek(ek);
     for i in 0..K {
         acc.fill(0);
-        for (j, r_j) in t.iter().enumerate() {
-            let mut xof = shake128(&rho, i as u8, j as u8);
-            sample_ntt_acc(acc, &mut xof, r_j);
+        for (j, r_j) in r.iter().enumerate() {
+            sample_ntt_acc(acc, &rho, i as u8, j as u8, r_j);
         }
         inv_ntt(acc);
         add_noise(acc, coins, (K + i) as u8);
         compress_u(acc, |offset, bytes| {
             sink.put(i * U_POLY_BYTES + offset, bytes)
         });
-    }
-    // r is secret: wipe its packed copy.
-    for t_j in t.iter_mut() {
-        t_j.zeroize();
     }
 }
 
@@ -167,6 +184,8 @@ fn poly_basemul_acc_packed(acc: &mut Poly, a: &[u8; POLY_BYTES], b: &Poly) {
 }
 
 /// K-PKE.Decrypt (Algorithm 15): `s_hat(j, p)` writes s_j (NTT form) into `p`.
+// Never inlined: each phase of decapsulation then has its own frame, one after the other.
+#[inline(never)]
 pub(super) fn decrypt(
     ciphertext: &[u8; CT_LEN],
     mut s_hat: impl FnMut(usize, &mut Poly),

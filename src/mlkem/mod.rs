@@ -27,7 +27,7 @@ use zeroize::Zeroizing;
 use crate::error::Error;
 use crate::secret::SharedSecret;
 use crate::sizes::{MLKEM_CIPHERTEXT_LEN, MLKEM_PUBLIC_KEY_LEN, MLKEM_SEED_LEN};
-use params::{Poly, EK_LEN, VEC_BYTES};
+use params::{EK_LEN, VEC_BYTES};
 
 /// Length of the expanded decapsulation key: ByteEncode_12(s) || ek || H(ek) || z.
 pub const DECAPSULATION_KEY_LEN: usize = params::DK_LEN;
@@ -88,14 +88,36 @@ pub fn encapsulate_to<R: CryptoRng + ?Sized>(
     public_key: &PublicKey,
     ciphertext_out: &mut [u8; MLKEM_CIPHERTEXT_LEN],
 ) -> SharedSecret {
+    encapsulate_checked(rng, &public_key.key, &public_key.hash, ciphertext_out)
+}
+
+/// ML-KEM.Encaps_internal (FIPS 203 Algorithm 17) to a key that passed the check, with its hash.
+fn encapsulate_checked<R: CryptoRng + ?Sized>(
+    rng: &mut R,
+    ek: &[u8; EK_LEN],
+    h: &[u8; 32],
+    ciphertext_out: &mut [u8; MLKEM_CIPHERTEXT_LEN],
+) -> SharedSecret {
     let mut m = Zeroizing::new([0u8; 32]);
     rng.fill_bytes(&mut *m);
-    // ML-KEM.Encaps_internal (FIPS 203 Algorithm 17): (K, r) = G(m || H(ek)).
-    let g = Zeroizing::new(hash::sha3_512(&[&*m, &public_key.hash]));
+    encapsulate_deterministic(ek, h, &m, ciphertext_out)
+}
+
+/// Encaps_internal once m is drawn; not inlined, so that its copy of the key is not in the
+/// caller's frame.
+#[inline(never)]
+fn encapsulate_deterministic(
+    ek: &[u8; EK_LEN],
+    h: &[u8; 32],
+    m: &[u8; 32],
+    ciphertext_out: &mut [u8; MLKEM_CIPHERTEXT_LEN],
+) -> SharedSecret {
+    // (K, r) = G(m || H(ek)).
+    let g = Zeroizing::new(hash::sha3_512(&[m, h]));
     let (key, coins) = hash::halves(&g);
     // Encryption consumes its copy of the key as workspace (src/mlkem/kpke.rs).
-    let mut work = public_key.key;
-    kpke::encrypt(&mut work, &m, coins, &mut kpke::Write(ciphertext_out));
+    let mut work = *ek;
+    kpke::encrypt(&mut work, m, coins, &mut kpke::Write(ciphertext_out));
     SharedSecret::from_array(*key)
 }
 
@@ -106,8 +128,10 @@ pub fn encapsulate<R: CryptoRng + ?Sized>(
     public_key: &[u8; MLKEM_PUBLIC_KEY_LEN],
     ciphertext_out: &mut [u8; MLKEM_CIPHERTEXT_LEN],
 ) -> Result<SharedSecret, Error> {
-    let public_key = PublicKey::parse(public_key)?;
-    Ok(encapsulate_to(rng, &public_key, ciphertext_out))
+    // As parse then encapsulate_to, without a second copy of the key.
+    check_public_key(public_key)?;
+    let h = hash::sha3_256(&[public_key]);
+    Ok(encapsulate_checked(rng, public_key, &h, ciphertext_out))
 }
 
 /// Decapsulates `ciphertext` with the key whose seed is `seed`. Any ciphertext of the right length
@@ -117,38 +141,42 @@ pub fn decapsulate(
     ciphertext: &[u8; MLKEM_CIPHERTEXT_LEN],
 ) -> SharedSecret {
     let (d, z) = hash::halves(seed);
+    // Decryption needs s alone (from d), not ek: done first, it does not share the stack with
+    // the re-derived ek below.
+    let m = decrypt_from_seed(d, ciphertext);
     let mut ek = [0u8; EK_LEN];
-    let sigma = kpke::keygen(d, &mut ek, None);
+    drop(kpke::keygen(d, &mut ek, None));
     let h = hash::sha3_256(&[&ek]);
-    decapsulate_core(
-        &mut ek,
-        &h,
-        z,
-        |j, p| kpke::secret_poly(&sigma, j, p),
-        ciphertext,
-    )
+    finish_decapsulation(&mut ek, &h, z, &m, ciphertext)
 }
 
-/// ML-KEM.Decaps_internal (FIPS 203 Algorithm 18) given s (through `s_hat`), a copy of ek that
-/// it consumes, H(ek) and z.
-fn decapsulate_core(
+/// K-PKE.Decrypt with s re-derived from d, one polynomial at a time.
+#[inline(never)]
+fn decrypt_from_seed(d: &[u8; 32], ciphertext: &[u8; MLKEM_CIPHERTEXT_LEN]) -> Zeroizing<[u8; 32]> {
+    let (sigma, _rho) = kpke::expand_d(d);
+    kpke::decrypt(ciphertext, |j, p| kpke::secret_poly(&sigma, j, p))
+}
+
+/// The rest of ML-KEM.Decaps_internal (FIPS 203 Algorithm 18, lines 7-11) once m' is known:
+/// (K', r') = G(m' || h), the re-encryption with r' compared with `ciphertext` as it is produced,
+/// and the choice between K' and J(z || c) by a mask. Consumes `ek` (a copy of the key).
+#[inline(never)]
+fn finish_decapsulation(
     ek: &mut [u8; EK_LEN],
     h: &[u8; 32],
     z: &[u8; 32],
-    s_hat: impl FnMut(usize, &mut Poly),
+    m: &[u8; 32],
     ciphertext: &[u8; MLKEM_CIPHERTEXT_LEN],
 ) -> SharedSecret {
-    let m = kpke::decrypt(ciphertext, s_hat);
-    let g = Zeroizing::new(hash::sha3_512(&[&*m, h]));
+    let g = Zeroizing::new(hash::sha3_512(&[m, h]));
     let (key, coins) = hash::halves(&g);
     // The rejection key J(z || c), computed whether or not it is used.
-    let mut rejected = Zeroizing::new([0u8; 32]);
-    hash::shake256(&[z, ciphertext]).squeeze(&mut *rejected);
+    let rejected = Zeroizing::new(hash::j(z, ciphertext));
     let mut compare = kpke::Compare {
         ciphertext,
         diff: 0,
     };
-    kpke::encrypt(ek, &m, coins, &mut compare);
+    kpke::encrypt(ek, m, coins, &mut compare);
     // keep = 0xFF when the re-encryption matched, else 0x00; black_box keeps LLVM from turning
     // the mask back into a branch on the comparison.
     let differs = ((u16::from(compare.diff) + 0xFF) >> 8) as u8;
@@ -219,13 +247,8 @@ impl<'a> DecapsulationKey<'a> {
     /// Decapsulates `ciphertext` (implicit rejection, like [`decapsulate`]).
     pub fn decapsulate(&self, ciphertext: &[u8; MLKEM_CIPHERTEXT_LEN]) -> SharedSecret {
         let (s, ek, h, z) = Self::split(self.0);
+        let m = kpke::decrypt(ciphertext, |j, p| kpke::unpack_secret(s, j, p));
         let mut work = *ek;
-        decapsulate_core(
-            &mut work,
-            h,
-            z,
-            |j, p| kpke::unpack_secret(s, j, p),
-            ciphertext,
-        )
+        finish_decapsulation(&mut work, h, z, &m, ciphertext)
     }
 }

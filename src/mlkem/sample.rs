@@ -6,7 +6,7 @@
 
 use super::arith::{basemul_acc, pair_zeta};
 use super::encode::decode12_pair;
-use super::hash::{shake256, Sponge, RATE_128};
+use super::hash::{Sponge, RATE_128, RATE_256};
 use super::params::{Poly, POLY_BYTES, Q};
 
 /// A polynomial in NTT form read two coefficients at a time: unpacked, or in ByteEncode_12 form
@@ -32,8 +32,20 @@ impl Pairs for [u8; POLY_BYTES] {
     }
 }
 
-/// acc += SampleNTT(xof) o b, times R^-1 (FIPS 203 Algorithm 7, then Algorithm 11).
-pub(super) fn sample_ntt_acc<B: Pairs + ?Sized>(acc: &mut Poly, xof: &mut Sponge<RATE_128>, b: &B) {
+/// acc += SampleNTT(XOF(rho, x, y)) o b, times R^-1 (FIPS 203 Algorithms 7 and 11). Not inlined:
+/// the XOF's state lives only in this frame.
+#[inline(never)]
+pub(super) fn sample_ntt_acc<B: Pairs + ?Sized>(
+    acc: &mut Poly,
+    rho: &[u8; 32],
+    x: u8,
+    y: u8,
+    b: &B,
+) {
+    let mut xof = Sponge::<RATE_128>::new();
+    xof.absorb(rho);
+    xof.absorb(&[x, y]);
+    xof.finish_xof();
     let (acc, _) = acc.as_chunks_mut::<2>();
     let mut k = 0;
     let mut first = None;
@@ -72,8 +84,12 @@ fn cbd2_8(bytes: [u8; 4]) -> [i16; 8] {
 }
 
 /// Runs `f` on the 256 coefficients of SamplePolyCBD_2(PRF_2(seed, nonce)), eight at a time.
+#[inline(always)]
 fn cbd2(seed: &[u8; 32], nonce: u8, mut f: impl FnMut(&mut [i16; 8], [i16; 8]), p: &mut Poly) {
-    let mut prf = shake256(&[seed, &[nonce]]);
+    let mut prf = Sponge::<RATE_256>::new();
+    prf.absorb(seed);
+    prf.absorb(&[nonce]);
+    prf.finish_xof();
     let (groups, _) = p.as_chunks_mut::<8>();
     for g in groups {
         let mut bytes = [0u8; 4];
@@ -83,11 +99,13 @@ fn cbd2(seed: &[u8; 32], nonce: u8, mut f: impl FnMut(&mut [i16; 8], [i16; 8]), 
 }
 
 /// p = SamplePolyCBD_2(PRF_2(seed, nonce)).
+#[inline(never)]
 pub(super) fn noise(p: &mut Poly, seed: &[u8; 32], nonce: u8) {
     cbd2(seed, nonce, |g, e| *g = e, p);
 }
 
 /// p += SamplePolyCBD_2(PRF_2(seed, nonce)).
+#[inline(never)]
 pub(super) fn add_noise(p: &mut Poly, seed: &[u8; 32], nonce: u8) {
     cbd2(
         seed,

@@ -96,21 +96,21 @@ impl<const RATE: usize> Sponge<RATE> {
         }
     }
 
-    /// Three bytes as a little-endian integer: SampleNTT's unit (FIPS 203 Algorithm 7).
-    /// `RATE` (168) is a multiple of 3, so a group never straddles a permutation.
-    #[expect(clippy::indexing_slicing, reason = "pos + 2 < RATE <= 168 < 200")]
-    pub(super) fn squeeze3(&mut self) -> u32 {
-        if self.pos + 3 > RATE {
+    /// The next whole block of output (for a sponge that has squeezed only whole blocks so far).
+    pub(super) fn squeeze_block(&mut self, out: &mut [u8; RATE]) {
+        if self.pos != 0 {
             self.permute();
-            self.pos = 0;
         }
-        let mut v = 0u32;
-        for k in 0..3 {
-            let p = self.pos + k;
-            v |= (((self.state[p / 8] >> (8 * (p % 8))) as u8) as u32) << (8 * k);
+        let (chunks, _) = out.as_chunks_mut::<8>();
+        for (chunk, lane) in chunks.iter_mut().zip(self.state.iter()) {
+            *chunk = lane.to_le_bytes();
         }
-        self.pos += 3;
-        v
+        self.pos = RATE;
+    }
+
+    /// The first block of output as lanes, little-endian (for outputs shorter than the rate).
+    pub(super) fn first_lanes(&self) -> &[u64; 25] {
+        &self.state
     }
 }
 
@@ -194,9 +194,8 @@ mod tests {
             ours.absorb(&data[len / 2..len]);
             ours.finish_xof();
             let mut a = [0u8; 504];
-            for chunk in a.chunks_mut(3) {
-                let v = ours.squeeze3();
-                chunk.copy_from_slice(&v.to_le_bytes()[..3]);
+            for block in a.as_chunks_mut::<RATE_128>().0 {
+                ours.squeeze_block(block);
             }
             let mut theirs = shake::Shake128::default();
             theirs.update(&data[..len]);

@@ -49,22 +49,30 @@ pub(super) fn sample_ntt_acc<B: Pairs + ?Sized>(
     let (acc, _) = acc.as_chunks_mut::<2>();
     let mut k = 0;
     let mut first = None;
+    let mut block = [0u8; RATE_128];
     while k < acc.len() {
-        let v = xof.squeeze3();
-        for d in [(v & 0xFFF) as i16, (v >> 12) as i16] {
-            // The matrix is public (derived from rho, which the key publishes): branching on
-            // rejection and on the count of accepted values reveals nothing secret.
-            if d >= Q {
-                // ct-check: accepted branch
-                continue;
+        xof.squeeze_block(&mut block);
+        // RATE_128 = 168 = 56 groups of three bytes, each two 12-bit candidates.
+        for g in block.as_chunks::<3>().0 {
+            if k >= acc.len() {
+                break;
             }
-            match first.take() {
-                None => first = Some(d),
-                Some(a0) => {
-                    if let Some(slot) = acc.get_mut(k) {
-                        basemul_acc(slot, [a0, d], b.pair(k), pair_zeta(k));
+            let [d0, d1] = decode12_pair(g).map(|x| x as i16);
+            for d in [d0, d1] {
+                // The matrix is public (derived from rho, which the key publishes): branching on
+                // rejection and on the count of accepted values reveals nothing secret
+                // (.ci/ct-known.supp accepts this function's findings).
+                if d >= Q {
+                    continue;
+                }
+                match first.take() {
+                    None => first = Some(d),
+                    Some(a0) => {
+                        if let Some(slot) = acc.get_mut(k) {
+                            basemul_acc(slot, [a0, d], b.pair(k), pair_zeta(k));
+                        }
+                        k += 1;
                     }
-                    k += 1;
                 }
             }
         }
@@ -90,11 +98,15 @@ fn cbd2(seed: &[u8; 32], nonce: u8, mut f: impl FnMut(&mut [i16; 8], [i16; 8]), 
     prf.absorb(seed);
     prf.absorb(&[nonce]);
     prf.finish_xof();
-    let (groups, _) = p.as_chunks_mut::<8>();
-    for g in groups {
-        let mut bytes = [0u8; 4];
-        prf.squeeze(&mut bytes);
-        f(g, cbd2_8(bytes));
+    // 128 output bytes: the first 16 lanes of the first block, four bytes per eight coefficients.
+    let (groups, _) = p.as_chunks_mut::<16>();
+    for (g, lane) in groups.iter_mut().zip(prf.first_lanes().iter()) {
+        let bytes = lane.to_le_bytes();
+        let (lo, hi) = g.split_at_mut(8);
+        if let (Ok(lo), Ok(hi)) = (<&mut [i16; 8]>::try_from(lo), <&mut [i16; 8]>::try_from(hi)) {
+            f(lo, cbd2_8([bytes[0], bytes[1], bytes[2], bytes[3]]));
+            f(hi, cbd2_8([bytes[4], bytes[5], bytes[6], bytes[7]]));
+        }
     }
 }
 
@@ -120,3 +132,4 @@ pub(super) fn add_noise(p: &mut Poly, seed: &[u8; 32], nonce: u8) {
 }
 
 const _: () = assert!(super::params::PRF_LEN == 256 / 8 * 4);
+const _: () = assert!(super::params::PRF_LEN <= super::hash::RATE_256);

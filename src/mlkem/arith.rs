@@ -169,11 +169,17 @@ pub(super) fn pair_zeta(pair: usize) -> i16 {
 }
 
 /// acc += (a0 + a1 X)(b0 + b1 X) mod (X^2 - zeta), times R^-1 (FIPS 203 Algorithm 12).
-/// Each term is below 2q in magnitude; k = 4 accumulated terms stay below 8q < 2^15.
+/// Three Montgomery reductions, not five: the products of each output coefficient are summed
+/// in 32 bits first. With |a|, |b| < 2^12 (decoded or reduced inputs), each sum stays below
+/// 2 * 2^24 = 2^25 < q * 2^15, the reduction's bound; each term added is below q in magnitude, so
+/// k = 4 accumulated terms stay below 4q < 2^15.
 #[inline(always)]
 pub(super) fn basemul_acc(acc: &mut [i16; 2], a: [i16; 2], b: [i16; 2], zeta: i16) {
-    acc[0] += fqmul(fqmul(a[1], b[1]), zeta) + fqmul(a[0], b[0]);
-    acc[1] += fqmul(a[0], b[1]) + fqmul(a[1], b[0]);
+    let [a0, a1] = a.map(i32::from);
+    let [b0, b1] = b.map(i32::from);
+    let high = i32::from(montgomery_reduce(a1 * b1));
+    acc[0] += montgomery_reduce(a0 * b0 + high * i32::from(zeta));
+    acc[1] += montgomery_reduce(a0 * b1 + a1 * b0);
 }
 
 /// acc += a o b for polynomials in NTT form (both unpacked), times R^-1.

@@ -26,6 +26,10 @@
 //! - `mce-decaps`: the crate's own McEliece decapsulation (`pqpsk::mce::decaps`) of a random
 //!   ciphertext and of the all-zero one, with a secret key of secret random bytes (the decoder
 //!   runs the same instructions for any key);
+//! - `mlkem-keygen`, `mlkem-encaps`, `mlkem-decaps`: our own ML-KEM-1024 (`pqpsk::mlkem`) alone:
+//!   key generation and key expansion from secret RNG bytes; encapsulation of a secret message to
+//!   a public key; decapsulation from a secret seed and from the expanded key, of an honest
+//!   ciphertext and of a tampered one (implicit rejection);
 //! - `psk`: `Psk::to_base64`, `Psk::from_base64`, `Psk::ct_eq` on a PSK made of RNG bytes;
 //! - `all`: the whole exchange with a secret RNG throughout, then the `psk` steps on its PSKs;
 //! - `selftest`: a deliberate secret-dependent branch and table lookup in this program, which
@@ -400,6 +404,54 @@ fn run(phase: &str) -> Result<(), String> {
                 pqpsk::mce::decaps::decapsulate(&sk, &zero)
             });
         }
+        "mlkem-keygen" => {
+            let (mut seed, mut pk) = ([0u8; MLKEM_SEED_LEN], [0u8; MLKEM_PUBLIC_KEY_LEN]);
+            step("mlkem::generate", || {
+                pqpsk::mlkem::generate(&mut secret_rng, &mut seed, &mut pk)
+            });
+            let mut dk = [0u8; pqpsk::mlkem::DECAPSULATION_KEY_LEN];
+            step("mlkem::expand_decapsulation_key", || {
+                pqpsk::mlkem::expand_decapsulation_key(&seed, &mut dk)
+            });
+        }
+        "mlkem-encaps" => {
+            let (mut seed, mut pk) = ([0u8; MLKEM_SEED_LEN], [0u8; MLKEM_PUBLIC_KEY_LEN]);
+            pqpsk::mlkem::generate(&mut public_rng, &mut seed, &mut pk);
+            let mut ct = [0u8; MLKEM_CIPHERTEXT_LEN];
+            step("mlkem::encapsulate", || {
+                pqpsk::mlkem::encapsulate(&mut secret_rng, &pk, &mut ct)
+            })
+            .expect("valid key");
+        }
+        "mlkem-decaps" => {
+            // A seed of secret bytes, its public key declassified (it is sent in clear); an
+            // honest ciphertext and, for implicit rejection, a tampered one.
+            let (mut seed, mut pk) = ([0u8; MLKEM_SEED_LEN], [0u8; MLKEM_PUBLIC_KEY_LEN]);
+            pqpsk::mlkem::generate(&mut secret_rng, &mut seed, &mut pk);
+            vg::declassify(&mut pk);
+            let mut ct = [0u8; MLKEM_CIPHERTEXT_LEN];
+            let sent = pqpsk::mlkem::encapsulate(&mut public_rng, &pk, &mut ct).expect("valid key");
+            vg::declassify(&mut ct);
+            let mut dk = [0u8; pqpsk::mlkem::DECAPSULATION_KEY_LEN];
+            pqpsk::mlkem::expand_decapsulation_key(&seed, &mut dk);
+            // The embedded key and its hash are public; s and z stay secret.
+            vg::declassify(&mut dk[1536..3136]);
+            let mut tampered = ct;
+            tampered[MLKEM_CIPHERTEXT_LEN - 1] ^= 1;
+            for (name, c) in [("honest", &ct), ("tampered: implicit rejection", &tampered)] {
+                let got = step(&format!("mlkem::decapsulate (seed, {name})"), || {
+                    pqpsk::mlkem::decapsulate(&seed, c)
+                });
+                let key = pqpsk::mlkem::DecapsulationKey::parse(&dk).expect("own key");
+                let expanded = step(
+                    &format!("mlkem::DecapsulationKey::decapsulate ({name})"),
+                    || key.decapsulate(c),
+                );
+                let agree = vg::declassify_bool(got.as_bytes() == expanded.as_bytes());
+                let accepted = vg::declassify_bool(got.as_bytes() == sent.as_bytes());
+                assert!(agree && accepted == (c == &ct), "ML-KEM {name}");
+            }
+        }
         "psk" => {
             let a = secret_psk(&mut secret_rng);
             let b = a.clone();
@@ -451,7 +503,8 @@ fn run(phase: &str) -> Result<(), String> {
         other => {
             return Err(format!(
                 "unknown phase {other:?}: keygen, respond, finish, mce-keygen, mce-encaps, \
-                 mce-decaps, psk, all, selftest or selftest-nested"
+                 mce-decaps, mlkem-keygen, mlkem-encaps, mlkem-decaps, psk, all, selftest or \
+                 selftest-nested"
             ))
         }
     }

@@ -31,6 +31,7 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("finish_from_wire", finish_from_wire),
     ("psk_base64", psk_base64),
     ("roundtrip", roundtrip),
+    ("mlkem_parse", mlkem_parse),
 ];
 
 /// Header decoding: on success, the header says exactly what the suite requires.
@@ -251,4 +252,62 @@ fn check_error(error: &Error, data: &[u8]) {
         }
         other => panic!("undocumented decoding error {other:?}"),
     }
+}
+
+/// ML-KEM-1024 key and ciphertext parsing (`pqpsk::mlkem`). The input is cut into a 64-byte seed,
+/// a 1568-byte encapsulation key and a 1568-byte ciphertext (zero-padded when short):
+/// - `check_public_key` and `PublicKey::parse` accept exactly the keys whose 12-bit values are all
+///   below q (recomputed here without the library);
+/// - the seed's expanded key passes `DecapsulationKey::parse`, and decapsulating the ciphertext
+///   with it equals decapsulating from the seed; with the fuzzed key spliced into it, the
+///   expanded key is refused unless that key is the seed's own;
+/// - an accepted key encapsulates, and a ciphertext of the seed's own key decapsulates to the
+///   same secret.
+pub fn mlkem_parse(data: &[u8]) {
+    use pqpsk::mlkem::{self, DecapsulationKey, PublicKey, DECAPSULATION_KEY_LEN};
+    use pqpsk::sizes::{MLKEM_CIPHERTEXT_LEN, MLKEM_PUBLIC_KEY_LEN, MLKEM_SEED_LEN};
+
+    let mut input = [0u8; MLKEM_SEED_LEN + MLKEM_PUBLIC_KEY_LEN + MLKEM_CIPHERTEXT_LEN];
+    let n = data.len().min(input.len());
+    input[..n].copy_from_slice(&data[..n]);
+    let (seed, rest) = input.split_at(MLKEM_SEED_LEN);
+    let (ek, ct) = rest.split_at(MLKEM_PUBLIC_KEY_LEN);
+    let seed: [u8; MLKEM_SEED_LEN] = seed.try_into().unwrap();
+    let ek: [u8; MLKEM_PUBLIC_KEY_LEN] = ek.try_into().unwrap();
+    let ct: [u8; MLKEM_CIPHERTEXT_LEN] = ct.try_into().unwrap();
+
+    let in_range = ek[..1536].chunks(3).all(|g| {
+        let (a, b) = (
+            g[0] as u16 | ((g[1] as u16 & 15) << 8),
+            (g[1] as u16 >> 4) | ((g[2] as u16) << 4),
+        );
+        a < 3329 && b < 3329
+    });
+    assert_eq!(mlkem::check_public_key(&ek).is_ok(), in_range);
+    let parsed = PublicKey::parse(&ek);
+    assert_eq!(parsed.is_ok(), in_range);
+    if let Ok(key) = parsed {
+        let mut out = [0u8; MLKEM_CIPHERTEXT_LEN];
+        let _ = mlkem::encapsulate_to(&mut FixedRng::new(data.len() as u8), &key, &mut out);
+    }
+
+    let mut dk = [0u8; DECAPSULATION_KEY_LEN];
+    mlkem::expand_decapsulation_key(&seed, &mut dk);
+    let own = DecapsulationKey::parse(&dk).expect("the seed's own expanded key");
+    assert_eq!(
+        own.decapsulate(&ct).as_bytes(),
+        mlkem::decapsulate(&seed, &ct).as_bytes()
+    );
+    let own_ek: [u8; MLKEM_PUBLIC_KEY_LEN] =
+        dk[1536..1536 + MLKEM_PUBLIC_KEY_LEN].try_into().unwrap();
+    let mut spliced = dk;
+    spliced[1536..1536 + MLKEM_PUBLIC_KEY_LEN].copy_from_slice(&ek);
+    assert_eq!(DecapsulationKey::parse(&spliced).is_ok(), ek == own_ek);
+
+    let mut honest = [0u8; MLKEM_CIPHERTEXT_LEN];
+    let sent = mlkem::encapsulate(&mut FixedRng::new(7), &own_ek, &mut honest).expect("own key");
+    assert_eq!(
+        mlkem::decapsulate(&seed, &honest).as_bytes(),
+        sent.as_bytes()
+    );
 }

@@ -27,6 +27,7 @@ use cortex_m_semihosting::debug;
 use pqpsk::mceliece::KeygenWorkspace;
 use pqpsk::sizes::{
     HQC_CIPHERTEXT_LEN, MCELIECE_PUBLIC_KEY_LEN, MLKEM_CIPHERTEXT_LEN, MLKEM_PUBLIC_KEY_LEN,
+    MLKEM_SEED_LEN,
 };
 use pqpsk::{ClientSecret, Suite};
 use rand_core::{TryCryptoRng, TryRng};
@@ -140,6 +141,8 @@ fn main() -> ! {
     static mut PK2: [u8; MCELIECE_PUBLIC_KEY_LEN] = [0; MCELIECE_PUBLIC_KEY_LEN];
     static mut CT1: [u8; MLKEM_CIPHERTEXT_LEN] = [0; MLKEM_CIPHERTEXT_LEN];
     static mut CT2: [u8; HQC_CIPHERTEXT_LEN] = [0; HQC_CIPHERTEXT_LEN];
+    // ML-KEM-1024 alone, measured after the suites: its own seed buffer.
+    static mut MLKEM_SEED: [u8; MLKEM_SEED_LEN] = [0; MLKEM_SEED_LEN];
 
     let mut out = Out::open();
     out.text("pqpsk firmware: client + server exchange, static buffers, no heap")
@@ -205,7 +208,40 @@ fn main() -> ! {
         }
     }
     out.text("PSKs match").end();
+
+    // ML-KEM-1024 alone (the backend every suite above calls), in the same buffers.
+    out.text("ML-KEM-1024 alone").end();
+    let mut client_rng = NotRandom(black_box(0x0123_4567_89AB_CDEF));
+    let mut server_rng = NotRandom(black_box(0xFEDC_BA98_7654_3210));
+    let rngs = (&mut client_rng, &mut server_rng);
+    if !mlkem_alone(&mut out, &clock, rngs, MLKEM_SEED, PK1, CT1) {
+        fail(&mut out, "ML-KEM-1024 secrets DIFFER");
+    }
+    out.text("ML-KEM-1024 secrets match").end();
     exit(true)
+}
+
+/// ML-KEM-1024 key generation, encapsulation and decapsulation (from the 64-byte seed), each as
+/// its own measured step; true when both sides agree.
+fn mlkem_alone(
+    out: &mut Out,
+    clock: &Clock,
+    rngs: (&mut NotRandom, &mut NotRandom),
+    seed: &mut [u8; MLKEM_SEED_LEN],
+    pk: &mut [u8; MLKEM_PUBLIC_KEY_LEN],
+    ct: &mut [u8; MLKEM_CIPHERTEXT_LEN],
+) -> bool {
+    let (client_rng, server_rng) = rngs;
+    step(out, clock, "mlkem-keygen", || {
+        pqpsk::mlkem::generate(client_rng, seed, pk)
+    });
+    let sent = step(out, clock, "mlkem-encaps", || {
+        pqpsk::mlkem::encapsulate(server_rng, black_box(&*pk), ct)
+    });
+    let received = step(out, clock, "mlkem-decaps", || {
+        pqpsk::mlkem::decapsulate(black_box(&*seed), black_box(&*ct))
+    });
+    matches!(sent, Ok(sent) if sent.as_bytes() == received.as_bytes())
 }
 
 /// With `panic = "abort"` nothing unwinds. A panic (none is expected) is reported and fails the run.

@@ -1,0 +1,222 @@
+//! K-PKE (FIPS 203 section 5), arranged for a small stack.
+//!
+//! - The matrix A is never stored: each entry is streamed from SHAKE128 into a base-case product
+//!   ([`sample_ntt_acc`]).
+//! - Key generation accumulates t row by row in the ByteEncode_12 form of the output key itself.
+//! - Encryption consumes the encapsulation key as its workspace: each t_j is used once, for v,
+//!   and then its 384 bytes hold r_j (NTT form) for u. Callers pass a copy they can lose.
+//! - The ciphertext is handed out 11 or 5 bytes at a time to a [`Sink`], which either writes it
+//!   or compares it with a received one (decapsulation's re-encryption needs no second buffer).
+
+use zeroize::{Zeroize, Zeroizing};
+
+use super::arith::{inv_ntt, ntt, poly_basemul_acc, to_mont};
+use super::encode::{
+    add_message, compress_u, compress_v, decompress_u, decompress_v, message, poly_from_bytes,
+    poly_to_bytes,
+};
+use super::hash::{halves, sha3_512};
+use super::params::{Poly, CT_LEN, EK_LEN, K, N, POLY_BYTES, U_POLY_BYTES, VEC_BYTES};
+use super::sample::{add_noise, noise, sample_ntt_acc, Pairs};
+
+/// Where encryption's output goes.
+pub(super) trait Sink {
+    /// `bytes` are ciphertext bytes `offset..offset + bytes.len()`.
+    fn put(&mut self, offset: usize, bytes: &[u8]);
+}
+
+/// Writes the ciphertext.
+pub(super) struct Write<'a>(pub(super) &'a mut [u8; CT_LEN]);
+
+impl Sink for Write<'_> {
+    fn put(&mut self, offset: usize, bytes: &[u8]) {
+        if let Some(out) = self.0.get_mut(offset..offset + bytes.len()) {
+            out.copy_from_slice(bytes);
+        }
+    }
+}
+
+/// Compares with a ciphertext: `diff` ends up zero exactly when every byte matched.
+pub(super) struct Compare<'a> {
+    pub(super) ciphertext: &'a [u8; CT_LEN],
+    pub(super) diff: u8,
+}
+
+impl Sink for Compare<'_> {
+    fn put(&mut self, offset: usize, bytes: &[u8]) {
+        match self.ciphertext.get(offset..offset + bytes.len()) {
+            Some(theirs) => {
+                for (a, b) in theirs.iter().zip(bytes) {
+                    self.diff |= a ^ b;
+                }
+            }
+            // Offsets are fixed by the parameters and always in range.
+            None => self.diff = 0xFF,
+        }
+    }
+}
+
+fn split_ek(ek: &mut [u8; EK_LEN]) -> (&mut [[u8; POLY_BYTES]], [u8; 32]) {
+    let (t, rho) = ek.split_at_mut(VEC_BYTES);
+    let mut seed = [0u8; 32];
+    seed.copy_from_slice(rho);
+    (t.as_chunks_mut::<POLY_BYTES>().0, seed)
+}
+
+/// (rho, sigma) = G(d || k) (FIPS 203 Algorithm 13, line 1).
+pub(super) fn expand_d(d: &[u8; 32]) -> (Zeroizing<[u8; 32]>, [u8; 32]) {
+    let g = Zeroizing::new(sha3_512(&[d, &[K as u8]]));
+    let (rho, sigma) = halves(&g);
+    (Zeroizing::new(*sigma), *rho)
+}
+
+/// s_j in NTT form, from sigma.
+pub(super) fn secret_poly(sigma: &[u8; 32], j: usize, s: &mut Poly) {
+    noise(s, sigma, j as u8);
+    ntt(s);
+}
+
+/// K-PKE.KeyGen (Algorithm 13): writes ek = ByteEncode_12(t) || rho, and ByteEncode_12(s) into
+/// `s_out` if given; returns sigma, from which s can be re-derived.
+// Never inlined: each phase of decapsulation then has its own frame, one after the other.
+#[inline(never)]
+pub(super) fn keygen(
+    d: &[u8; 32],
+    ek: &mut [u8; EK_LEN],
+    mut s_out: Option<&mut [u8; VEC_BYTES]>,
+) -> Zeroizing<[u8; 32]> {
+    let (sigma, rho) = expand_d(d);
+    ek[VEC_BYTES..].copy_from_slice(&rho);
+    let (t, _) = split_ek(ek);
+    let mut s = Zeroizing::new([0i16; N]);
+    let mut acc = Zeroizing::new([0i16; N]);
+    for j in 0..K {
+        secret_poly(&sigma, j, &mut s);
+        if let Some(out) = s_out.as_deref_mut() {
+            if let Some(chunk) = out.as_chunks_mut::<POLY_BYTES>().0.get_mut(j) {
+                poly_to_bytes(&s, chunk);
+            }
+        }
+        for (i, t_i) in t.iter_mut().enumerate() {
+            if j == 0 {
+                acc.fill(0);
+            } else {
+                poly_from_bytes(t_i, &mut acc);
+            }
+            // A[i][j] = SampleNTT(rho || j || i).
+            sample_ntt_acc(&mut acc, &rho, j as u8, i as u8, &*s);
+            poly_to_bytes(&acc, t_i);
+        }
+    }
+    for (i, t_i) in t.iter_mut().enumerate() {
+        poly_from_bytes(t_i, &mut acc);
+        to_mont(&mut acc);
+        noise(&mut s, &sigma, (K + i) as u8);
+        ntt(&mut s);
+        for (c, e) in acc.iter_mut().zip(s.iter()) {
+            *c += e;
+        }
+        poly_to_bytes(&acc, t_i);
+    }
+    sigma
+}
+
+/// K-PKE.Encrypt (Algorithm 14) of `m` with randomness `coins` to the key in `ek`, which it
+/// overwrites (see the module note). The ciphertext goes to `sink`.
+// Never inlined, nor are its two halves: each keeps its polynomials in its own frame.
+#[inline(never)]
+pub(super) fn encrypt(ek: &mut [u8; EK_LEN], m: &[u8; 32], coins: &[u8; 32], sink: &mut impl Sink) {
+    let mut work = Zeroizing::new([0i16; N]);
+    encrypt_v(ek, m, coins, &mut work, sink);
+    encrypt_u(ek, coins, &mut work, sink);
+    // r is secret: wipe its packed copy.
+    ek[..VEC_BYTES].zeroize();
+}
+
+/// v = NTT^-1(t^T o r) + e2 + Decompress_1(m), to `sink`; t_j's bytes then hold r_j (NTT form).
+#[inline(never)]
+fn encrypt_v(
+    ek: &mut [u8; EK_LEN],
+    m: &[u8; 32],
+    coins: &[u8; 32],
+    r: &mut Poly,
+    sink: &mut impl Sink,
+) {
+    let (t, _) = split_ek(ek);
+    let mut v = Zeroizing::new([0i16; N]);
+    for (j, t_j) in t.iter_mut().enumerate() {
+        secret_poly(coins, j, r);
+        poly_basemul_acc_packed(&mut v, t_j, r);
+        poly_to_bytes(r, t_j);
+    }
+    inv_ntt(&mut v);
+    add_noise(&mut v, coins, (2 * K) as u8);
+    add_message(&mut v, m);
+    compress_v(&v, |offset, bytes| {
+        sink.put(K * U_POLY_BYTES + offset, bytes)
+    });
+}
+
+/// u_i = NTT^-1(sum_j A[j][i] o r_j) + e1_i, with A[j][i] = SampleNTT(rho || i || j), to `sink`;
+/// `ek` holds r (see [`encrypt_v`]) and rho.
+#[inline(never)]
+fn encrypt_u(ek: &mut [u8; EK_LEN], coins: &[u8; 32], acc: &mut Poly, sink: &mut impl Sink) {
+    let (r, rho) = split_ek(ek);
+    for i in 0..K {
+        acc.fill(0);
+        for (j, r_j) in r.iter().enumerate() {
+            sample_ntt_acc(acc, &rho, i as u8, j as u8, r_j);
+        }
+        inv_ntt(acc);
+        add_noise(acc, coins, (K + i) as u8);
+        compress_u(acc, |offset, bytes| {
+            sink.put(i * U_POLY_BYTES + offset, bytes)
+        });
+    }
+}
+
+/// acc += a o b with `a` packed.
+fn poly_basemul_acc_packed(acc: &mut Poly, a: &[u8; POLY_BYTES], b: &Poly) {
+    let (pairs, _) = acc.as_chunks_mut::<2>();
+    for (k, slot) in pairs.iter_mut().enumerate() {
+        super::arith::basemul_acc(slot, a.pair(k), b.pair(k), super::arith::pair_zeta(k));
+    }
+}
+
+/// K-PKE.Decrypt (Algorithm 15): `s_hat(j, p)` writes s_j (NTT form) into `p`.
+// Never inlined: each phase of decapsulation then has its own frame, one after the other.
+#[inline(never)]
+pub(super) fn decrypt(
+    ciphertext: &[u8; CT_LEN],
+    mut s_hat: impl FnMut(usize, &mut Poly),
+) -> Zeroizing<[u8; 32]> {
+    let (u_bytes, v_bytes) = ciphertext.split_at(K * U_POLY_BYTES);
+    let mut acc = Zeroizing::new([0i16; N]);
+    let mut u = [0i16; N];
+    let mut s = Zeroizing::new([0i16; N]);
+    for (j, u_j) in u_bytes.as_chunks::<U_POLY_BYTES>().0.iter().enumerate() {
+        decompress_u(u_j, &mut u);
+        ntt(&mut u);
+        s_hat(j, &mut s);
+        poly_basemul_acc(&mut acc, &u, &s);
+    }
+    inv_ntt(&mut acc);
+    // w = v - NTT^-1(s^T o NTT(u)), in u's place.
+    let w = &mut u;
+    if let Ok(v_bytes) = v_bytes.try_into() {
+        decompress_v(v_bytes, w);
+    }
+    for (c, a) in w.iter_mut().zip(acc.iter()) {
+        *c -= a;
+    }
+    let m = Zeroizing::new(message(w));
+    w.zeroize();
+    m
+}
+
+/// s_j from a ByteEncode_12(s).
+pub(super) fn unpack_secret(s: &[u8; VEC_BYTES], j: usize, p: &mut Poly) {
+    if let Some(chunk) = s.as_chunks::<POLY_BYTES>().0.get(j) {
+        poly_from_bytes(chunk, p);
+    }
+}

@@ -167,6 +167,11 @@ fn xor_t_row(dst: &mut TRow, src: &TRow, mask: u32) {
     }
 }
 
+/// Pivots per block of the elimination (see `clear_above`): a divisor of 32 and of 128, so that
+/// a block's columns lie in one word of S and in one range of `FROM`.
+const BLOCK: usize = 16;
+const _: () = assert!(32 % BLOCK == 0 && ROWS % BLOCK == 0);
+
 /// The elimination, compiled once per instruction set (see [`super::simd`], which picks one):
 /// the row kernels are plain loops over words, which the compiler vectorises for the target.
 macro_rules! kernels {
@@ -174,8 +179,8 @@ macro_rules! kernels {
 use core::hint::black_box;
 
 use super::{
-    build_s, build_t, xor_row, xor_t_row, Gf, SBlock, TRow, FIELD_SIZE, PUBLIC_KEY_LEN, ROWS, T,
-    T_ROW_BYTES,
+    build_s, build_t, xor_row, xor_t_row, Gf, SBlock, SRow, TRow, BLOCK, FIELD_SIZE,
+    PUBLIC_KEY_LEN, ROWS, S_WORDS, T, T_ROW_BYTES,
 };
 
 /// Pivot step `r` of [`eliminate`]; `FROM <= r / 32` is the first word of S that can be non-zero
@@ -183,15 +188,21 @@ use super::{
 ///
 /// Rows below r are handled in one pass as in [`echelon_step`] (the pivot row trades places
 /// with the first row that has bit r if it lacks it, then clears bit r in the rest), with the
-/// pivot row's S part in registers and its T part in a local copy; the rows above are then
-/// cleared with the final pivot.
+/// pivot row's S part in registers and its T part in a local copy; the rows above it in its
+/// block (from `r0`, see [`eliminate`]) are then cleared with the final pivot. The rows above
+/// the block are left to [`clear_above`].
 ///
 /// Not inlined: the verdict then stays a branch of its own, on the line the constant-time check
 /// accepts (inlined, the compiler merged it with the callers' and lost its line).
 #[inline(never)]
 $(#[$isa])*
 #[allow(clippy::indexing_slicing)] // r < ROWS; r / 32 < S_WORDS; FROM <= S_WORDS
-fn step<const FROM: usize>(s: &mut SBlock, t: &mut [u8; PUBLIC_KEY_LEN], r: usize) -> bool {
+fn step<const FROM: usize>(
+    s: &mut SBlock,
+    t: &mut [u8; PUBLIC_KEY_LEN],
+    r0: usize,
+    r: usize,
+) -> bool {
     let (w, b) = (r / 32, r % 32);
     // An opaque zero: masks are XORed with it so that the compiler cannot know that they are
     // all-zeros or all-ones, and so cannot turn the masked XORs into branches.
@@ -232,13 +243,64 @@ fn step<const FROM: usize>(s: &mut SBlock, t: &mut [u8; PUBLIC_KEY_LEN], r: usiz
     upper[r] = pivot;
     t_upper[r] = pivot_t;
 
-    // 2. Rows above: clear bit r with the pivot.
-    for (row_k, t_row_k) in upper[..r].iter_mut().zip(t_upper[..r].iter_mut()) {
+    // 2. Rows above in the block: clear bit r with the pivot.
+    for (row_k, t_row_k) in upper[r0..r].iter_mut().zip(t_upper[r0..r].iter_mut()) {
         let mask = ((row_k[w] >> b) & 1).wrapping_neg() ^ opaque;
         xor_row::<FROM>(row_k, &pivot, mask);
         xor_t_row(t_row_k, &pivot_t, mask);
     }
     true
+}
+
+/// Clears the columns `r0 .. r0 + BLOCK` in the rows above `r0`, with the block's pivot rows
+/// (rows `r0 ..`, each with one bit of the block's columns, see [`step`]): row k gains pivot row
+/// r0 + i where it has bit r0 + i. Done once per block instead of once per pivot, each row
+/// above is read and written once for BLOCK pivots instead of BLOCK times. This gives what
+/// clearing pivot by pivot gives: either way row k ends as itself plus pivot rows, with no bit
+/// left in the block's columns, and only one such combination exists (the pivot rows' block
+/// columns are the identity). `FROM <= r0 / 32`: the pivot rows are zero before it.
+#[inline(never)]
+$(#[$isa])*
+#[allow(clippy::indexing_slicing)] // r0 + BLOCK <= ROWS; FROM <= S_WORDS
+fn clear_above<const FROM: usize>(s: &mut SBlock, t: &mut [u8; PUBLIC_KEY_LEN], r0: usize) {
+    let (w, b) = (r0 / 32, r0 % 32);
+    let opaque = black_box(0u32);
+    let (above, below) = s.split_at_mut(r0);
+    let (t_rows, _) = t.as_chunks_mut::<T_ROW_BYTES>();
+    let (t_above, t_below) = t_rows.split_at_mut(r0);
+    let pivots: &[SRow; BLOCK] = match below.first_chunk() {
+        Some(p) => p,
+        None => return,
+    };
+    let t_pivots: &[TRow; BLOCK] = match t_below.first_chunk() {
+        Some(p) => p,
+        None => return,
+    };
+    for (row_k, t_row_k) in above.iter_mut().zip(t_above.iter_mut()) {
+        let bits = row_k[w] >> b;
+        let mut masks = [0u32; BLOCK];
+        for (i, m) in masks.iter_mut().enumerate() {
+            *m = ((bits >> i) & 1).wrapping_neg() ^ opaque;
+        }
+        for j in FROM..S_WORDS {
+            let mut acc = row_k[j];
+            for (p, &m) in pivots.iter().zip(&masks) {
+                acc ^= p[j] & m;
+            }
+            row_k[j] = acc;
+        }
+        // The T part as 32-bit words in memory order: AND with a full or empty mask and XOR
+        // act byte by byte, so the byte order does not matter.
+        let (k_words, _) = t_row_k.as_chunks_mut::<4>();
+        for (j, kw) in k_words.iter_mut().enumerate() {
+            let mut acc = u32::from_ne_bytes(*kw);
+            for (p, &m) in t_pivots.iter().zip(&masks) {
+                let (p_words, _) = p.as_chunks::<4>();
+                acc ^= u32::from_ne_bytes(p_words[j]) & m;
+            }
+            *kw = acc.to_ne_bytes();
+        }
+    }
 }
 
 /// Step `r` of the invertibility test: Gaussian elimination to echelon form, in one pass over
@@ -300,21 +362,32 @@ fn is_invertible(s: &mut SBlock) -> bool {
 ///
 /// Columns left of r are already reduced in rows r and below, and row r is zero there, so row
 /// operations on S can skip the words before r / 32; `step` is instantiated for a few starting
-/// words (every 128 columns) to keep the loops over S of constant length.
+/// words (every 128 columns) to keep the loops over S of constant length. Pivots go in blocks
+/// of [`BLOCK`]: rows above a block are cleared once for all of its pivots ([`clear_above`]).
 $(#[$isa])*
 fn eliminate(s: &mut SBlock, t: &mut [u8; PUBLIC_KEY_LEN]) -> bool {
-    for r in 0..ROWS {
-        let ok = match r / 128 {
-            0 => step::<0>(s, t, r),
-            1 => step::<4>(s, t, r),
-            2 => step::<8>(s, t, r),
-            3 => step::<12>(s, t, r),
-            4 => step::<16>(s, t, r),
-            _ => step::<20>(s, t, r),
-        };
-        if !ok {
-            // ct-check: accepted branch (singular S, attempt fails)
-            return false;
+    for r0 in (0..ROWS).step_by(BLOCK) {
+        for r in r0..r0 + BLOCK {
+            let ok = match r / 128 {
+                0 => step::<0>(s, t, r0, r),
+                1 => step::<4>(s, t, r0, r),
+                2 => step::<8>(s, t, r0, r),
+                3 => step::<12>(s, t, r0, r),
+                4 => step::<16>(s, t, r0, r),
+                _ => step::<20>(s, t, r0, r),
+            };
+            if !ok {
+                // ct-check: accepted branch (singular S, attempt fails)
+                return false;
+            }
+        }
+        match r0 / 128 {
+            0 => clear_above::<0>(s, t, r0),
+            1 => clear_above::<4>(s, t, r0),
+            2 => clear_above::<8>(s, t, r0),
+            3 => clear_above::<12>(s, t, r0),
+            4 => clear_above::<16>(s, t, r0),
+            _ => clear_above::<20>(s, t, r0),
         }
     }
     true

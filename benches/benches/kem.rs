@@ -237,22 +237,6 @@ fn mlkem(c: &mut Criterion) {
     group.bench_function("pqpsk", |b| {
         b.iter(|| pqpsk::mlkem::decapsulate(black_box(&seed), black_box(&ct)));
     });
-    let pqm_ct = PQM.ciphertext_from_bytes(&ct).expect("ciphertext length");
-    assert_eq!(
-        pqm_dk
-            .decapsulate(&pqm_ct)
-            .expect("pq-mceliece decaps")
-            .value(),
-        pqpsk::mceliece::decapsulate(&sk, &ct).as_bytes()
-    );
-    group.bench_function("pq-mceliece", |b| {
-        b.iter(|| pqm_dk.decapsulate(black_box(&pqm_ct)));
-    });
-    // Its prepared key caches the key-only part; a client decapsulates once per key, so the
-    // preparation is timed with it.
-    group.bench_function("pq-mceliece-prepare+decaps", |b| {
-        b.iter(|| pqm_dk.prepare().decapsulate(black_box(&pqm_ct)));
-    });
     bench_c_decaps(&mut group, &impls, &c_keys);
     group.finish();
 }

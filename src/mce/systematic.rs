@@ -170,7 +170,7 @@ fn xor_t_row(dst: &mut TRow, src: &TRow, mask: u32) {
 /// Pivots per block of the elimination (see `clear_above`): a divisor of 32 and of 128, so that
 /// a block's columns lie in one word of S and in one range of `FROM`.
 const BLOCK: usize = 16;
-const _: () = assert!(32 % BLOCK == 0 && ROWS % BLOCK == 0);
+const _: () = assert!(32usize.is_multiple_of(BLOCK) && ROWS.is_multiple_of(BLOCK));
 
 /// The elimination, compiled once per instruction set (see [`super::simd`], which picks one):
 /// the row kernels are plain loops over words, which the compiler vectorises for the target.

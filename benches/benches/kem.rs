@@ -6,6 +6,9 @@
 //!   encapsulation and decapsulation in `pqpsk::mce`, key generation still `classic-mceliece-rust`);
 //! - `classic-mceliece-rust` (McEliece encapsulation and decapsulation): that crate called
 //!   directly, the pure-Rust implementation `pqpsk::mce` replaces (byte-identical results);
+//! - `pq-mceliece` (McEliece): pq-mceliece 0.3.0, pure Rust with run-time SIMD dispatch, the
+//!   fastest other Rust implementation (checked to give our keys, ciphertexts and secrets);
+//!   `pq-mceliece-prepare+decaps` includes its one-off decapsulation-key preparation;
 //! - `pqclean`: PQClean's portable "clean" C implementation, the like-for-like comparison;
 //! - `pqclean-avx2`: PQClean's AVX2 implementation, which pqcrypto's safe API picks at run time on
 //!   a CPU that has AVX2 (only benchmarked there).
@@ -298,10 +301,42 @@ fn check_mceliece(
     ((pk, sk), c_keys)
 }
 
+/// pq-mceliece's mceliece348864 (pure Rust, run-time SIMD dispatch).
+const PQM: pq_mceliece::Algorithm = pq_mceliece::Algorithm::McEliece348864;
+
+/// pq-mceliece makes our keys from the same seed, and the same ciphertext and secret from the
+/// same encapsulation randomness; returns its key pair.
+fn check_pq_mceliece(
+    rng: &mut BenchRng,
+) -> (pq_mceliece::EncapsulationKey, pq_mceliece::DecapsulationKey) {
+    let mut seed = [0u8; 32];
+    rng.fill(&mut seed);
+    let (mut pk, mut sk) = (
+        pqpsk::mceliece_public_key_buffer(),
+        [0u8; MCELIECE_SECRET_KEY_LEN],
+    );
+    let mut ws = Box::new(pqpsk::mce::keygen::KeygenWorkspace::new());
+    pqpsk::mce::keygen::keypair_from_seed(&seed, &mut pk, &mut sk, &mut ws);
+    let (ek, dk) = PQM.generate_keypair_from_seed(seed).expect("seed length");
+    assert!(
+        ek.value() == &pk[..] && dk.value() == &sk[..],
+        "pq-mceliece keys differ"
+    );
+    let mut ct = [0u8; MCELIECE_CIPHERTEXT_LEN];
+    let ss = pqpsk::mceliece::encapsulate(&mut BenchRng::new(7), &pk, &mut ct);
+    let (pqm_ct, pqm_ss) = PQM.encapsulate(&ek, BenchRng::new(7)).expect("encaps");
+    assert!(
+        pqm_ct.value() == ct && pqm_ss.value() == ss.as_bytes(),
+        "pq-mceliece encaps differs"
+    );
+    (ek, dk)
+}
+
 fn mceliece(c: &mut Criterion) {
     let mut rng = BenchRng::new(0x6d63_656c_6965_0001);
     let impls = mceliece_impls();
     let ((pk, sk), c_keys) = check_mceliece(&mut rng, &impls);
+    let (pqm_ek, pqm_dk) = check_pq_mceliece(&mut rng);
 
     // Every call draws a new seed (the RNG advances; PQClean reads the OS RNG), so the mean
     // covers the varying number of attempts that key generation needs.
@@ -313,6 +348,13 @@ fn mceliece(c: &mut Criterion) {
         let mut ws = Box::new(pqpsk::mceliece::KeygenWorkspace::new());
         b.iter(|| {
             pqpsk::mceliece::generate(&mut rng, black_box(&mut pk), black_box(&mut sk), &mut ws)
+        });
+    });
+    group.bench_function("pq-mceliece", |b| {
+        let mut seed = [0u8; 32];
+        b.iter(|| {
+            rng.fill(&mut seed);
+            PQM.generate_keypair_from_seed(black_box(seed))
         });
     });
     bench_c_keygen(&mut group, &impls);
@@ -338,6 +380,9 @@ fn mceliece(c: &mut Criterion) {
             ct
         });
     });
+    group.bench_function("pq-mceliece", |b| {
+        b.iter(|| PQM.encapsulate(black_box(&pqm_ek), &mut rng));
+    });
     bench_c_encaps(&mut group, &impls, &c_keys);
     group.finish();
 
@@ -362,6 +407,22 @@ fn mceliece(c: &mut Criterion) {
             *classic_mceliece_rust::decapsulate(black_box(&cm_ct), black_box(&view), &mut ss)
                 .as_array()
         });
+    });
+    let pqm_ct = PQM.ciphertext_from_bytes(&ct).expect("ciphertext length");
+    assert_eq!(
+        pqm_dk
+            .decapsulate(&pqm_ct)
+            .expect("pq-mceliece decaps")
+            .value(),
+        pqpsk::mceliece::decapsulate(&sk, &ct).as_bytes()
+    );
+    group.bench_function("pq-mceliece", |b| {
+        b.iter(|| pqm_dk.decapsulate(black_box(&pqm_ct)));
+    });
+    // Its prepared key caches the key-only part; a client decapsulates once per key, so the
+    // preparation is timed with it.
+    group.bench_function("pq-mceliece-prepare+decaps", |b| {
+        b.iter(|| pqm_dk.prepare().decapsulate(black_box(&pqm_ct)));
     });
     bench_c_decaps(&mut group, &impls, &c_keys);
     group.finish();

@@ -1,6 +1,8 @@
-//! McEliece-348864 key generation, three implementations in one run (issue 8):
+//! McEliece-348864 key generation, three implementations in one run (issues 8, 15):
 //! - `pqpsk-mce`: this crate's own `pqpsk::mce::keygen` (workspace in caller memory);
 //! - `classic-mceliece-rust`: the backend it replaced, called directly (tests/common/cmr.rs);
+//! - `pq-mceliece`: pq-mceliece 0.3.0, pure Rust with run-time SIMD dispatch (AVX2/AVX-512,
+//!   NEON), the fastest other Rust implementation; same seeds as `pqpsk-mce`;
 //! - `pqclean` / `pqclean-avx2`: PQClean's portable and AVX2 C code (pqcrypto-classicmceliece);
 //!   the AVX2 one only on a CPU that has AVX2.
 //!
@@ -11,7 +13,7 @@
 //! classic-mceliece-rust's for one seed before timing). Compare the groups' means as ratios.
 //! The groups run one after the other, so on a shared machine their ratio moves with the load:
 //! `cargo run --release --example mce_keygen_ratio -- 40` times ours and classic-mceliece-rust
-//! interleaved, seed by seed.
+//! interleaved with pq-mceliece and classic-mceliece-rust, seed by seed.
 
 #[path = "../../tests/common/cmr.rs"]
 mod cmr;
@@ -26,6 +28,9 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use pqcrypto_classicmceliece::ffi as mc_ffi;
 use pqpsk::mce::keygen::{self, KeygenWorkspace};
 use pqpsk::sizes::{MCELIECE_PUBLIC_KEY_LEN, MCELIECE_SECRET_KEY_LEN};
+
+/// pq-mceliece's mceliece348864 (pure Rust, run-time SIMD dispatch).
+const PQM: pq_mceliece::Algorithm = pq_mceliece::Algorithm::McEliece348864;
 
 type KeypairFn = unsafe extern "C" fn(pk: *mut u8, sk: *mut u8) -> c_int;
 
@@ -95,6 +100,13 @@ fn check(ws: &mut KeygenWorkspace) {
         pk == pk2 && sk == sk2,
         "pqpsk-mce differs from classic-mceliece-rust"
     );
+    let mut seed = [0u8; 32];
+    BenchRng::new(STREAM).fill(&mut seed);
+    let (ek, dk) = PQM.generate_keypair_from_seed(seed).expect("seed length");
+    assert!(
+        ek.value() == &pk[..] && dk.value() == &sk[..],
+        "pqpsk-mce differs from pq-mceliece"
+    );
 
     let mut rng = BenchRng::new(STREAM);
     let mut attempts = 0;
@@ -131,6 +143,15 @@ fn mce_keygen(c: &mut Criterion) {
             [0u8; MCELIECE_SECRET_KEY_LEN],
         );
         b.iter(|| cmr::keypair(&mut rng, black_box(&mut pk), black_box(&mut sk)));
+    });
+    group.bench_function("pq-mceliece", |b| {
+        // The same seeds as `pqpsk-mce` above: the 32 bytes each key generation draws.
+        let mut rng = BenchRng::new(STREAM);
+        let mut seed = [0u8; 32];
+        b.iter(|| {
+            rng.fill(&mut seed);
+            PQM.generate_keypair_from_seed(black_box(seed))
+        });
     });
     for (name, f) in c_impls() {
         group.bench_function(name, |b| {

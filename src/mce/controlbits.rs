@@ -10,7 +10,7 @@
 //! `i32` with its sign bit flipped, which makes the unsigned order of the stored words the signed
 //! order of the values: [`sort_u32`] then sorts them as the reference's `int32_sort` does.
 
-use super::sort::sort_u32;
+use super::simd::sort_u32;
 
 /// log2 of the permutation size (the field has 2^12 elements).
 pub const W: usize = super::gf::GF_BITS;

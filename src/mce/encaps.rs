@@ -37,6 +37,13 @@ pub(crate) fn lt_bit(a: u32, b: u32) -> u32 {
     (u64::from(a).wrapping_sub(u64::from(b)) >> 63) as u32
 }
 
+/// All ones if `a == b`, else 0, without a branch; both below 2^15.
+#[inline(always)]
+fn eq_mask16(a: u16, b: u16) -> u16 {
+    // a ^ b < 2^15, so (a ^ b) - 1 sets bit 15 only when it is 0.
+    0u16.wrapping_sub((a ^ b).wrapping_sub(1) >> 15)
+}
+
 /// Draws the t error positions as the reference does. Writes them into `ind` and returns once an
 /// attempt is accepted.
 fn draw_positions<R: CryptoRng + ?Sized>(rng: &mut R, ind: &mut [u16; T]) {
@@ -51,9 +58,11 @@ fn draw_positions<R: CryptoRng + ?Sized>(rng: &mut R, ind: &mut [u16; T]) {
         for pair in pairs {
             let v = u16::from_le_bytes(*pair) & 0x0FFF;
             let ok = lt_bit(u32::from(v), N as u32);
-            for (slot, j) in ind.iter_mut().zip(0u32..) {
-                let take = (eq_bit(count, j) & ok) as u16;
-                *slot |= v & 0u16.wrapping_sub(take);
+            // 16-bit lanes throughout (count <= 128 and j < 64), so that the loop over the 64
+            // slots vectorises at full width.
+            let (count16, ok16) = (count as u16, (ok as u16).wrapping_neg());
+            for (slot, j) in ind.iter_mut().zip(0u16..) {
+                *slot |= v & eq_mask16(count16, j) & ok16;
             }
             count += ok;
         }

@@ -20,7 +20,7 @@ use zeroize::Zeroize;
 use super::controlbits::{self, CONTROL_BYTES};
 use super::gf::{self, Gf};
 use super::goppa::{self, GenpolyScratch, T};
-use super::sort::sort_u32_with;
+use super::simd::{self, sort_u32_with};
 use super::systematic::{self, SBlock, CODE_LEN, FIELD_SIZE, ROWS, S_WORDS};
 
 /// Bytes of the public key.
@@ -176,7 +176,7 @@ fn attempt(
         g.zeroize();
         return false;
     }
-    let systematic = systematic::public_key(&g, &ws.pi, &mut ws.words, pk);
+    let systematic = simd::public_key(&g, &ws.pi, &mut ws.words, pk);
     g.zeroize();
     if !systematic {
         // ct-check: accepted branch (no systematic form, attempt fails)

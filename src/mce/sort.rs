@@ -66,6 +66,7 @@ fn direction(base: usize, k: usize) -> u32 {
 /// compiler vectorises these). The last two stages of each merge (j = 2 and 1) act inside
 /// blocks of 4 elements and are done block by block, both at once, which avoids thousands of
 /// tiny runs.
+#[inline(always)]
 #[allow(clippy::indexing_slicing)] // base + 2j <= n: n is a multiple of 2j; blocks are exact
 fn bitonic<P: Payload>(keys: &mut [u32], payload: &mut [P]) {
     let n = keys.len();
@@ -128,8 +129,9 @@ fn bitonic<P: Payload>(keys: &mut [u32], payload: &mut [P]) {
 /// The same network as `bitonic` without a payload, written out on its own: it is the inner
 /// loop of the control bits (about 18 million compare-exchanges per key) and the compiler
 /// vectorises these plain two-slice loops best.
+#[inline(always)]
 #[allow(clippy::indexing_slicing)] // base + 2j <= n: n is a multiple of 2j
-pub fn sort_u32(x: &mut [u32]) {
+fn sort_u32_body(x: &mut [u32]) {
     let n = x.len();
     if !n.is_power_of_two() || n < 2 {
         return;
@@ -207,15 +209,38 @@ fn cx4(lo: &mut [u32; 4], hi: &mut [u32; 4], dir: u32) {
     }
 }
 
-/// Sorts `keys` (length a power of two) into ascending order in constant time, applying the
-/// same moves to `payload` (of the same length).
-pub fn sort_u32_with(keys: &mut [u32], payload: &mut [u16]) {
-    bitonic(keys, payload);
+/// The entry points, compiled once per instruction set (see [`super::simd`], which picks one).
+macro_rules! entry_points {
+    ($(#[$isa:meta])*) => {
+        /// Sorts `x` (length a power of two) into ascending order in constant time.
+        $(#[$isa])*
+        pub fn sort_u32(x: &mut [u32]) {
+            super::sort_u32_body(x);
+        }
+
+        /// Sorts `keys` (length a power of two) into ascending order in constant time,
+        /// applying the same moves to `payload` (of the same length).
+        $(#[$isa])*
+        pub fn sort_u32_with(keys: &mut [u32], payload: &mut [u16]) {
+            super::bitonic(keys, payload);
+        }
+    };
+}
+
+/// For every CPU of the target.
+pub mod portable {
+    entry_points!();
+}
+
+/// For x86_64 CPUs with AVX2 (the same code, compiled with 256-bit vectors).
+#[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
+pub mod avx2 {
+    entry_points!(#[target_feature(enable = "avx2")]);
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::portable::{sort_u32, sort_u32_with};
 
     fn values(len: usize, seed: u64) -> [u32; 512] {
         let mut s = seed;

@@ -17,10 +17,8 @@
 //! an optimisation barrier so that the compiler cannot turn them back into branches, which it did
 //! with the reference's byte loop.
 
-use core::hint::black_box;
-
 use super::gf::{self, Gf};
-use super::goppa::{self, T};
+use super::goppa::T;
 
 pub use super::params::{FIELD_SIZE, N as CODE_LEN, PK_ROW_BYTES as T_ROW_BYTES, ROWS};
 /// `u32` words per row of the square block S.
@@ -38,14 +36,26 @@ pub const PUBLIC_KEY_LEN: usize = ROWS * T_ROW_BYTES;
 /// Computes the columns `j0 .. j0 + 8` of H and hands them out as one byte per row: bit c of the
 /// byte for row 12 i + k is bit k of `L_j^i / g(L_j)` for column j = j0 + c, where the support
 /// element is `L_j = bitrev(pi[j])`.
+///
+/// The eight columns go through every step side by side (`Lanes`), so the compiler can put them
+/// in one vector register each (the field multiplication is a few integer multiplications and
+/// masks) and the long Horner chain of each column overlaps with the others'.
+#[inline(always)]
 #[allow(clippy::indexing_slicing)] // j0 + 8 <= CODE_LEN < FIELD_SIZE (callers step j0 by 8)
 fn column_bytes(g: &[Gf; T], pi: &[u16; FIELD_SIZE], j0: usize, mut emit: impl FnMut(usize, u8)) {
-    let mut a = [0 as Gf; 8];
-    let mut v = [0 as Gf; 8];
+    let mut a: Lanes = [0; 8];
     for c in 0..8 {
         a[c] = gf::bitrev(pi[j0 + c] & gf::GF_MASK);
-        v[c] = gf::inv(goppa::eval_monic(g, a[c]));
     }
+    // g(a), monic, by Horner's rule, then 1 / g(a).
+    let mut v: Lanes = [1; 8];
+    for &coefficient in g.iter().rev() {
+        v = mul_lanes(v, a);
+        for x in v.iter_mut() {
+            *x ^= coefficient;
+        }
+    }
+    let mut v = inv_lanes(v);
     for i in 0..T {
         // Bit planes: byte c of `low` is the low 8 bits of value c, byte c of `high` its top 4
         // bits; transposing these 8 x 8 bit matrices gives in byte k the bit k of every value.
@@ -61,10 +71,37 @@ fn column_bytes(g: &[Gf; T], pi: &[u16; FIELD_SIZE], j0: usize, mut emit: impl F
         for (k, &byte) in low.iter().chain(&high[..gf::GF_BITS - 8]).enumerate() {
             emit(i * gf::GF_BITS + k, byte);
         }
-        for c in 0..8 {
-            v[c] = gf::mul(v[c], a[c]);
-        }
+        v = mul_lanes(v, a);
     }
+}
+
+/// Eight field elements, one per column of [`column_bytes`].
+type Lanes = [Gf; 8];
+
+/// `gf::mul` lane by lane.
+#[inline(always)]
+fn mul_lanes(x: Lanes, y: Lanes) -> Lanes {
+    let mut r: Lanes = [0; 8];
+    for ((r, &x), &y) in r.iter_mut().zip(&x).zip(&y) {
+        *r = gf::mul(x, y);
+    }
+    r
+}
+
+/// `gf::inv` lane by lane: x^(2^12 - 2), the same square-and-multiply chain (its exponent is a
+/// constant, so the loop's branch is too).
+#[inline(always)]
+fn inv_lanes(x: Lanes) -> Lanes {
+    let (mut r, mut p): (Lanes, Lanes) = ([1; 8], x);
+    let mut e: u32 = (1 << gf::GF_BITS) - 2;
+    while e != 0 {
+        if e & 1 == 1 {
+            r = mul_lanes(r, p);
+        }
+        p = mul_lanes(p, p);
+        e >>= 1;
+    }
+    r
 }
 
 /// Transposes the 8 x 8 bit matrix whose row i is byte i of `x` (bit j of row i at position
@@ -79,7 +116,9 @@ fn transpose8(mut x: u64) -> u64 {
     x ^ t ^ (t << 28)
 }
 
-/// Builds S, the first `ROWS` columns of H.
+/// Builds S, the first `ROWS` columns of H. Inlined into each instruction set's
+/// `public_key`, so that the columns are computed with its vectors.
+#[inline(always)]
 #[allow(clippy::indexing_slicing)] // row < ROWS and j0 / 32 < S_WORDS
 fn build_s(g: &[Gf; T], pi: &[u16; FIELD_SIZE], s: &mut SBlock) {
     for row in s.iter_mut() {
@@ -93,7 +132,9 @@ fn build_s(g: &[Gf; T], pi: &[u16; FIELD_SIZE], s: &mut SBlock) {
     }
 }
 
-/// Builds T, the last `CODE_LEN - ROWS` columns of H, in the public-key buffer.
+/// Builds T, the last `CODE_LEN - ROWS` columns of H, in the public-key buffer (inlined as
+/// `build_s`).
+#[inline(always)]
 #[allow(clippy::indexing_slicing)] // row < ROWS and (j0 - ROWS) / 8 < T_ROW_BYTES
 fn build_t(g: &[Gf; T], pi: &[u16; FIELD_SIZE], t: &mut [u8; PUBLIC_KEY_LEN]) {
     for j0 in (ROWS..CODE_LEN).step_by(8) {
@@ -126,19 +167,42 @@ fn xor_t_row(dst: &mut TRow, src: &TRow, mask: u32) {
     }
 }
 
+/// Pivots per block of the elimination (see `clear_above`): a divisor of 32 and of 128, so that
+/// a block's columns lie in one word of S and in one range of `FROM`.
+const BLOCK: usize = 16;
+const _: () = assert!(32usize.is_multiple_of(BLOCK) && ROWS.is_multiple_of(BLOCK));
+
+/// The elimination, compiled once per instruction set (see [`super::simd`], which picks one):
+/// the row kernels are plain loops over words, which the compiler vectorises for the target.
+macro_rules! kernels {
+    ($(#[$isa:meta])*) => {
+use core::hint::black_box;
+
+use super::{
+    build_s, build_t, xor_row, xor_t_row, Gf, SBlock, SRow, TRow, BLOCK, FIELD_SIZE,
+    PUBLIC_KEY_LEN, ROWS, S_WORDS, T, T_ROW_BYTES,
+};
+
 /// Pivot step `r` of [`eliminate`]; `FROM <= r / 32` is the first word of S that can be non-zero
 /// in row r and below. Returns false when column r has no pivot (S is singular).
 ///
 /// Rows below r are handled in one pass as in [`echelon_step`] (the pivot row trades places
 /// with the first row that has bit r if it lacks it, then clears bit r in the rest), with the
-/// pivot row's S part in registers and its T part in a local copy; the rows above are then
-/// cleared with the final pivot.
+/// pivot row's S part in registers and its T part in a local copy; the rows above it in its
+/// block (from `r0`, see [`eliminate`]) are then cleared with the final pivot. The rows above
+/// the block are left to [`clear_above`].
 ///
 /// Not inlined: the verdict then stays a branch of its own, on the line the constant-time check
 /// accepts (inlined, the compiler merged it with the callers' and lost its line).
 #[inline(never)]
+$(#[$isa])*
 #[allow(clippy::indexing_slicing)] // r < ROWS; r / 32 < S_WORDS; FROM <= S_WORDS
-fn step<const FROM: usize>(s: &mut SBlock, t: &mut [u8; PUBLIC_KEY_LEN], r: usize) -> bool {
+fn step<const FROM: usize>(
+    s: &mut SBlock,
+    t: &mut [u8; PUBLIC_KEY_LEN],
+    r0: usize,
+    r: usize,
+) -> bool {
     let (w, b) = (r / 32, r % 32);
     // An opaque zero: masks are XORed with it so that the compiler cannot know that they are
     // all-zeros or all-ones, and so cannot turn the masked XORs into branches.
@@ -179,13 +243,64 @@ fn step<const FROM: usize>(s: &mut SBlock, t: &mut [u8; PUBLIC_KEY_LEN], r: usiz
     upper[r] = pivot;
     t_upper[r] = pivot_t;
 
-    // 2. Rows above: clear bit r with the pivot.
-    for (row_k, t_row_k) in upper[..r].iter_mut().zip(t_upper[..r].iter_mut()) {
+    // 2. Rows above in the block: clear bit r with the pivot.
+    for (row_k, t_row_k) in upper[r0..r].iter_mut().zip(t_upper[r0..r].iter_mut()) {
         let mask = ((row_k[w] >> b) & 1).wrapping_neg() ^ opaque;
         xor_row::<FROM>(row_k, &pivot, mask);
         xor_t_row(t_row_k, &pivot_t, mask);
     }
     true
+}
+
+/// Clears the columns `r0 .. r0 + BLOCK` in the rows above `r0`, with the block's pivot rows
+/// (rows `r0 ..`, each with one bit of the block's columns, see [`step`]): row k gains pivot row
+/// r0 + i where it has bit r0 + i. Done once per block instead of once per pivot, each row
+/// above is read and written once for BLOCK pivots instead of BLOCK times. This gives what
+/// clearing pivot by pivot gives: either way row k ends as itself plus pivot rows, with no bit
+/// left in the block's columns, and only one such combination exists (the pivot rows' block
+/// columns are the identity). `FROM <= r0 / 32`: the pivot rows are zero before it.
+#[inline(never)]
+$(#[$isa])*
+#[allow(clippy::indexing_slicing)] // r0 + BLOCK <= ROWS; FROM <= S_WORDS
+fn clear_above<const FROM: usize>(s: &mut SBlock, t: &mut [u8; PUBLIC_KEY_LEN], r0: usize) {
+    let (w, b) = (r0 / 32, r0 % 32);
+    let opaque = black_box(0u32);
+    let (above, below) = s.split_at_mut(r0);
+    let (t_rows, _) = t.as_chunks_mut::<T_ROW_BYTES>();
+    let (t_above, t_below) = t_rows.split_at_mut(r0);
+    let pivots: &[SRow; BLOCK] = match below.first_chunk() {
+        Some(p) => p,
+        None => return,
+    };
+    let t_pivots: &[TRow; BLOCK] = match t_below.first_chunk() {
+        Some(p) => p,
+        None => return,
+    };
+    for (row_k, t_row_k) in above.iter_mut().zip(t_above.iter_mut()) {
+        let bits = row_k[w] >> b;
+        let mut masks = [0u32; BLOCK];
+        for (i, m) in masks.iter_mut().enumerate() {
+            *m = ((bits >> i) & 1).wrapping_neg() ^ opaque;
+        }
+        for j in FROM..S_WORDS {
+            let mut acc = row_k[j];
+            for (p, &m) in pivots.iter().zip(&masks) {
+                acc ^= p[j] & m;
+            }
+            row_k[j] = acc;
+        }
+        // The T part as 32-bit words in memory order: AND with a full or empty mask and XOR
+        // act byte by byte, so the byte order does not matter.
+        let (k_words, _) = t_row_k.as_chunks_mut::<4>();
+        for (j, kw) in k_words.iter_mut().enumerate() {
+            let mut acc = u32::from_ne_bytes(*kw);
+            for (p, &m) in t_pivots.iter().zip(&masks) {
+                let (p_words, _) = p.as_chunks::<4>();
+                acc ^= u32::from_ne_bytes(p_words[j]) & m;
+            }
+            *kw = acc.to_ne_bytes();
+        }
+    }
 }
 
 /// Step `r` of the invertibility test: Gaussian elimination to echelon form, in one pass over
@@ -194,6 +309,7 @@ fn step<const FROM: usize>(s: &mut SBlock, t: &mut [u8; PUBLIC_KEY_LEN], r: usiz
 /// new pivot = old pivot); else if row k has bit r, the pivot is added to it. Afterwards no row
 /// below has bit r. Returns false when no row had it (S is singular).
 #[inline(never)]
+$(#[$isa])*
 #[allow(clippy::indexing_slicing)] // r < ROWS; r / 32 < S_WORDS; FROM <= S_WORDS
 fn echelon_step<const FROM: usize>(s: &mut SBlock, r: usize) -> bool {
     let (w, b) = (r / 32, r % 32);
@@ -222,6 +338,7 @@ fn echelon_step<const FROM: usize>(s: &mut SBlock, r: usize) -> bool {
 }
 
 /// Echelon form of S (the invertibility test): false when S is singular.
+$(#[$isa])*
 fn is_invertible(s: &mut SBlock) -> bool {
     for r in 0..ROWS {
         let ok = match r / 128 {
@@ -245,20 +362,32 @@ fn is_invertible(s: &mut SBlock) -> bool {
 ///
 /// Columns left of r are already reduced in rows r and below, and row r is zero there, so row
 /// operations on S can skip the words before r / 32; `step` is instantiated for a few starting
-/// words (every 128 columns) to keep the loops over S of constant length.
+/// words (every 128 columns) to keep the loops over S of constant length. Pivots go in blocks
+/// of [`BLOCK`]: rows above a block are cleared once for all of its pivots ([`clear_above`]).
+$(#[$isa])*
 fn eliminate(s: &mut SBlock, t: &mut [u8; PUBLIC_KEY_LEN]) -> bool {
-    for r in 0..ROWS {
-        let ok = match r / 128 {
-            0 => step::<0>(s, t, r),
-            1 => step::<4>(s, t, r),
-            2 => step::<8>(s, t, r),
-            3 => step::<12>(s, t, r),
-            4 => step::<16>(s, t, r),
-            _ => step::<20>(s, t, r),
-        };
-        if !ok {
-            // ct-check: accepted branch (singular S, attempt fails)
-            return false;
+    for r0 in (0..ROWS).step_by(BLOCK) {
+        for r in r0..r0 + BLOCK {
+            let ok = match r / 128 {
+                0 => step::<0>(s, t, r0, r),
+                1 => step::<4>(s, t, r0, r),
+                2 => step::<8>(s, t, r0, r),
+                3 => step::<12>(s, t, r0, r),
+                4 => step::<16>(s, t, r0, r),
+                _ => step::<20>(s, t, r0, r),
+            };
+            if !ok {
+                // ct-check: accepted branch (singular S, attempt fails)
+                return false;
+            }
+        }
+        match r0 / 128 {
+            0 => clear_above::<0>(s, t, r0),
+            1 => clear_above::<4>(s, t, r0),
+            2 => clear_above::<8>(s, t, r0),
+            3 => clear_above::<12>(s, t, r0),
+            4 => clear_above::<16>(s, t, r0),
+            _ => clear_above::<20>(s, t, r0),
         }
     }
     true
@@ -267,6 +396,7 @@ fn eliminate(s: &mut SBlock, t: &mut [u8; PUBLIC_KEY_LEN]) -> bool {
 /// Builds the public key of the Goppa code (g, support from `pi`) into `pk`. Returns false when
 /// the code has no systematic form with the identity on the first 768 columns (the attempt
 /// fails, as in the reference). `s` is scratch space.
+$(#[$isa])*
 pub fn public_key(
     g: &[Gf; T],
     pi: &[u16; FIELD_SIZE],
@@ -285,4 +415,17 @@ pub fn public_key(
     // S was found invertible above; the same elimination cannot fail on the same matrix.
     debug_assert!(done);
     done
+}
+    };
+}
+
+/// For every CPU of the target.
+pub mod portable {
+    kernels!();
+}
+
+/// For x86_64 CPUs with AVX2 (the same code, compiled with 256-bit vectors).
+#[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
+pub mod avx2 {
+    kernels!(#[target_feature(enable = "avx2")]);
 }

@@ -1,0 +1,69 @@
+//! The one place where an instruction set is picked at run time, and the crate's only `unsafe`.
+//!
+//! The hot loops of key generation (the systematic-form elimination and the sorting networks)
+//! are plain word loops, compiled twice: `portable` for every CPU of the target, and on x86_64
+//! with `std` also `avx2`, the same source compiled with `#[target_feature(enable = "avx2")]`
+//! so that the compiler vectorises it with 256-bit registers. Both compute the same bytes
+//! (the tests run the portable one in the builds without `std` and the AVX2 one where the CPU has
+//! it; the other targets, s390x big-endian included, run the portable one).
+//!
+//! Why the calls below are sound: calling a `#[target_feature(enable = "avx2")]` function is
+//! undefined behaviour only on a CPU without AVX2; the AVX2 twin is called only after
+//! `std::is_x86_feature_detected!("avx2")` returned true on this CPU (which checks CPUID and
+//! that the OS saves the YMM registers). The twins take the same references as their portable
+//! originals and contain no `unsafe` themselves, so nothing else about them can go wrong.
+//!
+//! Without `std` (firmware, no_std) there is no run-time detection: the build picks its code at
+//! compile time, and a build with `-C target-feature=+avx2` already vectorises the portable
+//! code with AVX2, so the twins are not compiled at all.
+#![allow(unsafe_code)]
+
+use super::gf::Gf;
+use super::goppa::T;
+use super::sort;
+use super::systematic::{self, SBlock, FIELD_SIZE, PUBLIC_KEY_LEN};
+
+/// True when the AVX2 twins may run (checked once, then cached by `std`).
+#[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
+#[inline]
+fn avx2() -> bool {
+    std::is_x86_feature_detected!("avx2")
+}
+
+/// [`sort::portable::sort_u32`] on the best code for this CPU.
+#[inline]
+pub fn sort_u32(x: &mut [u32]) {
+    #[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
+    if avx2() {
+        // SAFETY: the CPU has AVX2 (module docs).
+        return unsafe { sort::avx2::sort_u32(x) };
+    }
+    sort::portable::sort_u32(x);
+}
+
+/// [`sort::portable::sort_u32_with`] on the best code for this CPU.
+#[inline]
+pub fn sort_u32_with(keys: &mut [u32], payload: &mut [u16]) {
+    #[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
+    if avx2() {
+        // SAFETY: the CPU has AVX2 (module docs).
+        return unsafe { sort::avx2::sort_u32_with(keys, payload) };
+    }
+    sort::portable::sort_u32_with(keys, payload);
+}
+
+/// [`systematic::portable::public_key`] on the best code for this CPU.
+#[inline]
+pub fn public_key(
+    g: &[Gf; T],
+    pi: &[u16; FIELD_SIZE],
+    s: &mut SBlock,
+    pk: &mut [u8; PUBLIC_KEY_LEN],
+) -> bool {
+    #[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
+    if avx2() {
+        // SAFETY: the CPU has AVX2 (module docs).
+        return unsafe { systematic::avx2::public_key(g, pi, s, pk) };
+    }
+    systematic::portable::public_key(g, pi, s, pk)
+}

@@ -69,7 +69,7 @@ def fmt_time(ns):
 
 
 def fmt_ratio(r):
-    return f"{r:.2f}" if r < 10 else f"{r:.1f}" if r < 100 else f"{r:.0f}"
+    return f"{r:.0f}" if r >= 100 else f"{r:.3g}" if r < 0.1 else f"{r:.2f}" if r < 10 else f"{r:.1f}"
 
 
 def table(title, names, groups):

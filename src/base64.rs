@@ -1,8 +1,14 @@
-//! Standard base64 (RFC 4648 section 4, with padding) into and out of caller buffers, in constant
-//! time: no branch and no table index depends on the data, since it encodes keys.
+//! Standard base64 (RFC 4648 section 4, with padding) into and out of caller buffers, through
+//! RustCrypto's `base64ct`: constant time (no branch and no table index depends on the data,
+//! since it encodes keys) and strict (padding and canonical form checked, as WireGuard writes
+//! keys).
 //!
-//! Only the *validity* of an input decides a branch, and the position of a bad character is
-//! searched for only after the input was found invalid.
+//! What this module adds: exact lengths for fixed-size values, and errors that say which field
+//! and what is wrong (`Error::Base64Character` with the position of the first bad character,
+//! `Base64Padding`, `Base64NonCanonical`). Only the *validity* of an input decides a branch here,
+//! and the bad character is searched for only after the input was found invalid.
+
+use base64ct::{Base64, Base64Unpadded, Encoding};
 
 use crate::error::{Error, Field};
 
@@ -11,78 +17,41 @@ pub const fn encoded_len(n: usize) -> usize {
     n.div_ceil(3) * 4
 }
 
-/// All ones when `a < b`, for small non-negative values.
-///
-/// `black_box` keeps LLVM from turning the mask arithmetic back into compare-and-jump chains,
-/// which it did for the first character of each group (found by .ci/ct-check).
-#[inline(always)]
-fn lt_mask(a: i16, b: i16) -> i16 {
-    core::hint::black_box((a - b) >> 15)
-}
-
-/// Maps 0..=63 to its character without a table lookup.
-#[inline(always)]
-fn encode_sextet(v: u8) -> u8 {
-    let v = i16::from(v);
-    let mut shift: i16 = b'A' as i16;
-    shift += !lt_mask(v, 26) & (b'a' as i16 - b'A' as i16 - 26);
-    shift -= !lt_mask(v, 52) & (b'a' as i16 - 26 - (b'0' as i16 - 52));
-    shift -= !lt_mask(v, 62) & (b'0' as i16 - 52 - (b'+' as i16 - 62));
-    shift += !lt_mask(v, 63) & (b'/' as i16 - 63 - (b'+' as i16 - 62));
-    // The result is an ASCII letter, digit, '+' or '/'. Masking to 7 bits changes nothing but
-    // tells memcheck the top bit is known, so UTF-8 validation of the text is not a finding.
-    ((v + shift) & 0x7f) as u8
-}
-
-/// Maps a character to 0..=63, or to -1 when it is not in the alphabet.
-#[inline(always)]
-fn decode_char(c: u8) -> i16 {
-    let c = i16::from(c);
-    let in_range = |lo: i16, hi: i16| !lt_mask(c, lo) & lt_mask(c, hi + 1);
-    let mut v: i16 = -1;
-    v += in_range(b'A' as i16, b'Z' as i16) & (c - b'A' as i16 + 1);
-    v += in_range(b'a' as i16, b'z' as i16) & (c - b'a' as i16 + 26 + 1);
-    v += in_range(b'0' as i16, b'9' as i16) & (c - b'0' as i16 + 52 + 1);
-    v += in_range(b'+' as i16, b'+' as i16) & (62 + 1);
-    v += in_range(b'/' as i16, b'/' as i16) & (63 + 1);
-    v
+/// Whether `c` is in the standard alphabet. Variable time: for the error path only.
+fn in_alphabet(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'+' || c == b'/'
 }
 
 /// Encodes `input` into the start of `out`; returns the text length.
 pub fn encode_into(field: Field, input: &[u8], out: &mut [u8]) -> Result<usize, Error> {
     let needed = encoded_len(input.len());
-    let Some(out) = out.get_mut(..needed) else {
-        return Err(Error::Length {
-            field,
-            expected: needed,
-            actual: out.len(),
-        });
+    let too_short = Error::Length {
+        field,
+        expected: needed,
+        actual: out.len(),
     };
-    for (chunk, quad) in input.chunks(3).zip(out.chunks_exact_mut(4)) {
-        let mut group = [0u8; 3];
-        for (g, b) in group.iter_mut().zip(chunk) {
-            *g = *b;
-        }
-        let bits = u32::from(group[0]) << 16 | u32::from(group[1]) << 8 | u32::from(group[2]);
-        // chunk.len() is public: how many characters this group carries.
-        let chars = chunk.len() + 1;
-        for (i, c) in quad.iter_mut().enumerate() {
-            let sextet = ((bits >> (18 - 6 * i)) & 0x3f) as u8;
-            *c = if i < chars {
-                encode_sextet(sextet)
-            } else {
-                b'='
-            };
-        }
+    let Some(out) = out.get_mut(..needed) else {
+        return Err(too_short);
+    };
+    // `out` has exactly the encoded length, so base64ct cannot refuse it.
+    let written = match Base64::encode(input, out) {
+        Ok(text) => text.len(),
+        Err(_) => return Err(too_short),
+    };
+    // The text is ASCII. Clearing the top bit changes nothing but tells memcheck it is known, so
+    // the UTF-8 validation of a key's text (`PskBase64::as_str`) is not a finding of ct-check.
+    for c in out.iter_mut() {
+        *c &= 0x7f;
     }
-    Ok(needed)
+    Ok(written)
 }
 
 /// Decodes padded standard base64 `input` into exactly `out.len()` bytes. The text must have the
 /// length [`encoded_len`]`(out.len())` and be canonical (unused bits zero), as WireGuard writes it.
 /// On error `out` may hold partial data; callers decode into a scratch buffer they wipe.
 pub fn decode_into(field: Field, input: &[u8], out: &mut [u8]) -> Result<(), Error> {
-    let expected = encoded_len(out.len());
+    let n = out.len();
+    let expected = encoded_len(n);
     if input.len() != expected {
         return Err(Error::Length {
             field,
@@ -90,45 +59,27 @@ pub fn decode_into(field: Field, input: &[u8], out: &mut [u8]) -> Result<(), Err
             actual: input.len(),
         });
     }
-    let n = out.len();
-    // Characters carrying data; the rest of the text must be '='. Public, from the length.
+    // Characters carrying data come first; the rest of the text must be '='. Both counts are
+    // public (from the length), so the data characters go to base64ct's *unpadded* decoder, which
+    // then sizes nothing from the text (its padded one counts the '=' of the text itself, which
+    // ct-check sees as a branch on the key). base64ct checks the alphabet and the canonical form
+    // (unused bits zero) in constant time; the '=' are checked here without a branch.
     let data_chars = (n * 8).div_ceil(6);
-    let mut bad: i16 = 0;
+    let (data, padding) = input.split_at(data_chars.min(input.len()));
     let mut padding_ok = true;
-    for (q, (quad, chunk)) in input.chunks_exact(4).zip(out.chunks_mut(3)).enumerate() {
-        let mut bits: u32 = 0;
-        for (i, &c) in quad.iter().enumerate() {
-            let v = if q * 4 + i < data_chars {
-                let v = decode_char(c);
-                bad |= v;
-                v & 0x3f
-            } else {
-                padding_ok &= c == b'=';
-                0
-            };
-            bits |= (v as u32) << (18 - 6 * i);
-        }
-        let bytes = bits.to_be_bytes();
-        // Bits below the last output byte of this group must be zero (canonical form).
-        let used_bits = 8 * chunk.len();
-        let unused = bits & ((1u32 << (24 - used_bits)) - 1);
-        bad |= -(i16::from(unused != 0));
-        for (o, b) in chunk.iter_mut().zip(&bytes[1..]) {
-            *o = *b;
-        }
+    for &c in padding {
+        padding_ok &= c == b'=';
     }
+    let decoded = Base64Unpadded::decode(data, out).map(|bytes| bytes.len());
     // The one intended branch on the data: is the text valid at all? The caller learns that
-    // anyway (Ok or Err). .ci/ct-check accepts exactly the line marked below and nothing else.
-    if bad >= 0 && padding_ok {
+    // anyway (Ok or Err). .ci/ct-check accepts exactly the line marked below and, in base64ct,
+    // its two validity verdicts (.ci/ct-known.supp), and nothing else.
+    if decoded == Ok(n) && padding_ok {
         // ct-check: accepted branch
         return Ok(());
     }
     // Slow path, invalid input only: say what is wrong.
-    if let Some(position) = input
-        .iter()
-        .take(data_chars)
-        .position(|&c| decode_char(c) < 0)
-    {
+    if let Some(position) = input.iter().take(data_chars).position(|&c| !in_alphabet(c)) {
         return Err(Error::Base64Character { field, position });
     }
     if !padding_ok {
@@ -168,24 +119,13 @@ pub fn decode_exact(field: Field, input: &[u8], out: &mut [u8]) -> Result<(), Er
     decode_into(field, input, out)
 }
 
+/// The former hand-written codec, as the independent implementation to compare with.
+#[cfg(test)]
+mod reference;
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-    #[test]
-    fn sextets_match_the_rfc_alphabet() {
-        for v in 0..64u8 {
-            assert_eq!(encode_sextet(v), ALPHABET[v as usize]);
-            assert_eq!(decode_char(ALPHABET[v as usize]), i16::from(v));
-        }
-        for c in 0..=255u8 {
-            if !ALPHABET.contains(&c) {
-                assert_eq!(decode_char(c), -1, "byte {c}");
-            }
-        }
-    }
 
     #[test]
     fn rfc4648_test_vectors() {
@@ -280,5 +220,172 @@ mod tests {
                 actual: 3
             })
         );
+    }
+}
+
+/// The hand-written codec (constant time, tested against RFC 4648 and ct-check) compared with
+/// base64ct, input by input: the same text for every input, the same verdict and bytes for every
+/// text, including every bad character at every position and every non-canonical final
+/// character. `PQPSK_BASE64_DIFF_ROUNDS` raises the number of random rounds.
+#[cfg(test)]
+mod differential {
+    use super::reference;
+    use super::*;
+    use base64ct::{Base64, Encoding};
+    use std::vec;
+    use std::vec::Vec;
+
+    /// SplitMix64: a small, seedable source of test inputs.
+    struct Mix(u64);
+    impl Mix {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+        fn bytes(&mut self, n: usize) -> Vec<u8> {
+            (0..n).map(|_| self.next() as u8).collect()
+        }
+    }
+
+    #[derive(Default, Debug)]
+    struct Tally {
+        texts: u64,
+        valid: u64,
+        invalid: u64,
+    }
+
+    /// Decodes `text` into `n` bytes with every implementation and checks they agree.
+    fn compare(text: &[u8], n: usize, tally: &mut Tally) {
+        let mut ours = vec![0u8; n];
+        let mut old = vec![0u8; n];
+        let ours_result = decode_into(Field::PskBase64, text, &mut ours);
+        let old_result = reference::decode_into(Field::PskBase64, text, &mut old);
+        // base64ct decodes whatever length the text says; a fixed-length field wants exactly n.
+        let mut theirs = vec![0u8; n + 3];
+        let theirs_result = match Base64::decode(text, &mut theirs) {
+            Ok(decoded) if decoded.len() == n => Ok(decoded.to_vec()),
+            Ok(_) | Err(_) => Err(()),
+        };
+        let text_shown = std::string::String::from_utf8_lossy(text);
+        assert_eq!(ours_result, old_result, "text {text_shown:?}, {n} bytes");
+        assert_eq!(
+            theirs_result.is_ok(),
+            old_result.is_ok(),
+            "base64ct and the hand-written codec disagree on {text_shown:?} ({n} bytes)"
+        );
+        if let Ok(decoded) = theirs_result {
+            assert_eq!(decoded, old, "{text_shown:?}");
+            assert_eq!(ours, old, "{text_shown:?}");
+        }
+        tally.texts += 1;
+        if old_result.is_ok() {
+            tally.valid += 1;
+        } else {
+            tally.invalid += 1;
+        }
+    }
+
+    fn encode_both(data: &[u8]) -> Vec<u8> {
+        let mut ours = vec![0u8; encoded_len(data.len())];
+        let mut old = vec![0u8; encoded_len(data.len())];
+        let mut theirs = vec![0u8; encoded_len(data.len())];
+        let a = encode_into(Field::PskBase64, data, &mut ours).unwrap();
+        let b = reference::encode_into(Field::PskBase64, data, &mut old).unwrap();
+        let c = Base64::encode(data, &mut theirs).unwrap().len();
+        assert_eq!((a, b), (c, c));
+        assert_eq!(ours, theirs, "{data:?}");
+        assert_eq!(old, theirs, "{data:?}");
+        ours
+    }
+
+    /// Every value of every character of the text, one at a time (including '=' where data
+    /// belongs and data where '=' belongs), plus every non-canonical final group.
+    fn mutate_exhaustively(text: &[u8], n: usize, tally: &mut Tally) {
+        let mut t = text.to_vec();
+        for i in 0..t.len() {
+            let original = t[i];
+            for c in 0..=255u8 {
+                t[i] = c;
+                compare(&t, n, tally);
+            }
+            t[i] = original;
+        }
+        // Truncated, extended, padding dropped or doubled.
+        for cut in 0..t.len() {
+            compare(&t[..cut], n, tally);
+        }
+        for extra in [&b"="[..], b"==", b"A", b"AAAA", b"\n"] {
+            let mut longer = t.clone();
+            longer.extend_from_slice(extra);
+            compare(&longer, n, tally);
+        }
+    }
+
+    #[test]
+    fn base64ct_agrees_with_the_hand_written_codec() {
+        let mut rng = Mix(0x7071_7073_6b62_3634);
+        let mut tally = Tally::default();
+        // Every length up to 4 groups, exhaustively mutated.
+        for n in 0..=12 {
+            for _ in 0..6 {
+                let data = rng.bytes(n);
+                let text = encode_both(&data);
+                compare(&text, n, &mut tally);
+                mutate_exhaustively(&text, n, &mut tally);
+            }
+        }
+        // Non-canonical final characters: every value of the last data character.
+        for n in [1usize, 2, 4, 5, 31, 32, 1568] {
+            let data = rng.bytes(n);
+            let mut text = encode_both(&data);
+            let last = (n * 8).div_ceil(6) - 1;
+            for c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/" {
+                text[last] = *c;
+                compare(&text, n, &mut tally);
+            }
+        }
+        // The lengths this crate decodes (PSK, IVPN ciphertexts and keys), exhaustively mutated
+        // at their start and end, randomly elsewhere.
+        let rounds: usize = std::env::var("PQPSK_BASE64_DIFF_ROUNDS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(20_000);
+        for n in [32usize, 96, 1568] {
+            let data = rng.bytes(n);
+            let text = encode_both(&data);
+            let mut t = text.clone();
+            for i in (0..4).chain(t.len() - 4..t.len()) {
+                for c in 0..=255u8 {
+                    t[i] = c;
+                    compare(&t, n, &mut tally);
+                }
+                t[i] = text[i];
+            }
+        }
+        for _ in 0..rounds {
+            let n = rng.below(100);
+            let data = rng.bytes(n);
+            let mut text = encode_both(&data);
+            // Zero to three random changes of random characters.
+            for _ in 0..rng.below(4) {
+                if text.is_empty() {
+                    break;
+                }
+                let i = rng.below(text.len());
+                text[i] = rng.next() as u8;
+            }
+            compare(&text, n, &mut tally);
+            // Random garbage of the right length.
+            let garbage = rng.bytes(encoded_len(n));
+            compare(&garbage, n, &mut tally);
+        }
+        std::println!("base64 differential: {tally:?}");
+        assert!(tally.valid > 20_000 && tally.invalid > 100_000, "{tally:?}");
     }
 }

@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use ctutils::{Choice, CtEq};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::base64;
@@ -24,14 +25,10 @@ impl Psk {
         &self.0
     }
 
-    /// Constant-time equality: the time taken does not depend on where the keys differ.
+    /// Constant-time equality: the time taken does not depend on where the keys differ. The same
+    /// as [`ctutils::CtEq::ct_eq`] (also implemented for `Psk`), reduced to a `bool` at the end.
     pub fn ct_eq(&self, other: &Psk) -> bool {
-        let mut diff = 0u8;
-        for (a, b) in self.0.iter().zip(other.0.iter()) {
-            diff |= a ^ b;
-        }
-        // Keep the optimiser from turning the loop into an early-exit comparison.
-        core::hint::black_box(diff) == 0
+        CtEq::ct_eq(self, other).to_bool()
     }
 
     /// Writes the key as WireGuard shows it (44 characters of standard base64, as `wg genpsk`
@@ -59,6 +56,13 @@ impl Psk {
         // On error `key` is dropped, which wipes whatever was half-decoded.
         base64::decode_into(Field::PskBase64, text.as_bytes(), &mut key.0)?;
         Ok(key)
+    }
+}
+
+/// Constant-time comparison through RustCrypto's `ctutils` (the crate ml-kem and sha2 already use).
+impl CtEq for Psk {
+    fn ct_eq(&self, other: &Self) -> Choice {
+        self.0.ct_eq(&other.0)
     }
 }
 
@@ -169,6 +173,18 @@ mod tests {
         assert!(a.ct_eq(&a.clone()));
         assert!(!a.ct_eq(&b));
         assert_ne!(a, b);
+        // The trait gives the same verdict, for a difference in every byte and bit position.
+        assert!(CtEq::ct_eq(&a, &a.clone()).to_bool());
+        for i in 0..32 {
+            for bit in 0..8 {
+                let mut c = [1u8; 32];
+                c[i] ^= 1 << bit;
+                let c = Psk::from_bytes(c);
+                assert!(!CtEq::ct_eq(&a, &c).to_bool(), "byte {i} bit {bit}");
+                assert!(CtEq::ct_ne(&a, &c).to_bool());
+                assert!(!a.ct_eq(&c));
+            }
+        }
         let printed = std::format!("{:?} {:?}", a, a.to_base64());
         assert_eq!(printed, "Psk(<secret>) PskBase64(<secret>)");
     }

@@ -31,7 +31,9 @@ use std::hint::black_box;
 use common::{fast, slow, BenchRng};
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
+#[cfg(feature = "pqclean")]
 use pqcrypto_classicmceliece::ffi as mc_ffi;
+#[cfg(feature = "pqclean")]
 use pqcrypto_mlkem::ffi as mlkem_ffi;
 use pqpsk::sizes::{
     MCELIECE_CIPHERTEXT_LEN, MCELIECE_PUBLIC_KEY_LEN, MCELIECE_SECRET_KEY_LEN,
@@ -43,7 +45,8 @@ type EncFn = unsafe extern "C" fn(ct: *mut u8, ss: *mut u8, pk: *const u8) -> c_
 type DecFn = unsafe extern "C" fn(ss: *mut u8, ct: *const u8, sk: *const u8) -> c_int;
 
 /// One PQClean implementation of a KEM (PQClean's `crypto_kem_*` API), with safe wrappers that
-/// check every buffer length before calling into C.
+/// check every buffer length before calling into C. None without the `pqclean` feature.
+#[cfg_attr(not(feature = "pqclean"), allow(dead_code))]
 struct CKem {
     name: &'static str,
     pk_len: usize,
@@ -54,6 +57,7 @@ struct CKem {
     dec: DecFn,
 }
 
+#[cfg_attr(not(feature = "pqclean"), allow(dead_code))]
 impl CKem {
     fn keypair(&self, pk: &mut [u8], sk: &mut [u8]) {
         assert!(pk.len() == self.pk_len && sk.len() == self.sk_len);
@@ -85,7 +89,12 @@ impl CKem {
 }
 
 /// Whether the AVX2 objects were built (the pqcrypto build scripts' own condition).
-#[cfg(all(target_arch = "x86_64", not(windows), not(target_os = "macos")))]
+#[cfg(all(
+    feature = "pqclean",
+    target_arch = "x86_64",
+    not(windows),
+    not(target_os = "macos")
+))]
 fn has_avx2() -> bool {
     std::is_x86_feature_detected!("avx2")
         && std::is_x86_feature_detected!("bmi1")
@@ -93,6 +102,13 @@ fn has_avx2() -> bool {
         && std::is_x86_feature_detected!("popcnt")
 }
 
+/// Without the `pqclean` feature: pqpsk (and classic-mceliece-rust) alone.
+#[cfg(not(feature = "pqclean"))]
+fn mlkem_impls() -> Vec<CKem> {
+    Vec::new()
+}
+
+#[cfg(feature = "pqclean")]
 fn mlkem_impls() -> Vec<CKem> {
     #[allow(unused_mut)]
     let mut impls = vec![CKem {
@@ -125,6 +141,13 @@ fn mlkem_impls() -> Vec<CKem> {
     impls
 }
 
+/// Without the `pqclean` feature: pqpsk (and classic-mceliece-rust) alone.
+#[cfg(not(feature = "pqclean"))]
+fn mceliece_impls() -> Vec<CKem> {
+    Vec::new()
+}
+
+#[cfg(feature = "pqclean")]
 fn mceliece_impls() -> Vec<CKem> {
     #[allow(unused_mut)]
     let mut impls = vec![CKem {

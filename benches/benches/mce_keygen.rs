@@ -25,6 +25,7 @@ use std::hint::black_box;
 
 use common::{slow, BenchRng};
 use criterion::{criterion_group, criterion_main, Criterion};
+#[cfg(feature = "pqclean")]
 use pqcrypto_classicmceliece::ffi as mc_ffi;
 use pqpsk::mce::keygen::{self, KeygenWorkspace};
 use pqpsk::sizes::{MCELIECE_PUBLIC_KEY_LEN, MCELIECE_SECRET_KEY_LEN};
@@ -35,6 +36,7 @@ const PQM: pq_mceliece::Algorithm = pq_mceliece::Algorithm::McEliece348864;
 type KeypairFn = unsafe extern "C" fn(pk: *mut u8, sk: *mut u8) -> c_int;
 
 /// Calls a PQClean keypair function on buffers of exactly the sizes it writes.
+#[cfg_attr(not(feature = "pqclean"), allow(dead_code))]
 fn c_keypair(
     f: KeypairFn,
     pk: &mut [u8; MCELIECE_PUBLIC_KEY_LEN],
@@ -46,6 +48,13 @@ fn c_keypair(
     assert_eq!(rc, 0, "PQClean keypair failed");
 }
 
+/// Without the `pqclean` feature: no C implementation.
+#[cfg(not(feature = "pqclean"))]
+fn c_impls() -> Vec<(&'static str, KeypairFn)> {
+    Vec::new()
+}
+
+#[cfg(feature = "pqclean")]
 fn c_impls() -> Vec<(&'static str, KeypairFn)> {
     assert_eq!(
         mc_ffi::PQCLEAN_MCELIECE348864_CLEAN_CRYPTO_PUBLICKEYBYTES,

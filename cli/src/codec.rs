@@ -97,8 +97,40 @@ pub fn read_message(
     expected: Kind,
     suite: Option<Suite>,
 ) -> Outcome<(Header, Vec<u8>)> {
+    let head = read_head(read, source, expected)?;
+    read_message_after(read, head, source, expected, suite)
+}
+
+/// Reads the 12 bytes of a header, unchecked (a server may send [`crate::net::BUSY`] there).
+pub fn read_head(
+    read: &mut dyn FnMut(&mut [u8]) -> io::Result<usize>,
+    source: Source,
+    expected: Kind,
+) -> Outcome<[u8; HEADER_LEN]> {
     let mut head = [0u8; HEADER_LEN];
-    fill(read, &mut head, 0, source, expected)?;
+    fill(read, &mut head, 0, source, expected).map_err(|f| {
+        // Only a timeout reads differently: the header has its own, shorter deadline.
+        if f.message.starts_with("timed out waiting for the") {
+            Failure::new(
+                f.code,
+                f.message
+                    .replacen(expected.name(), &format!("{} header", expected.name()), 1),
+            )
+        } else {
+            f
+        }
+    })?;
+    Ok(head)
+}
+
+/// Checks `head` and reads the rest of its message (see [`read_message`]).
+pub fn read_message_after(
+    read: &mut dyn FnMut(&mut [u8]) -> io::Result<usize>,
+    head: [u8; HEADER_LEN],
+    source: Source,
+    expected: Kind,
+    suite: Option<Suite>,
+) -> Outcome<(Header, Vec<u8>)> {
     let header = decode_header(&head)?;
     if header.message_type != expected {
         return Err(from_pqpsk(pqpsk::Error::WrongMessageType {

@@ -7,11 +7,12 @@ mod args;
 mod codec;
 mod fail;
 mod files;
+mod limits;
 mod net;
 mod state;
 mod wg;
 
-use std::io::{IsTerminal, Read};
+use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -34,18 +35,27 @@ Offline, through files (a path of - is stdin or stdout):
 Online, one exchange per TCP connection (run it inside the tunnel or another authenticated
 channel: the exchange itself authenticates nobody):
   pqpsk serve   --listen ADDR (--wg IFACE | --psk PSK) [--suite S] [--max-connections N]
-                [--timeout SECS] [--count N]
+                [--max-per-address N] [--timeout SECS] [--count N]
   pqpsk connect ADDR (--wg IFACE --peer PUBKEY | --psk PSK) [--suite S] [--timeout SECS]
 
   --wg IFACE       server: give the PSK to the peer of IFACE whose allowed-ips contain the
                    connection's source address; client: `wg set IFACE peer PUBKEY preshared-key`
                    (the key goes through a pipe, never argv)
   --psk PSK        write the PSK as WireGuard's 44-character base64 (file mode 0600, atomic)
+                   Outputs must be regular files or absent: a symbolic link, FIFO or device is
+                   refused (use - for stdout); no two files of one command may be the same file
   --format F       binary (default) or ivpn-json (not supported in this build)
   --suite S        mlkem1024-mceliece348864 (default)
-  --timeout SECS   whole-exchange deadline per connection (default 30)
-  --max-connections N  connections served at once (default 16; more are refused)
-  --count N        serve: exit after N successful exchanges
+  --timeout SECS   whole-exchange deadline per connection, name resolution included
+                   (default 30)
+  --max-connections N  connections served at once (default 16; more are told the server is
+                   busy and closed; refusals are summarised in the log every 10 s)
+  --max-per-address N  connections one source address may hold (default a quarter of
+                   --max-connections, at least 1); with --wg an address no peer owns gets none
+                   One exchange per WireGuard peer and --psk file at a time: a second is told
+                   the server is busy. The request header must arrive within 5 s.
+  --count N        serve: after N successful exchanges accept no more, wait for those in
+                   flight, exit 0
   -q, --quiet      no progress, timing or log lines on stderr (errors are still printed)
 
 Exit codes: 0 ok, 1 internal error, 2 usage, 3 local file I/O, 4 malformed or wrong-suite
@@ -75,13 +85,13 @@ impl Ui {
     /// A log line (server events): printed unless `--quiet`.
     pub fn log(&self, line: &str) {
         if !self.quiet {
-            eprintln!("pqpsk: {line}");
+            stderr_line(format_args!("pqpsk: {line}"));
         }
     }
 
     /// An error that does not end the program (one server connection).
     pub fn error(&self, line: &str) {
-        eprintln!("pqpsk: error: {line}");
+        stderr_line(format_args!("pqpsk: error: {line}"));
     }
 
     /// Runs a long step, showing what it is and how long it took when stderr is a terminal.
@@ -89,17 +99,29 @@ impl Ui {
         if !self.progress {
             return f();
         }
-        eprint!("pqpsk: {label}... ");
+        let _ = write!(io::stderr(), "pqpsk: {label}... ");
         let started = Instant::now();
         let value = f();
         let took = started.elapsed();
         if took.as_secs() >= 1 {
-            eprintln!("{:.2} s", took.as_secs_f64());
+            stderr_line(format_args!("{:.2} s", took.as_secs_f64()));
         } else {
-            eprintln!("{} ms", took.as_millis());
+            stderr_line(format_args!("{} ms", took.as_millis()));
         }
         value
     }
+}
+
+/// Writes one line to stderr, ignoring failure: a closed stderr (the log reader went away)
+/// must neither panic (as `eprintln!` does) nor stop a server; exit codes stay the documented
+/// ones.
+fn stderr_line(line: std::fmt::Arguments<'_>) {
+    let _ = writeln!(io::stderr().lock(), "{line}");
+}
+
+/// Writes to stdout, ignoring failure (help text to a closed pipe).
+fn stdout_text(text: std::fmt::Arguments<'_>) {
+    let _ = io::stdout().lock().write_fmt(text);
 }
 
 /// Stack for the cryptography: McEliece key generation needs about 430 KB of stack, more than
@@ -125,13 +147,20 @@ fn with_big_stack<T: Send>(f: impl FnOnce() -> Outcome<T> + Send) -> Outcome<T> 
 const MAX_TIMEOUT_SECS: u64 = 86_400;
 const MAX_CONNECTIONS: u64 = 1024;
 
-/// Writes a PSK as base64 plus a newline, 0600 and atomically (`-`: stdout).
-pub fn deliver_psk(path: &Path, psk: &Psk) -> Outcome<()> {
+/// A PSK file's bytes: 44 characters of base64 and a newline.
+const PSK_LINE_LEN: usize = 45;
+
+fn psk_line(psk: &Psk) -> zeroize::Zeroizing<Vec<u8>> {
     let text = psk.to_base64();
-    let mut line = zeroize::Zeroizing::new(Vec::with_capacity(45));
+    let mut line = zeroize::Zeroizing::new(Vec::with_capacity(PSK_LINE_LEN));
     line.extend_from_slice(text.as_str().as_bytes());
     line.push(b'\n');
-    files::write_atomic(path, &line).map_err(|f| f.context("writing PSK"))
+    line
+}
+
+/// Writes a PSK as base64 plus a newline, 0600 and atomically (`-`: stdout).
+pub fn deliver_psk(path: &Path, psk: &Psk) -> Outcome<()> {
+    files::write_atomic(path, &psk_line(psk)).map_err(|f| f.context("writing PSK"))
 }
 
 fn format_of(o: &Options) -> Outcome<Format> {
@@ -201,6 +230,7 @@ fn keygen(o: &Options, ui: Ui) -> Outcome<()> {
     let suite = suite_of(o)?.unwrap_or_default();
     let state = state_path(o)?;
     let request_path = o.path("--request")?;
+    files::check_distinct(&[("--state", &state), ("--request", &request_path)])?;
     files::check_binary_output(&request_path, "request")?;
     files::check_output(&state, "state")?;
     files::check_output(&request_path, "request")?;
@@ -219,6 +249,11 @@ fn respond(o: &Options, ui: Ui) -> Outcome<()> {
         o.path("--psk")?,
     );
     one_stdio(&[&response_path, &psk_path], true)?;
+    files::check_distinct(&[
+        ("--request", &request_path),
+        ("--response", &response_path),
+        ("--psk", &psk_path),
+    ])?;
     files::check_binary_output(&response_path, "response")?;
     files::check_output(&response_path, "response")?;
     files::check_output(&psk_path, "PSK")?;
@@ -235,25 +270,41 @@ fn finish(o: &Options, ui: Ui) -> Outcome<()> {
     format_of(o)?;
     let state = state_path(o)?;
     let (response_path, psk_path) = (o.path("--response")?, o.path("--psk")?);
+    files::check_distinct(&[
+        ("--state", &state),
+        ("--response", &response_path),
+        ("--psk", &psk_path),
+    ])?;
     files::check_output(&psk_path, "PSK")?;
     // The response first: in `keygen | respond | finish` it arrives only after keygen has
     // written the state.
     let response = read_message_file(&response_path, Kind::Response, None)?;
-    let (suite, mut secret) = state::load(&state)?;
+    let mut loaded = state::load(&state)?;
     let response_suite = codec::decode_header(&response)?.suite;
-    codec::check_suite(Some(suite), response_suite).map_err(|f| {
+    codec::check_suite(Some(loaded.suite), response_suite).map_err(|f| {
         f.context(format!(
             "response {}",
             files::describe(&response_path, false)
         ))
     })?;
+    // The PSK's temporary exists at its full size on disk before the state is consumed: a
+    // full disk or an impossible name fails here, with the state still usable.
+    let output =
+        files::Reserved::new(&psk_path, PSK_LINE_LEN).map_err(|f| f.context("writing PSK"))?;
     // Consumed before use: from here on, a crash cannot leave a reusable state behind.
-    state::consume(&state)?;
-    let psk = ui.step("decapsulating", || {
-        with_big_stack(|| codec::finish(&mut secret, &response))
+    state::consume(&loaded, &state)?;
+    let mut psk = None;
+    ui.step("decapsulating", || {
+        with_big_stack(|| {
+            psk = Some(codec::finish(&mut loaded.secret, &response)?);
+            Ok(())
+        })
     })?;
-    drop(secret);
-    deliver_psk(&psk_path, &psk)?;
+    drop(loaded);
+    let psk = psk.ok_or_else(|| Failure::new(Code::Internal, "no key from decapsulation"))?;
+    output
+        .commit(&psk_line(&psk))
+        .map_err(|f| f.context("writing PSK"))?;
     state::remove(&state)
 }
 
@@ -273,13 +324,20 @@ fn serve(o: &Options, ui: Ui) -> Outcome<()> {
             "`pqpsk serve` needs --wg IFACE or --psk FILE: where each new PSK goes",
         ));
     }
+    let max_connections = o.number("--max-connections", 16, MAX_CONNECTIONS)?;
+    // A quarter of the slots by default: one host cannot lock the others out.
+    let max_per_address = o.number(
+        "--max-per-address",
+        (max_connections / 4).max(1),
+        max_connections,
+    )?;
     let config = net::ServeConfig {
         listen: o.require("--listen")?.to_string(),
         suite: suite_of(o)?,
         wg,
         psk,
-        max_connections: usize::try_from(o.number("--max-connections", 16, MAX_CONNECTIONS)?)
-            .unwrap_or(usize::MAX),
+        max_connections: usize::try_from(max_connections).unwrap_or(usize::MAX),
+        max_per_address: usize::try_from(max_per_address).unwrap_or(usize::MAX),
         timeout: Duration::from_secs(o.number("--timeout", 30, MAX_TIMEOUT_SECS)?),
         // 0 (the default when absent): serve until killed.
         count: o.number("--count", 0, u64::MAX)?,
@@ -323,7 +381,16 @@ fn connect(o: &Options, ui: Ui) -> Outcome<()> {
     // Key generation before connecting: the server should not wait seconds for us.
     let (mut secret, request) = keygen_request(ui, suite)?;
     let started = Instant::now();
-    let mut finish = |response: &[u8]| with_big_stack(|| codec::finish(&mut secret, response));
+    // The key is written by the crypto thread into this frame's slot, not returned through
+    // the thread's (heap-allocated, not wiped) result.
+    let mut finish = |response: &[u8]| {
+        let mut psk = None;
+        with_big_stack(|| {
+            psk = Some(codec::finish(&mut secret, response)?);
+            Ok(())
+        })?;
+        psk.ok_or_else(|| Failure::new(Code::Internal, "no key from decapsulation"))
+    };
     let psk = net::exchange(&address, timeout, &request, suite, &mut finish)?;
     // The server has applied its key by now: a failure here leaves the two sides different,
     // so the message says so. The file (if any) is written first, so the key is not lost.
@@ -401,6 +468,7 @@ const COMMANDS: &[Command] = &[
             ("--wg", true),
             ("--psk", true),
             ("--max-connections", true),
+            ("--max-per-address", true),
             ("--timeout", true),
             ("--count", true),
         ],
@@ -431,11 +499,11 @@ fn run(argv: &[String]) -> Outcome<()> {
     };
     match name.as_str() {
         "help" | "--help" | "-h" => {
-            print!("{HELP}");
+            stdout_text(format_args!("{HELP}"));
             return Ok(());
         }
         "version" | "--version" | "-V" => {
-            println!("pqpsk {}", env!("CARGO_PKG_VERSION"));
+            stdout_text(format_args!("pqpsk {}\n", env!("CARGO_PKG_VERSION")));
             return Ok(());
         }
         _ => {}
@@ -448,7 +516,7 @@ fn run(argv: &[String]) -> Outcome<()> {
     })?;
     let options = args::parse(command.name, command.spec, rest)?;
     if options.flag("--help") {
-        print!("{HELP}");
+        stdout_text(format_args!("{HELP}"));
         return Ok(());
     }
     if command.name != "connect" {
@@ -462,7 +530,7 @@ fn main() -> ExitCode {
     match run(&argv) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("pqpsk: error: {failure}");
+            stderr_line(format_args!("pqpsk: error: {failure}"));
             ExitCode::from(failure.code as u8)
         }
     }

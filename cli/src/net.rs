@@ -21,15 +21,16 @@
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use pqpsk::{Psk, Suite};
 
-use crate::codec::{self, Kind, Source};
+use crate::codec::{self, Kind, Source, HEADER_LEN};
 use crate::fail::{Code, Failure, Outcome};
+use crate::limits::{InFlight, Refusal, Refused, Slots};
 use crate::{deliver_psk, wg, Ui};
 
 /// The client has derived the PSK.
@@ -49,6 +50,8 @@ pub struct ServeConfig {
     pub wg: Option<String>,
     pub psk: Option<PathBuf>,
     pub max_connections: usize,
+    /// Slots one source address may hold.
+    pub max_per_address: usize,
     pub timeout: Duration,
     /// Exit after this many successful exchanges (0: serve forever).
     pub count: u64,
@@ -68,22 +71,41 @@ fn remaining(deadline: Instant, what: &str) -> Outcome<Duration> {
     }
 }
 
-/// Reads one message from `stream` within `deadline`.
-fn read_message(
+/// A reader of `stream` bounded by `deadline` (each read gets the time left).
+fn reader(
     stream: &mut TcpStream,
     deadline: Instant,
-    kind: Kind,
-    suite: Option<Suite>,
-) -> Outcome<(codec::Header, Vec<u8>)> {
-    let mut read = |buf: &mut [u8]| -> io::Result<usize> {
+) -> impl FnMut(&mut [u8]) -> io::Result<usize> + '_ {
+    move |buf: &mut [u8]| -> io::Result<usize> {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(io::ErrorKind::TimedOut.into());
         }
         stream.set_read_timeout(Some(left))?;
         stream.read(buf)
-    };
-    codec::read_message(&mut read, Source::Peer, kind, suite)
+    }
+}
+
+/// Reads the 12 bytes of a message header within `deadline`, unchecked.
+fn read_head(stream: &mut TcpStream, deadline: Instant, kind: Kind) -> Outcome<[u8; HEADER_LEN]> {
+    codec::read_head(&mut reader(stream, deadline), Source::Peer, kind)
+}
+
+/// Reads the rest of a message whose header is `head`, within `deadline`.
+fn read_message_after(
+    stream: &mut TcpStream,
+    head: [u8; HEADER_LEN],
+    deadline: Instant,
+    kind: Kind,
+    suite: Option<Suite>,
+) -> Outcome<(codec::Header, Vec<u8>)> {
+    codec::read_message_after(
+        &mut reader(stream, deadline),
+        head,
+        Source::Peer,
+        kind,
+        suite,
+    )
 }
 
 /// Writes all of `data` within `deadline`.
@@ -140,30 +162,74 @@ fn read_signal(stream: &mut TcpStream, deadline: Instant, what: &str) -> Outcome
     }
 }
 
-/// Releases a connection slot when the connection's thread ends, however it ends.
-struct Slot(Arc<AtomicUsize>);
+/// What a server sends instead of a response when it cannot serve the connection now: every
+/// slot is taken, or an exchange for the same peer or PSK file is in flight. Shaped like a
+/// header with version 0, which no decoder accepts, so it is never taken for a message.
+pub const BUSY: [u8; HEADER_LEN] = *b"PQPK\0busy\0\0\0";
 
-impl Drop for Slot {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
+/// How long a client has to send the 12-byte request header: far less than `--timeout`, so
+/// that a silent connection gives its slot back soon (a client sends its request at once;
+/// key generation happens before it connects).
+const HEADER_DEADLINE: Duration = Duration::from_secs(5);
+
+/// How often the accept loop looks whether `--count` was reached.
+const ACCEPT_POLL: Duration = Duration::from_millis(20);
+
+/// Everything the connection threads share.
+struct Shared {
+    config: ServeConfig,
+    slots: Arc<Slots>,
+    in_flight: InFlight,
+    refused: Refused,
+    successes: AtomicU64,
+    /// Set once `--count` exchanges succeeded: accept no more, let those in flight end.
+    stopping: AtomicBool,
+}
+
+/// Refuses a connection without a slot: tells it the server is busy (when it is), counts it.
+fn refuse(shared: &Shared, ui: Ui, mut stream: TcpStream, why: Refusal, detail: Option<String>) {
+    if why != Refusal::NoPeer {
+        // 12 bytes into an empty send buffer: never blocks; a failure changes nothing.
+        let _ = stream.set_write_timeout(Some(Duration::from_millis(100)));
+        let _ = stream.write_all(&BUSY);
+    }
+    let _ = stream.shutdown(Shutdown::Write);
+    drop(stream);
+    if let Some(line) = shared.refused.note(why, detail) {
+        ui.log(&line);
     }
 }
 
-/// `pqpsk serve`: accepts connections until killed (or `count` exchanges succeeded).
+/// `pqpsk serve`: accepts connections until killed, or until `count` exchanges succeeded and
+/// those still in flight have ended.
 pub fn serve(config: ServeConfig, ui: Ui) -> Outcome<()> {
     let listener = TcpListener::bind(&config.listen)
         .map_err(|e| net(format!("listening on {}: {e}", config.listen)))?;
     let local = listener
         .local_addr()
         .map_err(|e| net(format!("listening on {}: {e}", config.listen)))?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| net(format!("listening on {}: {e}", config.listen)))?;
     // Always printed (unless --quiet): with port 0 this is how a script learns the port.
     ui.log(&format!("listening on {local}"));
-    let config = Arc::new(config);
-    let active = Arc::new(AtomicUsize::new(0));
-    let successes = Arc::new(AtomicU64::new(0));
-    for incoming in listener.incoming() {
-        let stream = match incoming {
-            Ok(s) => s,
+    let slots = Slots::new(config.max_connections, config.max_per_address);
+    let shared = Arc::new(Shared {
+        config,
+        slots,
+        in_flight: InFlight::default(),
+        refused: Refused::default(),
+        successes: AtomicU64::new(0),
+        stopping: AtomicBool::new(false),
+    });
+    while !shared.stopping.load(Ordering::SeqCst) {
+        let (stream, peer) = match listener.accept() {
+            Ok(accepted) => accepted,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                thread::sleep(ACCEPT_POLL);
+                continue;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => {
                 // E.g. EMFILE, or a connection reset before accept: keep serving.
                 ui.error(&format!("accepting a connection: {e}"));
@@ -171,61 +237,124 @@ pub fn serve(config: ServeConfig, ui: Ui) -> Outcome<()> {
                 continue;
             }
         };
-        let peer = match stream.peer_addr() {
-            Ok(p) => p,
-            Err(_) => continue,
-        };
-        if active.fetch_add(1, Ordering::SeqCst) >= config.max_connections {
-            active.fetch_sub(1, Ordering::SeqCst);
-            ui.error(&format!(
-                "{peer}: refused: already serving {} connections (--max-connections)",
-                config.max_connections
-            ));
-            drop(stream);
-            continue;
-        }
-        let slot = Slot(Arc::clone(&active));
-        let (config, successes) = (Arc::clone(&config), Arc::clone(&successes));
-        let spawned = thread::Builder::new()
-            .name(format!("pqpsk {peer}"))
-            .stack_size(CONNECTION_STACK)
-            .spawn(move || {
-                let _slot = slot;
-                let started = Instant::now();
-                match handle(stream, peer, &config) {
-                    Ok(done) => {
-                        ui.log(&format!(
-                            "{peer}: {done} ({:.2} s)",
-                            started.elapsed().as_secs_f64()
-                        ));
-                        let n = successes.fetch_add(1, Ordering::SeqCst) + 1;
-                        if config.count != 0 && n >= config.count {
-                            ui.log(&format!("{n} exchange(s) done (--count), exiting"));
-                            std::process::exit(0);
-                        }
-                    }
-                    Err(f) => ui.error(&format!("{peer}: {f}")),
-                }
-            });
-        if let Err(e) = spawned {
-            // The closure (and with it the slot and the stream) was dropped.
-            ui.error(&format!("{peer}: could not start a thread: {e}"));
-        }
+        let _ = stream.set_nonblocking(false);
+        accept_one(&shared, ui, stream, peer);
     }
+    let left = shared.slots.in_use();
+    if left > 0 {
+        ui.log(&format!(
+            "--count reached: accepting no more connections, waiting for {left} in flight"
+        ));
+    }
+    shared.slots.wait_idle();
+    if let Some(line) = shared.refused.flush() {
+        ui.log(&line);
+    }
+    ui.log(&format!(
+        "{} exchange(s) done (--count), exiting",
+        shared.successes.load(Ordering::SeqCst)
+    ));
     Ok(())
 }
 
-/// One server-side exchange; returns what was done with the PSK, for the log.
-fn handle(mut stream: TcpStream, peer: SocketAddr, config: &ServeConfig) -> Outcome<String> {
-    let deadline = Instant::now() + config.timeout;
-    let _ = stream.set_nodelay(true);
-    // Who gets the key is settled before reading 262 KB from a stranger.
-    let wg_peer = match &config.wg {
-        Some(iface) => Some((iface.as_str(), wg::peer_for_address(iface, peer.ip())?)),
+/// Gives an accepted connection a slot and a thread, or refuses it.
+fn accept_one(shared: &Arc<Shared>, ui: Ui, stream: TcpStream, peer: SocketAddr) {
+    let address = wg::canonical(peer.ip());
+    // With --wg, who gets the key is settled before the connection gets a slot: an address no
+    // peer owns gets none.
+    let wg_peer = match &shared.config.wg {
+        Some(iface) => match wg::peer_for_address(iface, address) {
+            Ok(key) => Some((iface.clone(), key)),
+            Err(f) => {
+                refuse(
+                    shared,
+                    ui,
+                    stream,
+                    Refusal::NoPeer,
+                    Some(format!("{peer}: {f}")),
+                );
+                return;
+            }
+        },
         None => None,
     };
-    let (_, request) = read_message(&mut stream, deadline, Kind::Request, config.suite)
+    let slot = match shared.slots.take(address) {
+        Ok(slot) => slot,
+        Err(why) => {
+            refuse(shared, ui, stream, why, Some(peer.to_string()));
+            return;
+        }
+    };
+    let worker = Arc::clone(shared);
+    let spawned = thread::Builder::new()
+        .name(format!("pqpsk {peer}"))
+        .stack_size(CONNECTION_STACK)
+        .spawn(move || {
+            let _slot = slot;
+            let started = Instant::now();
+            match handle(stream, wg_peer, &worker) {
+                Ok(done) => {
+                    ui.log(&format!(
+                        "{peer}: {done} ({:.2} s)",
+                        started.elapsed().as_secs_f64()
+                    ));
+                    let n = worker.successes.fetch_add(1, Ordering::SeqCst) + 1;
+                    if worker.config.count != 0 && n >= worker.config.count {
+                        worker.stopping.store(true, Ordering::SeqCst);
+                    }
+                }
+                Err(f) => ui.error(&format!("{peer}: {f}")),
+            }
+        });
+    if let Err(e) = spawned {
+        // The closure (and with it the slot and the stream) was dropped.
+        ui.error(&format!("{peer}: could not start a thread: {e}"));
+    }
+}
+
+/// The targets an exchange applies its key to, as claims in [`InFlight`].
+fn targets(wg_peer: &Option<(String, String)>, config: &ServeConfig) -> Vec<String> {
+    let mut targets = Vec::new();
+    if let Some((iface, key)) = wg_peer {
+        targets.push(format!("peer {key} on {iface}"));
+    }
+    if let Some(path) = &config.psk {
+        // The path as given: `serve` has one --psk, so every exchange names it the same way.
+        targets.push(format!("PSK file {}", path.display()));
+    }
+    targets
+}
+
+/// One server-side exchange; returns what was done with the PSK, for the log.
+fn handle(
+    mut stream: TcpStream,
+    wg_peer: Option<(String, String)>,
+    shared: &Shared,
+) -> Outcome<String> {
+    let config = &shared.config;
+    let started = Instant::now();
+    let deadline = started + config.timeout;
+    let _ = stream.set_nodelay(true);
+    let head = read_head(
+        &mut stream,
+        started + HEADER_DEADLINE.min(config.timeout),
+        Kind::Request,
+    )
+    .map_err(|f| f.context("request"))?;
+    let (_, request) = read_message_after(&mut stream, head, deadline, Kind::Request, config.suite)
         .map_err(|f| f.context("request"))?;
+    // One exchange per peer and PSK file at a time, claimed before a response goes out.
+    let _claim = match shared.in_flight.claim(targets(&wg_peer, config)) {
+        Ok(claim) => claim,
+        Err(busy) => {
+            let _ = write_all(&mut stream, &BUSY, deadline, "busy signal");
+            let _ = stream.shutdown(Shutdown::Both);
+            return Err(net(format!(
+                "refused: an exchange for {busy} is in flight (told the client the server is \
+                 busy)"
+            )));
+        }
+    };
     let (response, psk) = codec::respond(&request).map_err(|f| f.context("request"))?;
     drop(request);
     write_all(&mut stream, &response, deadline, "response")?;
@@ -242,7 +371,11 @@ fn handle(mut stream: TcpStream, peer: SocketAddr, config: &ServeConfig) -> Outc
             ))
         }
     }
-    let applied = apply_server_psk(&psk, wg_peer, config);
+    let applied = apply_server_psk(
+        &psk,
+        wg_peer.as_ref().map(|(i, k)| (i.as_str(), k.clone())),
+        config,
+    );
     let signal = if applied.is_ok() {
         APPLIED
     } else {
@@ -284,9 +417,25 @@ pub fn exchange(
     let deadline = Instant::now() + timeout;
     let mut stream = connect(address, deadline)?;
     let _ = stream.set_nodelay(true);
-    write_all(&mut stream, request, deadline, "request")?;
-    let (_, response) = read_message(&mut stream, deadline, Kind::Response, Some(suite))
+    if let Err(sending) = write_all(&mut stream, request, deadline, "request") {
+        // A busy server answers before it has read the request and closes, which fails the
+        // write ("connection reset"); what it said is still in the receive queue.
+        let soon = Instant::now() + Duration::from_secs(1);
+        return Err(
+            match read_head(&mut stream, soon.min(deadline), Kind::Response) {
+                Ok(head) if head == BUSY => busy(address),
+                _ => sending,
+            },
+        );
+    }
+    let head = read_head(&mut stream, deadline, Kind::Response)
         .map_err(|f| f.context(format!("response from {address}")))?;
+    if head == BUSY {
+        return Err(busy(address));
+    }
+    let (_, response) =
+        read_message_after(&mut stream, head, deadline, Kind::Response, Some(suite))
+            .map_err(|f| f.context(format!("response from {address}")))?;
     let psk = finish(&response)?;
     write_all(&mut stream, &[CONFIRM], deadline, "confirmation")?;
     match read_signal(&mut stream, deadline, "server's result")? {
@@ -308,11 +457,36 @@ pub fn exchange(
     }
 }
 
+fn busy(address: &str) -> Failure {
+    net(format!(
+        "{address}: the server is busy (all its connection slots are taken, or an exchange for \
+         this peer is in flight); nothing was changed on this side (try again later)"
+    ))
+}
+
+/// Resolves `address` within `deadline`: the system resolver has no timeout of its own, so it
+/// runs on a thread that is abandoned if it does not answer in time.
+fn resolve(address: &str, deadline: Instant) -> Outcome<Vec<SocketAddr>> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let name = address.to_string();
+    thread::Builder::new()
+        .name("pqpsk resolver".into())
+        .spawn(move || {
+            let _ = tx.send(name.to_socket_addrs().map(|a| a.collect::<Vec<_>>()));
+        })
+        .map_err(|e| Failure::new(Code::Internal, format!("starting a thread: {e}")))?;
+    let left = remaining(deadline, &format!("resolving {address}"))?;
+    match rx.recv_timeout(left) {
+        Ok(Ok(addresses)) => Ok(addresses),
+        Ok(Err(e)) => Err(net(format!("{address}: {e}"))),
+        Err(_) => Err(net(format!(
+            "timed out resolving {address} (--timeout covers name resolution too)"
+        ))),
+    }
+}
+
 fn connect(address: &str, deadline: Instant) -> Outcome<TcpStream> {
-    let addresses: Vec<SocketAddr> = address
-        .to_socket_addrs()
-        .map_err(|e| net(format!("{address}: {e}")))?
-        .collect();
+    let addresses = resolve(address, deadline)?;
     let mut last = net(format!("{address}: no address to connect to"));
     for addr in addresses {
         let left = remaining(deadline, &format!("connecting to {address}"))?;

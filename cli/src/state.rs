@@ -23,6 +23,8 @@ use pqpsk::{ClientSecret, Suite};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+use std::fs::File;
+
 use crate::fail::{from_pqpsk, Code, Failure, Outcome};
 use crate::files;
 
@@ -57,6 +59,14 @@ pub fn decode(bytes: &[u8]) -> Outcome<(Suite, Box<ClientSecret>)> {
                 .into(),
         ));
     }
+    // Older versions wiped in 4 KiB writes: a kill between two left a zeroed start.
+    if bytes.len() > MAGIC.len() && bytes.get(..MAGIC.len()) == Some(&[0u8; 8][..]) {
+        return Err(bad(
+            "consumed: wiped in part by a `pqpsk finish` that was interrupted (a state is \
+             single-use; run keygen again)"
+                .into(),
+        ));
+    }
     let (prefix, rest) = bytes.split_at_checked(PREFIX_LEN).ok_or_else(|| {
         bad(format!(
             "not a pqpsk state file: only {} bytes",
@@ -78,38 +88,56 @@ pub fn decode(bytes: &[u8]) -> Outcome<(Suite, Box<ClientSecret>)> {
             "state is for suite id {id:#06x}, unknown to this build"
         ))
     })?;
-    let len = u32::from_be_bytes([l0, l1, l2, l3]) as usize;
-    if rest.len() != len.saturating_add(CHECKSUM_LEN) {
+    // Checked: on a 32-bit target a length near u32::MAX overflows usize.
+    let total = usize::try_from(u32::from_be_bytes([l0, l1, l2, l3]))
+        .ok()
+        .and_then(|len| Some((len, len.checked_add(PREFIX_LEN + CHECKSUM_LEN)?)));
+    let Some((len, total)) = total.filter(|&(_, total)| total == bytes.len()) else {
         return Err(bad(format!(
-            "truncated or damaged: {} bytes, a state with a {len}-byte secret has {}",
+            "truncated or damaged: {} bytes, but its length field says {}",
             bytes.len(),
-            PREFIX_LEN + len + CHECKSUM_LEN
+            u32::from_be_bytes([l0, l1, l2, l3])
         )));
-    }
-    let (body, sum) = bytes.split_at(PREFIX_LEN + len);
+    };
+    let (body, sum) = bytes
+        .split_at_checked(total - CHECKSUM_LEN)
+        .ok_or_else(|| bad("truncated or damaged".into()))?;
     if Sha256::digest(body)[..] != *sum {
         return Err(bad("damaged: checksum mismatch".into()));
     }
     let mut secret = ClientSecret::new_boxed();
+    // Whatever the library finds wrong with the secret, it is this state file's fault.
     secret
         .import(rest.get(..len).unwrap_or_default())
-        .map_err(from_pqpsk)?;
+        .map_err(|e| bad(format!("the secret it holds is not valid: {e}")))?;
     Ok((suite, secret))
 }
 
-/// Writes a new state file, wiping any earlier state under that name first.
+/// Writes a new state file, wiping any earlier state under that name first (never through a
+/// link: the name itself is replaced, not what it points to).
 pub fn store(path: &Path, suite: Suite, secret: &ClientSecret) -> Outcome<()> {
     let bytes = encode(suite, secret)?;
-    if path.exists() {
+    if std::fs::symlink_metadata(path).is_ok() {
         // An abandoned earlier exchange: its keys should not outlive it on disk.
-        let _ = files::wipe_in_place(path);
+        if let Ok(old) = files::open_secret(path, "state file", Code::Io) {
+            let _ = files::wipe(&old);
+        }
     }
     files::write_atomic(path, &bytes).map_err(|f| f.context("writing state"))
 }
 
-/// Reads and checks a state file; says clearly when it is missing or consumed.
-pub fn load(path: &Path) -> Outcome<(Suite, Box<ClientSecret>)> {
-    if !path.exists() {
+/// An open, checked state file: its descriptor stays open so that it is wiped exactly where it
+/// was read.
+pub struct Loaded {
+    file: File,
+    pub suite: Suite,
+    pub secret: Box<ClientSecret>,
+}
+
+/// Reads and checks a state file (never through a link); says clearly when it is missing or
+/// consumed.
+pub fn load(path: &Path) -> Outcome<Loaded> {
+    if std::fs::symlink_metadata(path).is_err() {
         return Err(Failure::new(
             Code::State,
             format!(
@@ -119,13 +147,21 @@ pub fn load(path: &Path) -> Outcome<(Suite, Box<ClientSecret>)> {
             ),
         ));
     }
-    let bytes = files::read_bounded(path, "state file", MAX_LEN)?;
-    decode(&bytes).map_err(|f| f.context(format!("state file {}", path.display())))
+    let file = files::open_secret(path, "state file", Code::State)?;
+    let bytes = files::read_secret(&file, path, "state file", MAX_LEN)?;
+    let (suite, secret) =
+        decode(&bytes).map_err(|f| f.context(format!("state file {}", path.display())))?;
+    Ok(Loaded {
+        file,
+        suite,
+        secret,
+    })
 }
 
-/// Marks a state consumed before its key is used: zeros in place, flushed.
-pub fn consume(path: &Path) -> Outcome<()> {
-    files::wipe_in_place(path).map_err(|e| {
+/// Marks a state consumed before its key is used: zeros in place through the descriptor it
+/// was read from, in one write, flushed.
+pub fn consume(state: &Loaded, path: &Path) -> Outcome<()> {
+    files::wipe(&state.file).map_err(|e| {
         Failure::new(
             Code::Io,
             format!("wiping state file {} before use: {e}", path.display()),
@@ -141,4 +177,22 @@ pub fn remove(path: &Path) -> Outcome<()> {
             format!("removing consumed state file {}: {e}", path.display()),
         )
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    /// A length field near `u32::MAX` is refused, not added up (it overflows on 32 bits).
+    #[test]
+    fn huge_length_fields_are_refused_without_overflow() {
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend_from_slice(&Suite::default().id().to_be_bytes());
+        bytes.extend_from_slice(&u32::MAX.to_be_bytes());
+        bytes.extend_from_slice(&[1u8; 64]);
+        let e = decode(&bytes).err().unwrap();
+        assert_eq!(e.code, Code::State);
+        assert!(e.message.contains("length field says 4294967295"), "{e}");
+    }
 }

@@ -94,7 +94,7 @@ fn best_peer(listing: &str, address: IpAddr) -> Option<String> {
 }
 
 /// An IPv4-mapped IPv6 address (a dual-stack listener) as plain IPv4.
-fn canonical(address: IpAddr) -> IpAddr {
+pub fn canonical(address: IpAddr) -> IpAddr {
     match address {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(address, IpAddr::V4),
         v4 => v4,

@@ -249,7 +249,8 @@ fn consumed_damaged_and_wrong_states_are_refused() {
     let mut longer = good.clone();
     longer.extend_from_slice(&[0; 100_000]);
     fs::write(d.join("state"), &longer).unwrap();
-    fails(&finish, &d, 4, "too large");
+    // A state problem, whatever its kind: exit 5 as documented (it was 4, a message's code).
+    fails(&finish, &d, 5, "too large");
     assert!(!d.join("c.psk").exists());
     // The good state still works after all of these.
     fs::write(d.join("state"), &good).unwrap();
@@ -568,8 +569,12 @@ struct Server {
 
 impl Server {
     fn start(d: &Path, extra: &[&str], env: &[(&str, String)]) -> Server {
+        Server::start_on(d, "127.0.0.1:0", extra, env)
+    }
+
+    fn start_on(d: &Path, listen: &str, extra: &[&str], env: &[(&str, String)]) -> Server {
         let mut child = Command::new(BIN)
-            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(["serve", "--listen", listen])
             .args(extra)
             .envs(env.iter().map(|(k, v)| (*k, v)))
             .current_dir(d)
@@ -715,7 +720,7 @@ fn bad_clients_neither_crash_nor_block_the_server() {
     assert_eq!(good.code, 0, "{}", good.stderr);
     server.wait_for("PSK written");
     assert!(closed_within(&mut staller, Duration::from_secs(10)));
-    server.wait_for("timed out waiting for the request (got 5 bytes)");
+    server.wait_for("timed out waiting for the request header (got 5 bytes)");
 
     // Disconnects half way through the request.
     let mut half = TcpStream::connect(&addr).unwrap();
@@ -779,7 +784,7 @@ fn connection_cap_refuses_extra_clients() {
     std::thread::sleep(Duration::from_millis(300));
     let mut second = TcpStream::connect(server.address()).unwrap();
     assert!(closed_within(&mut second, Duration::from_secs(2)));
-    server.wait_for("refused: already serving 1 connections");
+    server.wait_for("refused 1 connection(s) (1 at --max-connections)");
     drop(first);
     server.wait_for("peer closed");
     let run = connect(&d, &server.address(), &["--psk", "client.psk"]);
@@ -1003,4 +1008,508 @@ fn a_killed_keygen_leaves_no_partial_file_under_the_real_names() {
             );
         }
     }
+}
+
+// Defects found by trying the command as an attacker and an unlucky router would (issue 12,
+// section 4). Each test failed before its fix.
+
+/// The bytes of a state file `d/state` made by keygen, and the matching response and PSK.
+fn finished_setup(d: &Path) -> Vec<u8> {
+    exchange_files(d);
+    fs::read(d.join("state")).unwrap()
+}
+
+const FINISH: [&str; 7] = [
+    "finish",
+    "--state",
+    "state",
+    "--response",
+    "resp",
+    "--psk",
+    "client.psk",
+];
+
+#[test]
+fn state_files_are_never_opened_through_a_symlink() {
+    let d = dir("state-symlink");
+    fs::write(d.join("victim"), b"precious").unwrap();
+    std::os::unix::fs::symlink("victim", d.join("state")).unwrap();
+    // keygen used to overwrite the link's target with zeros while "wiping the old state".
+    fails(
+        &["keygen", "--state", "state", "--request", "req"],
+        &d,
+        3,
+        "symbolic link",
+    );
+    assert_eq!(fs::read(d.join("victim")).unwrap(), b"precious");
+    assert!(!d.join("req").exists());
+    // finish refuses a linked state (it would wipe the target).
+    let other = dir("state-symlink-good");
+    let good = finished_setup(&other);
+    fs::write(d.join("real"), &good).unwrap();
+    fs::copy(other.join("resp"), d.join("resp")).unwrap();
+    fs::remove_file(d.join("state")).unwrap();
+    std::os::unix::fs::symlink("real", d.join("state")).unwrap();
+    fails(&FINISH, &d, 5, "symbolic link");
+    assert_eq!(fs::read(d.join("real")).unwrap(), good);
+    assert!(!d.join("client.psk").exists());
+}
+
+#[test]
+fn inputs_and_outputs_that_are_the_same_file_are_refused() {
+    let d = dir("same-file");
+    fails(
+        &["keygen", "--state", "x", "--request", "x"],
+        &d,
+        2,
+        "same file",
+    );
+    fails(
+        &["keygen", "--state", "x", "--request", "./x"],
+        &d,
+        2,
+        "same file",
+    );
+    assert!(!d.join("x").exists());
+    let good = finished_setup(&d);
+    // finish --state S --psk S wrote the PSK, then deleted it as the consumed state.
+    fails(
+        &[
+            "finish",
+            "--state",
+            "state",
+            "--response",
+            "resp",
+            "--psk",
+            "state",
+        ],
+        &d,
+        2,
+        "same file",
+    );
+    // A hard link is the same file under another name.
+    fs::hard_link(d.join("state"), d.join("alias")).unwrap();
+    fails(
+        &[
+            "finish",
+            "--state",
+            "state",
+            "--response",
+            "resp",
+            "--psk",
+            "alias",
+        ],
+        &d,
+        2,
+        "same file",
+    );
+    fails(
+        &[
+            "respond",
+            "--request",
+            "req",
+            "--response",
+            "req",
+            "--psk",
+            "s2.psk",
+        ],
+        &d,
+        2,
+        "same file",
+    );
+    fails(
+        &[
+            "finish",
+            "--state",
+            "state",
+            "--response",
+            "state",
+            "--psk",
+            "c.psk",
+        ],
+        &d,
+        2,
+        "same file",
+    );
+    assert_eq!(fs::read(d.join("state")).unwrap(), good);
+    fs::remove_file(d.join("alias")).unwrap();
+    ok(&FINISH, &d);
+    assert_eq!(
+        read_psk(&d.join("client.psk")),
+        read_psk(&d.join("server.psk"))
+    );
+}
+
+#[test]
+fn a_psk_that_cannot_be_written_does_not_lose_the_exchange() {
+    let d = dir("psk-unwritable");
+    finished_setup(&d);
+    // Short enough for the file system, too long once the temporary's prefix is added.
+    let long = "p".repeat(250);
+    let run = pqpsk(
+        &[
+            "finish",
+            "--state",
+            "state",
+            "--response",
+            "resp",
+            "--psk",
+            &long,
+        ],
+        &d,
+    );
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    // The state was not consumed: the exchange can still be finished.
+    ok(&FINISH, &d);
+    assert_eq!(
+        read_psk(&d.join("client.psk")),
+        read_psk(&d.join("server.psk"))
+    );
+}
+
+#[test]
+fn stale_temporaries_are_removed_and_a_half_wiped_state_reads_as_consumed() {
+    let d = dir("stale");
+    // What a kill between create and rename leaves; no process has this id (above pid_max).
+    let stale = d.join(".state.pqpsk-tmp-99999999-0");
+    fs::write(&stale, b"a whole secret state").unwrap();
+    let stale_psk = d.join(".client.psk.pqpsk-tmp-99999999-3");
+    fs::write(&stale_psk, b"a psk").unwrap();
+    // A temporary of a name we do not write, and one of a live process, are left alone.
+    let foreign = d.join(".other.pqpsk-tmp-99999999-0");
+    fs::write(&foreign, b"x").unwrap();
+    let live = d.join(format!(".state.pqpsk-tmp-{}-0", std::process::id()));
+    fs::write(&live, b"y").unwrap();
+    let good = finished_setup(&d);
+    assert!(
+        !stale.exists(),
+        "keygen left a stale temporary of its state"
+    );
+    assert!(foreign.exists() && live.exists());
+    ok(&FINISH, &d);
+    assert!(
+        !stale_psk.exists(),
+        "finish left a stale temporary of its PSK"
+    );
+    // A wipe interrupted after its first block: reported as consumed, not as "bad magic".
+    let mut half = good.clone();
+    half[..4096].fill(0);
+    fs::write(d.join("state"), &half).unwrap();
+    fails(&FINISH, &d, 5, "consumed");
+}
+
+#[test]
+fn a_state_with_a_valid_checksum_but_impossible_length_is_a_state_error() {
+    use sha2_free_checksum::sha256;
+    let d = dir("state-length");
+    let good = finished_setup(&d);
+    // Same magic and suite, a 10-byte "secret", a correct checksum over it.
+    let mut bad = good[..10].to_vec();
+    bad.extend_from_slice(&10u32.to_be_bytes());
+    bad.extend_from_slice(&[7u8; 10]);
+    let sum = sha256(&bad);
+    bad.extend_from_slice(&sum);
+    fs::write(d.join("state"), &bad).unwrap();
+    fails(&FINISH, &d, 5, "state file");
+}
+
+/// SHA-256 by `sha256sum` (the test crate has no hash dependency of its own).
+mod sha2_free_checksum {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    pub fn sha256(data: &[u8]) -> Vec<u8> {
+        let mut child = Command::new("sha256sum")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(data).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let hex = String::from_utf8(out.stdout).unwrap();
+        (0..32)
+            .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+            .collect()
+    }
+}
+
+/// Runs `args` for at most `secs` seconds: None if it had to be killed.
+fn run_within(args: &[&str], cwd: &Path, secs: u64) -> Option<Run> {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        if child.try_wait().unwrap().is_some() {
+            let out = child.wait_with_output().unwrap();
+            return Some(Run {
+                code: out.status.code().unwrap_or(-1),
+                stdout: out.stdout,
+                stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+#[test]
+fn non_regular_outputs_are_refused() {
+    let d = dir("non-regular");
+    let fifo = d.join("fifo");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    // A FIFO as --state used to block forever.
+    let run = run_within(&["keygen", "--state", "fifo", "--request", "req"], &d, 20)
+        .expect("keygen blocked on a FIFO state");
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
+    assert!(!d.join("req").exists());
+    // A symlink to a device, as a PSK output, used to be replaced by a regular file.
+    finished_setup(&d);
+    std::os::unix::fs::symlink("/dev/null", d.join("out.psk")).unwrap();
+    fails(
+        &[
+            "respond",
+            "--request",
+            "req",
+            "--response",
+            "resp2",
+            "--psk",
+            "out.psk",
+        ],
+        &d,
+        3,
+        "symbolic link",
+    );
+    assert!(fs::symlink_metadata(d.join("out.psk"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    fails(
+        &[
+            "finish",
+            "--state",
+            "state",
+            "--response",
+            "resp",
+            "--psk",
+            "fifo",
+        ],
+        &d,
+        3,
+        "not a regular file",
+    );
+    // Nothing was consumed by the refusals.
+    ok(&FINISH, &d);
+}
+
+/// Starts `pqpsk serve` on a known port with its stderr closed (the log reader went away).
+fn serve_with_closed_stderr(d: &Path, extra: &[&str]) -> (Child, String) {
+    let port = free_port();
+    let address = format!("127.0.0.1:{port}");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", &address, "--psk", "server.psk"])
+        .args(extra)
+        .current_dir(d)
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(&address).is_err() {
+        assert!(Instant::now() < deadline, "server never listened");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "server exited with a closed stderr"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (child, address)
+}
+
+#[test]
+fn a_closed_stderr_neither_panics_nor_stops_server_or_client() {
+    let d = dir("closed-stderr");
+    let (mut server, address) = serve_with_closed_stderr(&d, &["--count", "2"]);
+    for _ in 0..2 {
+        let run = connect(&d, &address, &["--psk", "client.psk"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(
+            read_psk(&d.join("client.psk")),
+            read_psk(&d.join("server.psk"))
+        );
+    }
+    // --count still ends the server, with success.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = server.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "server did not exit after --count"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0));
+    // The client's error exit code, with nobody reading its stderr: 6, not a panic's 101.
+    let mut client = Command::new(BIN)
+        .args([
+            "connect",
+            &format!("127.0.0.1:{}", free_port()),
+            "--psk",
+            "c",
+        ])
+        .current_dir(&d)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(client.stderr.take());
+    assert_eq!(client.wait().unwrap().code(), Some(6));
+}
+
+/// Sends a whole request and reads the whole response, but never confirms: an exchange in
+/// flight for as long as the stream is open.
+fn exchange_in_flight(address: &str, request: &[u8]) -> TcpStream {
+    let mut taker = TcpStream::connect(address).unwrap();
+    taker.write_all(request).unwrap();
+    let mut response = vec![0u8; RESPONSE_LEN];
+    taker.read_exact(&mut response).unwrap();
+    taker
+}
+
+#[test]
+fn a_second_exchange_for_the_same_psk_is_refused_while_one_is_in_flight() {
+    let d = dir("overlap");
+    let request = request_bytes(&d);
+    let mut server = Server::start(&d, &["--psk", "server.psk", "--timeout", "20"], &[]);
+    let first = exchange_in_flight(&server.address(), &request);
+    let run = connect(&d, &server.address(), &["--psk", "client.psk"]);
+    assert_eq!(run.code, 6, "{}", run.stderr);
+    assert!(run.stderr.contains("busy"), "{}", run.stderr);
+    server.wait_for("in flight");
+    assert!(!d.join("client.psk").exists() && !d.join("server.psk").exists());
+    drop(first);
+    server.wait_for("closed without confirming");
+    let run = connect(&d, &server.address(), &["--psk", "client.psk"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    server.wait_for("PSK written");
+    assert_eq!(
+        read_psk(&d.join("client.psk")),
+        read_psk(&d.join("server.psk"))
+    );
+}
+
+#[test]
+fn one_address_cannot_take_every_slot_and_a_full_server_says_it_is_busy() {
+    let d = dir("per-address");
+    // Dual-stack: connections to ::1 and to 127.0.0.1 come from two different addresses.
+    let mut server = Server::start_on(
+        &d,
+        "[::]:0",
+        &[
+            "--psk",
+            "server.psk",
+            "--max-connections",
+            "4",
+            "--timeout",
+            "20",
+        ],
+        &[],
+    );
+    let v6 = format!("[::1]:{}", server.port);
+    let v4 = format!("127.0.0.1:{}", server.port);
+    let mut hogs = Vec::new();
+    for _ in 0..8 {
+        let mut s = TcpStream::connect(&v6).unwrap();
+        let _ = s.write_all(b"PQ");
+        hogs.push(s);
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    server.wait_for("refused");
+    let run = connect(&d, &v4, &["--psk", "client.psk"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    server.wait_for("PSK written");
+    drop(hogs);
+
+    // When every slot is taken, the client is told the server is busy (it used to see
+    // "Connection reset by peer").
+    let mut full = Server::start(
+        &d,
+        &[
+            "--psk",
+            "server.psk",
+            "--max-connections",
+            "1",
+            "--timeout",
+            "20",
+        ],
+        &[],
+    );
+    let mut holder = TcpStream::connect(full.address()).unwrap();
+    holder.write_all(b"PQ").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let run = connect(&d, &full.address(), &["--psk", "c2.psk"]);
+    assert_eq!(run.code, 6, "{}", run.stderr);
+    assert!(run.stderr.contains("busy"), "{}", run.stderr);
+    full.wait_for("refused");
+}
+
+#[test]
+fn a_stalled_header_frees_its_slot_early() {
+    let d = dir("header-deadline");
+    let mut server = Server::start(&d, &["--psk", "server.psk", "--timeout", "60"], &[]);
+    let mut staller = TcpStream::connect(server.address()).unwrap();
+    staller.write_all(b"PQ").unwrap();
+    let started = Instant::now();
+    assert!(closed_within(&mut staller, Duration::from_secs(20)));
+    assert!(started.elapsed() < Duration::from_secs(20));
+    server.wait_for("timed out waiting for the request header");
+}
+
+#[test]
+fn refused_connections_are_summarised_not_logged_one_by_one() {
+    let d = dir("flood");
+    let mut server = Server::start(
+        &d,
+        &[
+            "--psk",
+            "server.psk",
+            "--max-connections",
+            "1",
+            "--timeout",
+            "20",
+        ],
+        &[],
+    );
+    let mut holder = TcpStream::connect(server.address()).unwrap();
+    holder.write_all(b"PQ").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    for _ in 0..200 {
+        if let Ok(s) = TcpStream::connect(server.address()) {
+            drop(s);
+        }
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    drop(holder);
+    server.wait_for("peer closed");
+    let _ = server.child.kill();
+    let _ = server.child.wait();
+    let mut lines = server.seen.len();
+    while server.log.recv_timeout(Duration::from_secs(2)).is_ok() {
+        lines += 1;
+    }
+    assert!(lines < 20, "{lines} log lines for 200 refused connections");
 }

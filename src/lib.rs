@@ -16,6 +16,7 @@ extern crate std;
 mod base64;
 mod client;
 pub mod combiner;
+pub mod confirm;
 mod error;
 #[cfg(feature = "ivpn")]
 pub mod ivpn;

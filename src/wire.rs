@@ -47,8 +47,15 @@ pub const HEADER_LEN: usize = 12;
 pub enum MessageType {
     /// Client to server: both public keys.
     Request = 1,
-    /// Server to client: both ciphertexts.
+    /// Server to client: both ciphertexts (protocol 1: not bound to its request).
     Response = 2,
+    /// Server to client: the request's digest, then both ciphertexts (protocol 2, see
+    /// [`crate::confirm`]).
+    BoundResponse = 0x10,
+    /// Client to server: the client's key-confirmation tag (protocol 2).
+    ClientConfirm = 0x11,
+    /// Server to client: whether it applied the key, and its confirmation tag (protocol 2).
+    ServerConfirm = 0x12,
 }
 
 impl MessageType {
@@ -56,6 +63,9 @@ impl MessageType {
         match value {
             1 => Some(MessageType::Request),
             2 => Some(MessageType::Response),
+            0x10 => Some(MessageType::BoundResponse),
+            0x11 => Some(MessageType::ClientConfirm),
+            0x12 => Some(MessageType::ServerConfirm),
             _ => None,
         }
     }
@@ -65,6 +75,9 @@ impl MessageType {
         match self {
             MessageType::Request => "request",
             MessageType::Response => "response",
+            MessageType::BoundResponse => "bound response",
+            MessageType::ClientConfirm => "client confirmation",
+            MessageType::ServerConfirm => "server confirmation",
         }
     }
 }
@@ -80,6 +93,11 @@ pub const fn body_len(suite: Suite, message_type: MessageType) -> usize {
     match message_type {
         MessageType::Request => suite.kem1_public_key_len() + suite.kem2_public_key_len(),
         MessageType::Response => suite.kem1_ciphertext_len() + suite.kem2_ciphertext_len(),
+        MessageType::BoundResponse => {
+            crate::confirm::DIGEST_LEN + suite.kem1_ciphertext_len() + suite.kem2_ciphertext_len()
+        }
+        MessageType::ClientConfirm => crate::confirm::TAG_LEN,
+        MessageType::ServerConfirm => 1 + crate::confirm::TAG_LEN,
     }
 }
 
@@ -94,7 +112,7 @@ pub const fn response_len(suite: Suite) -> usize {
 }
 
 /// The longest message of type `message_type` of any suite this build knows.
-const fn max_message_len(message_type: MessageType) -> usize {
+pub(crate) const fn max_message_len(message_type: MessageType) -> usize {
     let mut max = 0;
     let mut suites = Suite::ALL;
     while let [suite, rest @ ..] = suites {
@@ -171,7 +189,7 @@ impl Header {
         HEADER_LEN + body_len(self.suite, self.message_type)
     }
 
-    fn new(suite: Suite, message_type: MessageType) -> Header {
+    pub(crate) fn new(suite: Suite, message_type: MessageType) -> Header {
         let body = body_len(suite, message_type);
         Header {
             version: VERSION,
@@ -182,7 +200,7 @@ impl Header {
         }
     }
 
-    fn to_bytes(self) -> [u8; HEADER_LEN] {
+    pub(crate) fn to_bytes(self) -> [u8; HEADER_LEN] {
         let [s0, s1] = self.suite.id().to_be_bytes();
         let [l0, l1, l2, l3] = self.body_len.to_be_bytes();
         let [m0, m1, m2, m3] = MAGIC;
@@ -204,7 +222,7 @@ impl Header {
 }
 
 /// Checks a whole message of the expected type and returns its suite and body.
-fn decode_message(bytes: &[u8], expected: MessageType) -> Result<(Suite, &[u8]), Error> {
+pub(crate) fn decode_message(bytes: &[u8], expected: MessageType) -> Result<(Suite, &[u8]), Error> {
     let header = Header::decode(bytes)?;
     if header.message_type != expected {
         return Err(Error::WrongMessageType {

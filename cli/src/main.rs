@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use pqpsk::confirm::{self, MessageDigest};
 use pqpsk::{ClientSecret, Psk, Suite};
 
 use args::{Options, Spec};
@@ -60,7 +61,12 @@ channel: the exchange itself authenticates nobody):
 
 Exit codes: 0 ok, 1 internal error, 2 usage, 3 local file I/O, 4 malformed or wrong-suite
 message, 5 state missing/consumed/corrupt, 6 network (refused, closed, timeout),
-7 WireGuard (`wg` failed, no peer for an address), 8 not supported in this build, 9 RNG failure.
+7 WireGuard (`wg` failed, no peer for an address), 8 not supported in this build, 9 RNG failure,
+10 key confirmation failed (the peer does not hold the same key; nothing was applied).
+
+Protocol 2: the response carries the digest of its request (finish refuses a response to
+another request before it consumes the state), and online both sides prove they hold the same
+key before either applies it. Each side logs the new key's fingerprint (never the key).
 ";
 
 /// Options every subcommand takes.
@@ -199,9 +205,10 @@ fn state_path(o: &Options) -> Outcome<PathBuf> {
     Ok(path)
 }
 
-/// Client key generation on the big stack; returns the secret and the request message.
-fn keygen_request(ui: Ui, suite: Suite) -> Outcome<(Box<ClientSecret>, Vec<u8>)> {
-    ui.step(
+/// Client key generation on the big stack; returns the secret, the request message and its
+/// digest (which the response must carry).
+fn keygen_request(ui: Ui, suite: Suite) -> Outcome<(Box<ClientSecret>, Vec<u8>, MessageDigest)> {
+    let (secret, request) = ui.step(
         &format!("generating key pairs ({suite}; McEliece takes seconds on small CPUs)"),
         || {
             with_big_stack(|| {
@@ -210,7 +217,9 @@ fn keygen_request(ui: Ui, suite: Suite) -> Outcome<(Box<ClientSecret>, Vec<u8>)>
                 Ok((secret, request))
             })
         },
-    )
+    )?;
+    let digest = confirm::request_digest(&request);
+    Ok((secret, request, digest))
 }
 
 /// Reads a whole message file (or stdin), checking the header before reading the body.
@@ -234,9 +243,9 @@ fn keygen(o: &Options, ui: Ui) -> Outcome<()> {
     files::check_binary_output(&request_path, "request")?;
     files::check_output(&state, "state")?;
     files::check_output(&request_path, "request")?;
-    let (secret, request) = keygen_request(ui, suite)?;
+    let (secret, request, digest) = keygen_request(ui, suite)?;
     // State first: a crash before the request exists leaves nothing anyone could answer.
-    state::store(&state, suite, &secret)?;
+    state::store(&state, suite, &digest, &secret)?;
     files::write_atomic(&request_path, &request).map_err(|f| f.context("writing request"))
 }
 
@@ -263,6 +272,10 @@ fn respond(o: &Options, ui: Ui) -> Outcome<()> {
     })?;
     // The PSK first: a response is only worth sending if its key was kept.
     deliver_psk(&psk_path, &psk)?;
+    ui.log(&format!(
+        "new PSK, fingerprint {}",
+        codec::fingerprint(&psk)
+    ));
     files::write_atomic(&response_path, &response).map_err(|f| f.context("writing response"))
 }
 
@@ -278,10 +291,17 @@ fn finish(o: &Options, ui: Ui) -> Outcome<()> {
     files::check_output(&psk_path, "PSK")?;
     // The response first: in `keygen | respond | finish` it arrives only after keygen has
     // written the state.
-    let response = read_message_file(&response_path, Kind::Response, None)?;
+    let response = read_message_file(&response_path, Kind::BoundResponse, None)?;
     let mut loaded = state::load(&state)?;
     let response_suite = codec::decode_header(&response)?.suite;
     codec::check_suite(Some(loaded.suite), response_suite).map_err(|f| {
+        f.context(format!(
+            "response {}",
+            files::describe(&response_path, false)
+        ))
+    })?;
+    // A response to another request (a stale file) is refused while the state is intact.
+    codec::check_request(&loaded.request_digest, &response).map_err(|f| {
         f.context(format!(
             "response {}",
             files::describe(&response_path, false)
@@ -296,7 +316,11 @@ fn finish(o: &Options, ui: Ui) -> Outcome<()> {
     let mut psk = None;
     ui.step("decapsulating", || {
         with_big_stack(|| {
-            psk = Some(codec::finish(&mut loaded.secret, &response)?);
+            psk = Some(codec::finish(
+                &mut loaded.secret,
+                &loaded.request_digest,
+                &response,
+            )?);
             Ok(())
         })
     })?;
@@ -305,6 +329,10 @@ fn finish(o: &Options, ui: Ui) -> Outcome<()> {
     output
         .commit(&psk_line(&psk))
         .map_err(|f| f.context("writing PSK"))?;
+    ui.log(&format!(
+        "new PSK, fingerprint {}",
+        codec::fingerprint(&psk)
+    ));
     state::remove(&state)
 }
 
@@ -379,19 +407,19 @@ fn connect(o: &Options, ui: Ui) -> Outcome<()> {
         ));
     }
     // Key generation before connecting: the server should not wait seconds for us.
-    let (mut secret, request) = keygen_request(ui, suite)?;
+    let (mut secret, request, digest) = keygen_request(ui, suite)?;
     let started = Instant::now();
     // The key is written by the crypto thread into this frame's slot, not returned through
     // the thread's (heap-allocated, not wiped) result.
     let mut finish = |response: &[u8]| {
         let mut psk = None;
         with_big_stack(|| {
-            psk = Some(codec::finish(&mut secret, response)?);
+            psk = Some(codec::finish(&mut secret, &digest, response)?);
             Ok(())
         })?;
         psk.ok_or_else(|| Failure::new(Code::Internal, "no key from decapsulation"))
     };
-    let psk = net::exchange(&address, timeout, &request, suite, &mut finish)?;
+    let psk = net::exchange(&address, timeout, &request, &digest, suite, &mut finish)?;
     // The server has applied its key by now: a failure here leaves the two sides different,
     // so the message says so. The file (if any) is written first, so the key is not lost.
     let mismatch = |f: Failure| {
@@ -403,12 +431,11 @@ fn connect(o: &Options, ui: Ui) -> Outcome<()> {
     if let Some((iface, peer)) = wg {
         wg::set_psk(iface, peer, &psk).map_err(mismatch)?;
     }
-    if ui.progress {
-        ui.log(&format!(
-            "exchange with {address} done in {:.2} s",
-            started.elapsed().as_secs_f64()
-        ));
-    }
+    ui.log(&format!(
+        "exchange with {address} done in {:.2} s: new PSK applied, fingerprint {}",
+        started.elapsed().as_secs_f64(),
+        codec::fingerprint(&psk)
+    ));
     Ok(())
 }
 

@@ -1,16 +1,21 @@
 //! `serve` and `connect`: one exchange per TCP connection.
 //!
-//! A session is the two wire messages plus two one-byte signals, so that a new PSK is applied
-//! only when both sides have it:
+//! A session is protocol 2 of `pqpsk::confirm`: four messages, so that a new PSK is applied only
+//! when both sides have proved they hold it:
 //!
 //! 1. client -> server: the request (exact length from its 12-byte header);
-//! 2. server -> client: the response;
-//! 3. client -> server: [`CONFIRM`], sent once the client has derived the PSK;
-//! 4. server -> client: [`APPLIED`] once the server has handed its PSK on (to WireGuard or a
-//!    file), or [`NOT_APPLIED`]; then the server closes.
+//! 2. server -> client: the bound response (it carries the request's digest), or [`BUSY`];
+//! 3. client -> server: the client's confirmation (its tag), sent once the client has derived
+//!    the PSK from a response to its own request;
+//! 4. server -> client: the server's confirmation, once it has checked the client's tag and
+//!    handed its PSK on (to WireGuard or a file), saying whether that worked, with its tag;
+//!    then the server closes.
 //!
-//! The client applies its PSK only after [`APPLIED`]. A client that disconnects or stalls at
-//! any point changes nothing on the server; a server that fails changes nothing on the client.
+//! The server applies only after a correct client tag; the client applies only after a correct
+//! server tag that says "applied". A client that disconnects or stalls at any point changes
+//! nothing on the server; a server that fails changes nothing on the client. The one window
+//! left is a server that applied but whose confirmation never arrived: the client then says
+//! so and changes nothing (running the exchange again repairs it).
 //!
 //! Bounds on what a client can make the server do: the request's exact length comes from the
 //! suite named in a checked header (a peer-supplied length is never used to allocate), every
@@ -26,19 +31,13 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use pqpsk::confirm::{self, Confirmation, MessageDigest};
 use pqpsk::{Psk, Suite};
 
 use crate::codec::{self, Kind, Source, HEADER_LEN};
-use crate::fail::{Code, Failure, Outcome};
+use crate::fail::{from_pqpsk, Code, Failure, Outcome};
 use crate::limits::{InFlight, Refusal, Refused, Slots};
 use crate::{deliver_psk, wg, Ui};
-
-/// The client has derived the PSK.
-pub const CONFIRM: u8 = 0x06;
-/// The server has applied (or written) its PSK.
-pub const APPLIED: u8 = 0x06;
-/// The server could not apply its PSK; the client must not apply its own.
-pub const NOT_APPLIED: u8 = 0x15;
 
 /// Stack of a server connection thread: `respond` needs about 50 KB; musl's default is 128 KiB.
 const CONNECTION_STACK: usize = 1 << 20;
@@ -91,6 +90,17 @@ fn read_head(stream: &mut TcpStream, deadline: Instant, kind: Kind) -> Outcome<[
     codec::read_head(&mut reader(stream, deadline), Source::Peer, kind)
 }
 
+/// Reads one whole message within `deadline`.
+fn read_message(
+    stream: &mut TcpStream,
+    deadline: Instant,
+    kind: Kind,
+    suite: Option<Suite>,
+) -> Outcome<(codec::Header, Vec<u8>)> {
+    let head = read_head(stream, deadline, kind)?;
+    read_message_after(stream, head, deadline, kind, suite)
+}
+
 /// Reads the rest of a message whose header is `head`, within `deadline`.
 fn read_message_after(
     stream: &mut TcpStream,
@@ -135,31 +145,6 @@ fn write_all(stream: &mut TcpStream, data: &[u8], deadline: Instant, what: &str)
         }
     }
     Ok(())
-}
-
-/// Reads one signal byte; `None` if the peer closed first.
-fn read_signal(stream: &mut TcpStream, deadline: Instant, what: &str) -> Outcome<Option<u8>> {
-    let mut byte = [0u8; 1];
-    loop {
-        let left = remaining(deadline, &format!("waiting for the {what}"))?;
-        stream
-            .set_read_timeout(Some(left))
-            .map_err(|e| net(format!("setting a read timeout: {e}")))?;
-        match stream.read(&mut byte) {
-            Ok(0) => return Ok(None),
-            Ok(_) => return Ok(Some(u8::from_be_bytes(byte))),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                return Err(net(format!("timed out waiting for the {what}")))
-            }
-            Err(e) => return Err(net(format!("waiting for the {what}: {e}"))),
-        }
-    }
 }
 
 /// What a server sends instead of a response when it cannot serve the connection now: every
@@ -341,8 +326,10 @@ fn handle(
         Kind::Request,
     )
     .map_err(|f| f.context("request"))?;
-    let (_, request) = read_message_after(&mut stream, head, deadline, Kind::Request, config.suite)
-        .map_err(|f| f.context("request"))?;
+    let (header, request) =
+        read_message_after(&mut stream, head, deadline, Kind::Request, config.suite)
+            .map_err(|f| f.context("request"))?;
+    let suite = header.suite;
     // One exchange per peer and PSK file at a time, claimed before a response goes out.
     let _claim = match shared.in_flight.claim(targets(&wg_peer, config)) {
         Ok(claim) => claim,
@@ -356,35 +343,34 @@ fn handle(
         }
     };
     let (response, psk) = codec::respond(&request).map_err(|f| f.context("request"))?;
+    let confirmation = Confirmation::new(&psk, &confirm::request_digest(&request), &response);
     drop(request);
     write_all(&mut stream, &response, deadline, "response")?;
-    match read_signal(&mut stream, deadline, "client's confirmation")? {
-        Some(CONFIRM) => {}
-        Some(other) => {
-            return Err(net(format!(
-                "client sent {other:#04x} instead of its confirmation; PSK not applied"
-            )))
-        }
-        None => {
-            return Err(net(
-                "client closed without confirming it has the PSK; PSK not applied".into(),
-            ))
-        }
-    }
+    let (_, tag) = read_message(&mut stream, deadline, Kind::ClientConfirm, Some(suite))
+        .map_err(|f| f.context("no confirmation from the client; PSK not applied"))?;
+    confirmation
+        .check_client(suite, &tag)
+        .map_err(|e| from_pqpsk(e).context("client's confirmation; PSK not applied"))?;
     let applied = apply_server_psk(
         &psk,
         wg_peer.as_ref().map(|(i, k)| (i.as_str(), k.clone())),
         config,
     );
-    let signal = if applied.is_ok() {
-        APPLIED
-    } else {
-        NOT_APPLIED
-    };
-    let sent = write_all(&mut stream, &[signal], deadline, "result");
+    let mut message = [0u8; confirm::SERVER_CONFIRM_LEN];
+    let sent = confirmation
+        .encode_server(suite, applied.is_ok(), &mut message)
+        .map_err(from_pqpsk)
+        .and_then(|n| {
+            write_all(
+                &mut stream,
+                message.get(..n).unwrap_or_default(),
+                deadline,
+                "server confirmation",
+            )
+        });
     let _ = stream.shutdown(Shutdown::Both);
     let done = applied?;
-    sent.map(|()| done)
+    sent.map(|()| format!("{done}; fingerprint {}", codec::fingerprint(&psk)))
 }
 
 fn apply_server_psk(
@@ -411,6 +397,7 @@ pub fn exchange(
     address: &str,
     timeout: Duration,
     request: &[u8],
+    request_digest: &MessageDigest,
     suite: Suite,
     finish: &mut dyn FnMut(&[u8]) -> Outcome<Psk>,
 ) -> Outcome<Psk> {
@@ -422,34 +409,61 @@ pub fn exchange(
         // write ("connection reset"); what it said is still in the receive queue.
         let soon = Instant::now() + Duration::from_secs(1);
         return Err(
-            match read_head(&mut stream, soon.min(deadline), Kind::Response) {
+            match read_head(&mut stream, soon.min(deadline), Kind::BoundResponse) {
                 Ok(head) if head == BUSY => busy(address),
                 _ => sending,
             },
         );
     }
-    let head = read_head(&mut stream, deadline, Kind::Response)
+    let head = read_head(&mut stream, deadline, Kind::BoundResponse)
         .map_err(|f| f.context(format!("response from {address}")))?;
     if head == BUSY {
         return Err(busy(address));
     }
-    let (_, response) =
-        read_message_after(&mut stream, head, deadline, Kind::Response, Some(suite))
-            .map_err(|f| f.context(format!("response from {address}")))?;
+    let (_, response) = read_message_after(
+        &mut stream,
+        head,
+        deadline,
+        Kind::BoundResponse,
+        Some(suite),
+    )
+    .map_err(|f| f.context(format!("response from {address}")))?;
     let psk = finish(&response)?;
-    write_all(&mut stream, &[CONFIRM], deadline, "confirmation")?;
-    match read_signal(&mut stream, deadline, "server's result")? {
-        Some(APPLIED) => Ok(psk),
-        Some(NOT_APPLIED) => Err(Failure::new(
+    let confirmation = Confirmation::new(&psk, request_digest, &response);
+    let mut message = [0u8; confirm::CLIENT_CONFIRM_LEN];
+    let n = confirmation
+        .encode_client(suite, &mut message)
+        .map_err(from_pqpsk)?;
+    write_all(
+        &mut stream,
+        message.get(..n).unwrap_or_default(),
+        deadline,
+        "confirmation",
+    )?;
+    let result = read_message(&mut stream, deadline, Kind::ServerConfirm, Some(suite));
+    let result = match result {
+        Ok((_, m)) => Some(confirmation.check_server(suite, &m).map_err(|e| {
+            from_pqpsk(e).context(format!(
+                "{address}: server's confirmation; nothing was applied on this side"
+            ))
+        })?),
+        Err(f) if f.code == Code::Network && f.message.contains("after 0 of") => None,
+        Err(f) => {
+            return Err(f.context(format!(
+                "{address}: server's confirmation; it may or may not have applied the PSK; \
+                 nothing was changed on this side (run the exchange again)"
+            )))
+        }
+    };
+    match result {
+        Some(true) => Ok(psk),
+        Some(false) => Err(Failure::new(
             Code::WireGuard,
             format!(
                 "{address}: the server could not apply the new PSK (see its log); nothing was \
                  changed on this side"
             ),
         )),
-        Some(other) => Err(net(format!(
-            "{address}: unexpected result byte {other:#04x}; PSK not applied on this side"
-        ))),
         None => Err(net(format!(
             "{address}: server closed without a result; it may or may not have applied the PSK; \
              nothing was changed on this side (run the exchange again)"

@@ -18,7 +18,8 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_pqpsk");
 /// Header + ML-KEM-1024 public key + McEliece-348864 public key, and the response's size.
 const REQUEST_LEN: usize = 12 + 1568 + 261_120;
-const RESPONSE_LEN: usize = 12 + 1568 + 96;
+/// Header, digest of the request (protocol 2), ML-KEM and McEliece ciphertexts.
+const RESPONSE_LEN: usize = 12 + 32 + 1568 + 96;
 
 /// A fresh, empty directory for one test.
 fn dir(name: &str) -> PathBuf {
@@ -284,12 +285,17 @@ fn a_bad_response_leaves_the_state_usable_and_a_foreign_one_gives_another_key() 
         &finish,
         &d,
         4,
-        "truncated response: needed 1676 bytes, got 1675",
+        "truncated bound response: needed 1708 bytes, got 1707",
     );
     fs::write(d.join("bad"), [&resp[..], b"x"].concat()).unwrap();
-    fails(&finish, &d, 4, "oversized response");
+    fails(&finish, &d, 4, "oversized bound response");
     fs::write(d.join("bad"), fs::read(d.join("req")).unwrap()).unwrap();
-    fails(&finish, &d, 4, "expected a response message, got a request");
+    fails(
+        &finish,
+        &d,
+        4,
+        "expected a bound response message, got a request",
+    );
     // An output that cannot be written is found before the state is consumed.
     fails(
         &[
@@ -306,12 +312,24 @@ fn a_bad_response_leaves_the_state_usable_and_a_foreign_one_gives_another_key() 
         "directory nodir does not exist",
     );
     assert!(d.join("state").exists() && !d.join("c.psk").exists());
-    // A well-formed response to another request: implicit rejection, a different key.
+    // A well-formed response to another request (a stale file): refused before the state is
+    // consumed (protocol 1 accepted it and gave each side a different key).
     let other = dir("bad-response-other");
     exchange_files(&other);
     fs::copy(other.join("resp"), d.join("bad")).unwrap();
+    fails(&finish, &d, 4, "answers another request");
+    assert!(!d.join("c.psk").exists());
+    // A protocol-1 response (type 2, no request digest): refused, naming the protocols.
+    let mut v1 = resp[..12].to_vec();
+    v1[5] = 2;
+    v1[8..12].copy_from_slice(&((RESPONSE_LEN - 44) as u32).to_be_bytes());
+    v1.extend_from_slice(&resp[44..]);
+    fs::write(d.join("bad"), &v1).unwrap();
+    fails(&finish, &d, 4, "speaks protocol 1");
+    // The right response still works after all of these.
+    fs::copy(d.join("resp"), d.join("bad")).unwrap();
     ok(&finish, &d);
-    assert_ne!(read_psk(&d.join("c.psk")), read_psk(&d.join("server.psk")));
+    assert_eq!(read_psk(&d.join("c.psk")), read_psk(&d.join("server.psk")));
     assert!(!d.join("state").exists());
 }
 
@@ -751,7 +769,7 @@ fn bad_clients_neither_crash_nor_block_the_server() {
     let mut response = vec![0u8; RESPONSE_LEN];
     taker.read_exact(&mut response).unwrap();
     drop(taker);
-    server.wait_for("closed without confirming");
+    server.wait_for("no confirmation from the client; PSK not applied");
     assert!(!d.join("server.psk").exists());
 
     // Still serving.
@@ -810,14 +828,14 @@ fn client_times_out_on_a_silent_server_and_reports_a_closing_one() {
         &["connect", &addr, "--psk", "c.psk", "--timeout", "2"],
         &d,
         6,
-        "timed out waiting for the response",
+        "timed out waiting for the bound response",
     );
     assert!(started.elapsed() < Duration::from_secs(15));
     fails(
         &["connect", &addr, "--psk", "c.psk"],
         &d,
         6,
-        "peer closed the connection after 0 of 12 bytes of the response",
+        "peer closed the connection after 0 of 12 bytes of the bound response",
     );
     holder.join().unwrap();
     assert!(!d.join("c.psk").exists());
@@ -993,7 +1011,7 @@ fn a_killed_keygen_leaves_no_partial_file_under_the_real_names() {
         std::thread::sleep(Duration::from_millis(delay_ms));
         let _ = child.kill(); // SIGKILL: no chance to clean up
         let _ = child.wait();
-        for (name, full) in [("state", 6638u64), ("req", REQUEST_LEN as u64)] {
+        for (name, full) in [("state", 6670u64), ("req", REQUEST_LEN as u64)] {
             if let Ok(meta) = fs::metadata(d.join(name)) {
                 assert_eq!(meta.len(), full, "{name} after a kill at {delay_ms} ms");
                 assert_eq!(meta.permissions().mode() & 0o777, 0o600);
@@ -1402,7 +1420,7 @@ fn a_second_exchange_for_the_same_psk_is_refused_while_one_is_in_flight() {
     server.wait_for("in flight");
     assert!(!d.join("client.psk").exists() && !d.join("server.psk").exists());
     drop(first);
-    server.wait_for("closed without confirming");
+    server.wait_for("no confirmation from the client; PSK not applied");
     let run = connect(&d, &server.address(), &["--psk", "client.psk"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     server.wait_for("PSK written");
@@ -1512,4 +1530,114 @@ fn refused_connections_are_summarised_not_logged_one_by_one() {
         lines += 1;
     }
     assert!(lines < 20, "{lines} log lines for 200 refused connections");
+}
+
+// Protocol 2: responses bound to their request, key confirmation before anyone applies.
+
+/// A bound-response header for the suite named in `request`'s header.
+fn bound_header(request: &[u8], kind: u8, body_len: usize) -> Vec<u8> {
+    let mut h = b"PQPK".to_vec();
+    h.push(1);
+    h.push(kind);
+    h.extend_from_slice(&request[6..8]);
+    h.extend_from_slice(&(body_len as u32).to_be_bytes());
+    h
+}
+
+/// SHA-256 of `label || data` (the digests of `pqpsk::confirm`).
+fn labelled_digest(label: &[u8], data: &[u8]) -> Vec<u8> {
+    sha2_free_checksum::sha256(&[label, data].concat())
+}
+
+#[test]
+fn the_client_applies_nothing_without_a_bound_response_and_a_correct_server_tag() {
+    let d = dir("fake-server");
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let fake = std::thread::spawn(move || {
+        for attempt in 0..2 {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut request = vec![0u8; REQUEST_LEN];
+            s.read_exact(&mut request).unwrap();
+            let digest = if attempt == 0 {
+                // A stale response: the digest of some other request.
+                labelled_digest(b"pqpsk v2 request digest", b"another request")
+            } else {
+                labelled_digest(b"pqpsk v2 request digest", &request)
+            };
+            let mut response = bound_header(&request, 0x10, RESPONSE_LEN - 12);
+            response.extend_from_slice(&digest);
+            response.resize(RESPONSE_LEN, 0);
+            s.write_all(&response).unwrap();
+            if attempt == 1 {
+                // Takes the client's tag, answers "applied" with a tag it cannot compute.
+                let mut tag = [0u8; 44];
+                s.read_exact(&mut tag).unwrap();
+                let mut confirm = bound_header(&request, 0x12, 33);
+                confirm.push(1);
+                confirm.extend_from_slice(&[0u8; 32]);
+                s.write_all(&confirm).unwrap();
+            }
+            let mut rest = Vec::new();
+            let _ = s.read_to_end(&mut rest);
+        }
+    });
+    fails(
+        &["connect", &addr, "--psk", "c.psk"],
+        &d,
+        4,
+        "answers another request",
+    );
+    fails(
+        &["connect", &addr, "--psk", "c.psk"],
+        &d,
+        10,
+        "key confirmation failed",
+    );
+    fake.join().unwrap();
+    assert!(!d.join("c.psk").exists());
+}
+
+#[test]
+fn the_server_applies_nothing_for_a_wrong_client_tag() {
+    let d = dir("wrong-client-tag");
+    let request = request_bytes(&d);
+    let mut server = Server::start(&d, &["--psk", "server.psk"], &[]);
+    let mut s = TcpStream::connect(server.address()).unwrap();
+    s.write_all(&request).unwrap();
+    let mut response = vec![0u8; RESPONSE_LEN];
+    s.read_exact(&mut response).unwrap();
+    // The response is bound to this very request.
+    assert_eq!(
+        response[12..44],
+        labelled_digest(b"pqpsk v2 request digest", &request)[..]
+    );
+    let mut confirm = bound_header(&request, 0x11, 32);
+    confirm.extend_from_slice(&[0x5a; 32]);
+    s.write_all(&confirm).unwrap();
+    assert!(closed_within(&mut s, Duration::from_secs(10)));
+    server.wait_for("client's confirmation; PSK not applied: key confirmation failed");
+    assert!(!d.join("server.psk").exists());
+    // And an honest client still gets through, both sides logging the same fingerprint.
+    let run = connect(&d, &server.address(), &["--psk", "client.psk"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let line = server.wait_for("PSK written to server.psk");
+    let fingerprint = line.rsplit("fingerprint ").next().unwrap()[..16].to_string();
+    assert!(fingerprint.bytes().all(|b| b.is_ascii_hexdigit()), "{line}");
+    assert!(
+        run.stderr.contains(&format!("fingerprint {fingerprint}")),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains(&read_psk(&d.join("client.psk"))));
+}
+
+#[test]
+fn a_protocol_1_state_is_refused_with_a_clear_message() {
+    let d = dir("v1-state");
+    let good = finished_setup(&d);
+    let mut old = good.clone();
+    old[..8].copy_from_slice(b"pqpskst1");
+    fs::write(d.join("state"), &old).unwrap();
+    fails(&FINISH, &d, 5, "older pqpsk (state format 1");
 }

@@ -9,6 +9,7 @@ mod fail;
 mod files;
 mod limits;
 mod net;
+mod rotate;
 mod state;
 mod wg;
 
@@ -38,6 +39,12 @@ channel: the exchange itself authenticates nobody):
   pqpsk serve   --listen ADDR (--wg IFACE | --psk PSK) [--suite S] [--max-connections N]
                 [--max-per-address N] [--timeout SECS] [--count N]
   pqpsk connect ADDR (--wg IFACE --peer PUBKEY | --psk PSK) [--suite S] [--timeout SECS]
+  pqpsk rotate  ADDR (--wg IFACE --peer PUBKEY | --psk PSK) --interval SECS [--jitter SECS]
+                [--count N] [--suite S] [--timeout SECS]
+                client as a service: one exchange every SECS (plus a random delay up to
+                --jitter, default a tenth of SECS); a failed one is retried after 5 s, 10 s,
+                20 s ... (never more than SECS); exchanges never overlap; --count N stops
+                after N successful rotations
 
   --wg IFACE       server: give the PSK to the peer of IFACE whose allowed-ips contain the
                    connection's source address; client: `wg set IFACE peer PUBKEY preshared-key`
@@ -373,70 +380,132 @@ fn serve(o: &Options, ui: Ui) -> Outcome<()> {
     net::serve(config, ui)
 }
 
-fn connect(o: &Options, ui: Ui) -> Outcome<()> {
-    format_of(o)?;
-    let address = o
-        .positionals(&["ADDR"])?
-        .first()
-        .cloned()
-        .unwrap_or_default();
-    let suite = suite_of(o)?.unwrap_or_default();
-    let timeout = Duration::from_secs(o.number("--timeout", 30, MAX_TIMEOUT_SECS)?);
-    let psk_path = o.get("--psk").map(PathBuf::from);
-    if let Some(path) = &psk_path {
-        files::check_output(path, "PSK")?;
-    }
-    let wg = match (o.get("--wg"), o.get("--peer")) {
-        (Some(iface), Some(peer)) => {
-            wg::check_interface(iface)?;
-            wg::check_public_key(peer)?;
-            Some((iface, peer))
+/// Where one client exchange goes and where its key is applied (from `connect`'s or
+/// `rotate`'s options).
+pub struct ConnectPlan {
+    address: String,
+    suite: Suite,
+    timeout: Duration,
+    psk_path: Option<PathBuf>,
+    wg: Option<(String, String)>,
+}
+
+impl ConnectPlan {
+    fn from_options(o: &Options, command: &str) -> Outcome<ConnectPlan> {
+        format_of(o)?;
+        let address = o
+            .positionals(&["ADDR"])?
+            .first()
+            .cloned()
+            .unwrap_or_default();
+        let suite = suite_of(o)?.unwrap_or_default();
+        let timeout = Duration::from_secs(o.number("--timeout", 30, MAX_TIMEOUT_SECS)?);
+        let psk_path = o.get("--psk").map(PathBuf::from);
+        if let Some(path) = &psk_path {
+            files::check_output(path, "PSK")?;
         }
-        (None, None) => None,
-        _ => {
+        let wg = match (o.get("--wg"), o.get("--peer")) {
+            (Some(iface), Some(peer)) => {
+                wg::check_interface(iface)?;
+                wg::check_public_key(peer)?;
+                Some((iface.to_string(), peer.to_string()))
+            }
+            (None, None) => None,
+            _ => {
+                return Err(Failure::new(
+                    Code::Usage,
+                    "--wg IFACE and --peer PUBKEY go together",
+                ))
+            }
+        };
+        if wg.is_none() && psk_path.is_none() {
             return Err(Failure::new(
                 Code::Usage,
-                "--wg IFACE and --peer PUBKEY go together",
-            ))
+                format!(
+                    "`pqpsk {command}` needs --wg IFACE --peer PUBKEY or --psk FILE: where the \
+                     PSK goes"
+                ),
+            ));
         }
-    };
-    if wg.is_none() && psk_path.is_none() {
-        return Err(Failure::new(
-            Code::Usage,
-            "`pqpsk connect` needs --wg IFACE --peer PUBKEY or --psk FILE: where the PSK goes",
+        Ok(ConnectPlan {
+            address,
+            suite,
+            timeout,
+            psk_path,
+            wg,
+        })
+    }
+
+    /// One whole client exchange: key generation, the session, applying the key.
+    pub fn run_once(&self, ui: Ui) -> Outcome<()> {
+        let address = &self.address;
+        // Key generation before connecting: the server should not wait seconds for us.
+        let (mut secret, request, digest) = keygen_request(ui, self.suite)?;
+        let started = Instant::now();
+        // The key is written by the crypto thread into this frame's slot, not returned through
+        // the thread's (heap-allocated, not wiped) result.
+        let mut finish = |response: &[u8]| {
+            let mut psk = None;
+            with_big_stack(|| {
+                psk = Some(codec::finish(&mut secret, &digest, response)?);
+                Ok(())
+            })?;
+            psk.ok_or_else(|| Failure::new(Code::Internal, "no key from decapsulation"))
+        };
+        let psk = net::exchange(
+            address,
+            self.timeout,
+            &request,
+            &digest,
+            self.suite,
+            &mut finish,
+        )?;
+        // The server has applied its key by now: a failure here leaves the two sides different,
+        // so the message says so. The file (if any) is written first, so the key is not lost.
+        let mismatch = |f: Failure| {
+            f.context("the server has applied the new PSK but this side could not (the next handshake will fail until it does)")
+        };
+        if let Some(path) = &self.psk_path {
+            deliver_psk(path, &psk).map_err(mismatch)?;
+        }
+        if let Some((iface, peer)) = &self.wg {
+            wg::set_psk(iface, peer, &psk).map_err(mismatch)?;
+        }
+        ui.log(&format!(
+            "exchange with {address} done in {:.2} s: new PSK applied, fingerprint {}",
+            started.elapsed().as_secs_f64(),
+            codec::fingerprint(&psk)
         ));
+        Ok(())
     }
-    // Key generation before connecting: the server should not wait seconds for us.
-    let (mut secret, request, digest) = keygen_request(ui, suite)?;
-    let started = Instant::now();
-    // The key is written by the crypto thread into this frame's slot, not returned through
-    // the thread's (heap-allocated, not wiped) result.
-    let mut finish = |response: &[u8]| {
-        let mut psk = None;
-        with_big_stack(|| {
-            psk = Some(codec::finish(&mut secret, &digest, response)?);
-            Ok(())
+}
+
+fn connect(o: &Options, ui: Ui) -> Outcome<()> {
+    ConnectPlan::from_options(o, "connect")?.run_once(ui)
+}
+
+fn rotate(o: &Options, ui: Ui) -> Outcome<()> {
+    let plan = ConnectPlan::from_options(o, "rotate")?;
+    let interval = o
+        .get("--interval")
+        .map(|_| o.number("--interval", 0, rotate::MAX_INTERVAL_SECS))
+        .transpose()?
+        .ok_or_else(|| {
+            Failure::new(
+                Code::Usage,
+                "`pqpsk rotate` needs --interval SECS (how often to rotate)",
+            )
         })?;
-        psk.ok_or_else(|| Failure::new(Code::Internal, "no key from decapsulation"))
+    let schedule = rotate::Schedule {
+        interval: Duration::from_secs(interval),
+        // A tenth of the interval by default, so that many clients spread out.
+        jitter: Duration::from_secs(match o.get("--jitter") {
+            Some("0") => 0,
+            _ => o.number("--jitter", interval / 10, interval)?,
+        }),
+        count: o.number("--count", 0, u64::MAX)?,
     };
-    let psk = net::exchange(&address, timeout, &request, &digest, suite, &mut finish)?;
-    // The server has applied its key by now: a failure here leaves the two sides different,
-    // so the message says so. The file (if any) is written first, so the key is not lost.
-    let mismatch = |f: Failure| {
-        f.context("the server has applied the new PSK but this side could not (the next handshake will fail until it does)")
-    };
-    if let Some(path) = &psk_path {
-        deliver_psk(path, &psk).map_err(mismatch)?;
-    }
-    if let Some((iface, peer)) = wg {
-        wg::set_psk(iface, peer, &psk).map_err(mismatch)?;
-    }
-    ui.log(&format!(
-        "exchange with {address} done in {:.2} s: new PSK applied, fingerprint {}",
-        started.elapsed().as_secs_f64(),
-        codec::fingerprint(&psk)
-    ));
-    Ok(())
+    rotate::run(&plan, &schedule, ui)
 }
 
 /// One subcommand: its options and what runs it.
@@ -515,6 +584,23 @@ const COMMANDS: &[Command] = &[
         ],
         run: connect,
     },
+    Command {
+        name: "rotate",
+        spec: &[
+            COMMON[0],
+            COMMON[1],
+            COMMON[2],
+            ("--suite", true),
+            ("--wg", true),
+            ("--peer", true),
+            ("--psk", true),
+            ("--timeout", true),
+            ("--interval", true),
+            ("--jitter", true),
+            ("--count", true),
+        ],
+        run: rotate,
+    },
 ];
 
 fn run(argv: &[String]) -> Outcome<()> {
@@ -546,7 +632,7 @@ fn run(argv: &[String]) -> Outcome<()> {
         stdout_text(format_args!("{HELP}"));
         return Ok(());
     }
-    if command.name != "connect" {
+    if command.name != "connect" && command.name != "rotate" {
         options.positionals(&[])?;
     }
     (command.run)(&options, Ui::new(options.flag("--quiet")))

@@ -1641,3 +1641,82 @@ fn a_protocol_1_state_is_refused_with_a_clear_message() {
     fs::write(d.join("state"), &old).unwrap();
     fails(&FINISH, &d, 5, "older pqpsk (state format 1");
 }
+
+#[test]
+fn rotate_runs_exchanges_one_after_another_and_retries_with_backoff() {
+    let d = dir("rotate");
+    let mut server = Server::start(&d, &["--psk", "server.psk"], &[]);
+    let started = Instant::now();
+    let run = pqpsk(
+        &[
+            "rotate",
+            &server.address(),
+            "--psk",
+            "client.psk",
+            "--interval",
+            "1",
+            "--jitter",
+            "0",
+            "--count",
+            "2",
+        ],
+        &d,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("2 rotation(s) done"), "{}", run.stderr);
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    let first = server.wait_for("PSK written");
+    let second = server.wait_for("PSK written");
+    assert_ne!(first, second);
+    assert_eq!(
+        read_psk(&d.join("client.psk")),
+        read_psk(&d.join("server.psk"))
+    );
+    drop(server);
+
+    // Nobody listens at first: the failure is logged, the retry comes 5 s later and succeeds
+    // once a server is there.
+    let port = free_port();
+    let address = format!("127.0.0.1:{port}");
+    let mut rotate = Command::new(BIN)
+        .args([
+            "rotate",
+            &address,
+            "--psk",
+            "late.psk",
+            "--interval",
+            "60",
+            "--count",
+            "1",
+        ])
+        .current_dir(&d)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let _server = Server::start_on(&d, &address, &["--psk", "late-server.psk"], &[]);
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let status = loop {
+        if let Some(status) = rotate.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "rotate did not recover");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let mut stderr = String::new();
+    rotate
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("failure 1 in a row; retrying in 5 s"),
+        "{stderr}"
+    );
+    assert_eq!(
+        read_psk(&d.join("late.psk")),
+        read_psk(&d.join("late-server.psk"))
+    );
+}

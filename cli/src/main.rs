@@ -67,7 +67,8 @@ channel: the exchange itself authenticates nobody):
   -q, --quiet      no progress, timing or log lines on stderr (errors are still printed)
 
 Exit codes: 0 ok, 1 internal error, 2 usage, 3 local file I/O, 4 malformed or wrong-suite
-message, 5 state missing/consumed/corrupt, 6 network (refused, closed, timeout),
+message (also a response to another request), 5 state missing/consumed/corrupt,
+6 network (refused, closed, timeout, server busy),
 7 WireGuard (`wg` failed, no peer for an address), 8 not supported in this build, 9 RNG failure,
 10 key confirmation failed (the peer does not hold the same key; nothing was applied).
 

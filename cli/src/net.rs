@@ -19,9 +19,11 @@
 //!
 //! Bounds on what a client can make the server do: the request's exact length comes from the
 //! suite named in a checked header (a peer-supplied length is never used to allocate), every
-//! connection has one overall deadline (`--timeout`, covering each read and write), at most
-//! `--max-connections` are served at once (more are closed at once), and each connection runs on
-//! its own thread, so a stalled or malicious client holds one slot until its deadline and no more.
+//! connection has one overall deadline (`--timeout`, covering each read and write) and a
+//! shorter one for its header, at most `--max-connections` are served at once and at most
+//! `--max-per-address` from one source address (more are answered [`BUSY`] and closed; see
+//! `crate::limits`), and each connection runs on its own thread, so a stalled or malicious client
+//! holds one slot until its deadline and no more.
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};

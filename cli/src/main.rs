@@ -7,6 +7,7 @@ mod args;
 mod codec;
 mod fail;
 mod files;
+mod journal;
 mod limits;
 mod net;
 mod rotate;
@@ -64,6 +65,13 @@ channel: the exchange itself authenticates nobody):
                    the server is busy. The request header must arrive within 5 s.
   --count N        serve: after N successful exchanges accept no more, wait for those in
                    flight, exit 0
+  --journal DIR    with --wg (serve, connect, rotate): record the previous and the new key
+                   (0600) before confirming or applying; after applying, watch
+                   `wg show IFACE latest-handshakes` and put the previous key back if no
+                   handshake follows within --rollback-after SECS (default 190: WireGuard's
+                   REJECT_AFTER_TIME 180 s + 2 x REKEY_TIMEOUT; needs traffic or keepalive).
+                   On start, rotations a crash interrupted are completed or undone.
+  pqpsk recover --journal DIR [--rollback-after SECS]   only that recovery, then exit
   -q, --quiet      no progress, timing or log lines on stderr (errors are still printed)
 
 Exit codes: 0 ok, 1 internal error, 2 usage, 3 local file I/O, 4 malformed or wrong-suite
@@ -377,6 +385,7 @@ fn serve(o: &Options, ui: Ui) -> Outcome<()> {
         timeout: Duration::from_secs(o.number("--timeout", 30, MAX_TIMEOUT_SECS)?),
         // 0 (the default when absent): serve until killed.
         count: o.number("--count", 0, u64::MAX)?,
+        journal: journal_of(o, o.get("--wg").is_some())?,
     };
     net::serve(config, ui)
 }
@@ -389,6 +398,29 @@ pub struct ConnectPlan {
     timeout: Duration,
     psk_path: Option<PathBuf>,
     wg: Option<(String, String)>,
+    journal: Option<journal::Journal>,
+}
+
+/// `--journal DIR` and `--rollback-after SECS`; the journal needs `--wg` (it watches and
+/// restores WireGuard's key).
+fn journal_of(o: &Options, has_wg: bool) -> Outcome<Option<journal::Journal>> {
+    let bound = Duration::from_secs(o.number(
+        "--rollback-after",
+        journal::DEFAULT_BOUND_SECS,
+        MAX_TIMEOUT_SECS,
+    )?);
+    match o.get("--journal") {
+        None if o.get("--rollback-after").is_some() => Err(Failure::new(
+            Code::Usage,
+            "--rollback-after needs --journal DIR",
+        )),
+        None => Ok(None),
+        Some(_) if !has_wg => Err(Failure::new(
+            Code::Usage,
+            "--journal needs --wg: it watches and restores WireGuard's key",
+        )),
+        Some(dir) => journal::Journal::new(PathBuf::from(dir), bound).map(Some),
+    }
 }
 
 impl ConnectPlan {
@@ -428,18 +460,24 @@ impl ConnectPlan {
                 ),
             ));
         }
+        let journal = journal_of(o, wg.is_some())?;
         Ok(ConnectPlan {
             address,
             suite,
             timeout,
             psk_path,
             wg,
+            journal,
         })
     }
 
     /// One whole client exchange: key generation, the session, applying the key.
     pub fn run_once(&self, ui: Ui) -> Outcome<()> {
         let address = &self.address;
+        let journal = self.journal.as_ref().zip(self.wg.as_ref());
+        if let Some((journal, _)) = journal {
+            journal.recover(ui)?;
+        }
         // Key generation before connecting: the server should not wait seconds for us.
         let (mut secret, request, digest) = keygen_request(ui, self.suite)?;
         let started = Instant::now();
@@ -451,16 +489,33 @@ impl ConnectPlan {
                 psk = Some(codec::finish(&mut secret, &digest, response)?);
                 Ok(())
             })?;
-            psk.ok_or_else(|| Failure::new(Code::Internal, "no key from decapsulation"))
+            let psk =
+                psk.ok_or_else(|| Failure::new(Code::Internal, "no key from decapsulation"))?;
+            // Pending before this side confirms: a crash from here on is undone on restart.
+            if let Some((journal, (iface, peer))) = journal {
+                journal.begin(iface, peer, &psk)?;
+                journal::crash_point("client-before-confirm");
+            }
+            Ok(psk)
         };
-        let psk = net::exchange(
+        let exchanged = net::exchange(
             address,
             self.timeout,
             &request,
             &digest,
             self.suite,
             &mut finish,
-        )?;
+        );
+        let psk = match exchanged {
+            Ok(psk) => psk,
+            Err(f) => {
+                if let Some((journal, (iface, peer))) = journal {
+                    journal.abandon(iface, peer);
+                }
+                return Err(f);
+            }
+        };
+        journal::crash_point("client-before-apply");
         // The server has applied its key by now: a failure here leaves the two sides different,
         // so the message says so. The file (if any) is written first, so the key is not lost.
         let mismatch = |f: Failure| {
@@ -477,12 +532,32 @@ impl ConnectPlan {
             started.elapsed().as_secs_f64(),
             codec::fingerprint(&psk)
         ));
+        if let Some((journal, (iface, peer))) = journal {
+            journal::crash_point("client-after-apply");
+            journal.applied(iface, peer)?;
+            if journal.watch(iface, peer, ui)? == journal::Watched::RolledBack {
+                return Err(Failure::new(
+                    Code::WireGuard,
+                    format!(
+                        "peer {peer} on {iface}: no handshake with the new PSK: rolled back to \
+                         the previous one"
+                    ),
+                ));
+            }
+        }
         Ok(())
     }
 }
 
 fn connect(o: &Options, ui: Ui) -> Outcome<()> {
     ConnectPlan::from_options(o, "connect")?.run_once(ui)
+}
+
+fn recover(o: &Options, ui: Ui) -> Outcome<()> {
+    o.require("--journal")?;
+    journal_of(o, true)?
+        .ok_or_else(|| Failure::new(Code::Usage, "`pqpsk recover` needs --journal DIR"))?
+        .recover(ui)
 }
 
 fn rotate(o: &Options, ui: Ui) -> Outcome<()> {
@@ -568,6 +643,8 @@ const COMMANDS: &[Command] = &[
             ("--max-per-address", true),
             ("--timeout", true),
             ("--count", true),
+            ("--journal", true),
+            ("--rollback-after", true),
         ],
         run: serve,
     },
@@ -582,6 +659,8 @@ const COMMANDS: &[Command] = &[
             ("--peer", true),
             ("--psk", true),
             ("--timeout", true),
+            ("--journal", true),
+            ("--rollback-after", true),
         ],
         run: connect,
     },
@@ -599,8 +678,21 @@ const COMMANDS: &[Command] = &[
             ("--interval", true),
             ("--jitter", true),
             ("--count", true),
+            ("--journal", true),
+            ("--rollback-after", true),
         ],
         run: rotate,
+    },
+    Command {
+        name: "recover",
+        spec: &[
+            COMMON[0],
+            COMMON[1],
+            COMMON[2],
+            ("--journal", true),
+            ("--rollback-after", true),
+        ],
+        run: recover,
     },
 ];
 

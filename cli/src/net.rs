@@ -56,6 +56,8 @@ pub struct ServeConfig {
     pub timeout: Duration,
     /// Exit after this many successful exchanges (0: serve forever).
     pub count: u64,
+    /// With `--wg`: journal each rotation and roll back one without a handshake.
+    pub journal: Option<crate::journal::Journal>,
 }
 
 fn net(message: String) -> Failure {
@@ -201,6 +203,13 @@ pub fn serve(config: ServeConfig, ui: Ui) -> Outcome<()> {
     // Always printed (unless --quiet): with port 0 this is how a script learns the port.
     ui.log(&format!("listening on {local}"));
     let slots = Slots::new(config.max_connections, config.max_per_address);
+    if let Some(journal) = &config.journal {
+        // Crash recovery before new exchanges: rotations a crash interrupted are completed or
+        // undone (watching may take the rollback bound, so the server does not wait for it).
+        if let Err(f) = journal.recover(ui) {
+            ui.error(&format!("recovering from the journal: {f}"));
+        }
+    }
     let shared = Arc::new(Shared {
         config,
         slots,
@@ -279,7 +288,7 @@ fn accept_one(shared: &Arc<Shared>, ui: Ui, stream: TcpStream, peer: SocketAddr)
         .spawn(move || {
             let _slot = slot;
             let started = Instant::now();
-            match handle(stream, wg_peer, &worker) {
+            match handle(stream, wg_peer, &worker, ui) {
                 Ok(done) => {
                     ui.log(&format!(
                         "{peer}: {done} ({:.2} s)",
@@ -317,6 +326,7 @@ fn handle(
     mut stream: TcpStream,
     wg_peer: Option<(String, String)>,
     shared: &Shared,
+    ui: Ui,
 ) -> Outcome<String> {
     let config = &shared.config;
     let started = Instant::now();
@@ -353,11 +363,25 @@ fn handle(
     confirmation
         .check_client(suite, &tag)
         .map_err(|e| from_pqpsk(e).context("client's confirmation; PSK not applied"))?;
+    let journal = config.journal.as_ref().zip(wg_peer.as_ref());
+    if let Some((journal, (iface, key))) = journal {
+        journal.begin(iface, key, &psk)?;
+        crate::journal::crash_point("server-before-apply");
+    }
     let applied = apply_server_psk(
         &psk,
         wg_peer.as_ref().map(|(i, k)| (i.as_str(), k.clone())),
         config,
     );
+    if let Some((journal, (iface, key))) = journal {
+        match &applied {
+            Ok(_) => {
+                crate::journal::crash_point("server-after-apply");
+                journal.applied(iface, key)?;
+            }
+            Err(_) => journal.abandon(iface, key),
+        }
+    }
     let mut message = [0u8; confirm::SERVER_CONFIRM_LEN];
     let sent = confirmation
         .encode_server(suite, applied.is_ok(), &mut message)
@@ -372,7 +396,17 @@ fn handle(
         });
     let _ = stream.shutdown(Shutdown::Both);
     let done = applied?;
-    sent.map(|()| format!("{done}; fingerprint {}", codec::fingerprint(&psk)))
+    let done = sent.map(|()| format!("{done}; fingerprint {}", codec::fingerprint(&psk)))?;
+    // Still holding this peer's claim: no other exchange for it until the watch ends.
+    if let Some((journal, (iface, key))) = journal {
+        if journal.watch(iface, key, ui)? == crate::journal::Watched::RolledBack {
+            return Err(Failure::new(
+                Code::WireGuard,
+                format!("{done}; rolled back: no handshake with it"),
+            ));
+        }
+    }
+    Ok(done)
 }
 
 fn apply_server_psk(

@@ -1720,3 +1720,200 @@ fn rotate_runs_exchanges_one_after_another_and_retries_with_backoff() {
         read_psk(&d.join("late-server.psk"))
     );
 }
+
+// The journal and rollback (`--journal DIR`, with `--wg`), against a fake `wg` that keeps each
+// interface's key in FAKE_DIR/IFACE.key and its latest handshake in FAKE_DIR/IFACE.hs.
+
+const OLD_KEY: &str = "T0xET0xET0xET0xET0xET0xET0xET0xET0xET0xET0w=";
+
+fn stateful_wg(d: &Path) -> PathBuf {
+    let path = d.join("stateful-wg");
+    fs::write(
+        &path,
+        "#!/bin/sh\n\
+         case \"$1 $3\" in\n\
+         'show allowed-ips') printf '%s\\t%s\\n' \"$FAKE_PEER\" \"$FAKE_RANGE\" ;;\n\
+         'show preshared-keys') printf '%s\\t%s\\n' \"$FAKE_PEER\" \"$(cat \"$FAKE_DIR/$2.key\" 2>/dev/null || echo '(none)')\" ;;\n\
+         'show latest-handshakes') printf '%s\\t%s\\n' \"$FAKE_PEER\" \"$(cat \"$FAKE_DIR/$2.hs\" 2>/dev/null || echo 0)\" ;;\n\
+         'set peer') if [ \"$6\" = /dev/null ]; then rm -f \"$FAKE_DIR/$2.key\"; else head -c 44 > \"$FAKE_DIR/$2.key\"; fi\n\
+              cat \"$FAKE_DIR/$2.key\" >> \"$FAKE_DIR/$2.log\" 2>/dev/null; echo >> \"$FAKE_DIR/$2.log\" ;;\n\
+         *) echo \"fake wg: unexpected $*\" >&2; exit 1 ;;\n\
+         esac\n",
+    )
+    .unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+fn wg_env(wg: &Path, d: &Path, peer: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("PQPSK_WG", wg.display().to_string()),
+        ("FAKE_PEER", peer.to_string()),
+        ("FAKE_RANGE", "127.0.0.0/8".to_string()),
+        ("FAKE_DIR", d.display().to_string()),
+    ]
+}
+
+fn run_env(args: &[&str], cwd: &Path, env: &[(&'static str, String)]) -> Run {
+    let out = Command::new(BIN)
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (*k, v)))
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: out.stdout,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn journal_files(dir: &Path) -> usize {
+    fs::read_dir(dir).unwrap().count()
+}
+
+#[test]
+fn a_client_key_without_a_handshake_is_rolled_back_and_one_with_a_handshake_stays() {
+    let d = dir("journal-client");
+    let wg = stateful_wg(&d);
+    fs::create_dir_all(d.join("j")).unwrap();
+    fs::write(d.join("wg1.key"), OLD_KEY).unwrap();
+    let env = wg_env(&wg, &d, SERVER_KEY);
+    let mut server = Server::start(&d, &["--psk", "server.psk"], &[]);
+    let connect = [
+        "connect",
+        &server.address(),
+        "--wg",
+        "wg1",
+        "--peer",
+        SERVER_KEY,
+        "--journal",
+        "j",
+        "--rollback-after",
+        "2",
+    ];
+    // No handshake ever: the previous key comes back.
+    let run = run_env(&connect, &d, &env);
+    assert_eq!(run.code, 7, "{}", run.stderr);
+    assert!(run.stderr.contains("rolled back"), "{}", run.stderr);
+    server.wait_for("PSK written");
+    assert_eq!(fs::read_to_string(d.join("wg1.key")).unwrap(), OLD_KEY);
+    let log = fs::read_to_string(d.join("wg1.log")).unwrap();
+    assert_eq!(
+        log.lines().collect::<Vec<_>>(),
+        [read_psk(&d.join("server.psk")).as_str(), OLD_KEY]
+    );
+    assert_eq!(journal_files(&d.join("j")), 0);
+    // A handshake after the apply: the new key stays.
+    fs::write(d.join("wg1.hs"), "4000000000").unwrap();
+    let run = run_env(&connect, &d, &env);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("rotation complete"), "{}", run.stderr);
+    server.wait_for("PSK written");
+    assert_eq!(
+        fs::read_to_string(d.join("wg1.key")).unwrap(),
+        read_psk(&d.join("server.psk"))
+    );
+    assert_eq!(journal_files(&d.join("j")), 0);
+}
+
+#[test]
+fn after_a_crash_recover_completes_or_undoes_what_the_journal_says() {
+    let d = dir("journal-crash");
+    let wg = stateful_wg(&d);
+    fs::create_dir_all(d.join("j")).unwrap();
+    let mut server = Server::start(&d, &["--psk", "server.psk"], &[]);
+    let connect = [
+        "connect",
+        &server.address(),
+        "--wg",
+        "wg1",
+        "--peer",
+        SERVER_KEY,
+        "--journal",
+        "j",
+        "--rollback-after",
+        "1",
+    ];
+    let recover = ["recover", "--journal", "j", "--rollback-after", "2"];
+    for point in [
+        "client-before-confirm",
+        "client-before-apply",
+        "client-after-apply",
+        "watching",
+        "rolled-back",
+    ] {
+        fs::write(d.join("wg1.key"), OLD_KEY).unwrap();
+        let _ = fs::remove_file(d.join("wg1.hs"));
+        let mut env = wg_env(&wg, &d, SERVER_KEY);
+        env.push(("PQPSK_CRASH_AT", point.to_string()));
+        let run = run_env(&connect, &d, &env);
+        assert_eq!(run.code, -1, "{point}: did not crash: {}", run.stderr);
+        assert_eq!(journal_files(&d.join("j")), 1, "{point}: no journal entry");
+        let applied = fs::read_to_string(d.join("wg1.key")).unwrap() != OLD_KEY;
+        assert_eq!(
+            applied,
+            point == "client-after-apply" || point == "watching",
+            "{point}"
+        );
+        // Restarted (no handshake ever comes): back to the previous key, journal empty.
+        let run = run_env(&recover, &d, &wg_env(&wg, &d, SERVER_KEY));
+        assert_eq!(run.code, 0, "{point}: {}", run.stderr);
+        assert_eq!(
+            fs::read_to_string(d.join("wg1.key")).unwrap(),
+            OLD_KEY,
+            "{point}"
+        );
+        assert_eq!(journal_files(&d.join("j")), 0, "{point}");
+    }
+    // A crash after applying, then a handshake: recovery keeps the new key.
+    fs::write(d.join("wg1.key"), OLD_KEY).unwrap();
+    let mut env = wg_env(&wg, &d, SERVER_KEY);
+    env.push(("PQPSK_CRASH_AT", "client-after-apply".to_string()));
+    assert_eq!(run_env(&connect, &d, &env).code, -1);
+    server.wait_for("PSK written");
+    fs::write(d.join("wg1.hs"), "4000000000").unwrap();
+    let run = run_env(&recover, &d, &wg_env(&wg, &d, SERVER_KEY));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("rotation complete"), "{}", run.stderr);
+    assert_eq!(
+        fs::read_to_string(d.join("wg1.key")).unwrap(),
+        read_psk(&d.join("server.psk"))
+    );
+}
+
+#[test]
+fn the_server_rolls_back_a_key_no_handshake_used() {
+    let d = dir("journal-server");
+    let wg = stateful_wg(&d);
+    fs::create_dir_all(d.join("j")).unwrap();
+    fs::write(d.join("wg0.key"), OLD_KEY).unwrap();
+    let mut server = Server::start(
+        &d,
+        &["--wg", "wg0", "--journal", "j", "--rollback-after", "2"],
+        &wg_env(&wg, &d, CLIENT_KEY),
+    );
+    let run = connect(&d, &server.address(), &["--psk", "client.psk"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    server.wait_for("rolled back");
+    assert_eq!(fs::read_to_string(d.join("wg0.key")).unwrap(), OLD_KEY);
+    assert_eq!(journal_files(&d.join("j")), 0);
+    // Killed right after applying: the restarted server undoes it by itself.
+    drop(server);
+    let mut env = wg_env(&wg, &d, CLIENT_KEY);
+    env.push(("PQPSK_CRASH_AT", "server-after-apply".to_string()));
+    let mut crashing = Server::start(&d, &["--wg", "wg0", "--journal", "j"], &env);
+    let run = connect(&d, &crashing.address(), &["--psk", "client.psk"]);
+    assert_ne!(run.code, 0, "{}", run.stderr);
+    assert_eq!(crashing.child.wait().unwrap().code(), None);
+    assert_ne!(fs::read_to_string(d.join("wg0.key")).unwrap(), OLD_KEY);
+    let mut restarted = Server::start(
+        &d,
+        &["--wg", "wg0", "--journal", "j", "--rollback-after", "2"],
+        &wg_env(&wg, &d, CLIENT_KEY),
+    );
+    restarted.wait_for("rolled back");
+    assert_eq!(fs::read_to_string(d.join("wg0.key")).unwrap(), OLD_KEY);
+    assert_eq!(journal_files(&d.join("j")), 0);
+}

@@ -31,6 +31,7 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::fail::{Code, Failure, Outcome};
+use crate::status::Status;
 use crate::{files, wg, Ui};
 
 /// The default `--rollback-after`, in seconds (see the module docs).
@@ -159,6 +160,17 @@ impl Journal {
         self.dir.join(format!("{iface}.{tag}.journal"))
     }
 
+    /// Updates the peer's status file (public data: state, fingerprint, last error). A status
+    /// that cannot be written is logged, never fatal: the journal is what matters.
+    pub fn note(&self, iface: &str, peer: &str, ui: Ui, update: impl FnOnce(&mut Status)) {
+        let path = Status::path_for(&self.path(iface, peer));
+        let mut status = Status::load(&path, iface, peer);
+        update(&mut status);
+        if let Err(f) = status.store(&path) {
+            ui.error(&format!("{f}"));
+        }
+    }
+
     fn write(&self, entry: &Entry) -> Outcome<()> {
         let path = self.path(&entry.iface, &entry.peer);
         files::check_output(&path, "journal")?;
@@ -179,7 +191,7 @@ impl Journal {
 
     /// Step 1: records the peer's current key and the new one, before this side confirms or
     /// applies.
-    pub fn begin(&self, iface: &str, peer: &str, new: &Psk) -> Outcome<()> {
+    pub fn begin(&self, iface: &str, peer: &str, suite: &str, new: &Psk, ui: Ui) -> Outcome<()> {
         let previous = wg::preshared_key(iface, peer)?;
         self.write(&Entry {
             iface: iface.to_string(),
@@ -187,7 +199,12 @@ impl Journal {
             previous,
             new: new.clone(),
             applied_at: None,
-        })
+        })?;
+        self.note(iface, peer, ui, |s| {
+            s.suite = suite.to_string();
+            s.state = "pending".into();
+        });
+        Ok(())
     }
 
     /// Nothing was applied on this side after all (the exchange failed): forgets the entry.
@@ -196,11 +213,18 @@ impl Journal {
     }
 
     /// Step 2: the new key has been given to WireGuard.
-    pub fn applied(&self, iface: &str, peer: &str) -> Outcome<()> {
+    pub fn applied(&self, iface: &str, peer: &str, ui: Ui) -> Outcome<()> {
         let path = self.path(iface, peer);
         let mut entry = Self::read(&path)?;
         entry.applied_at = Some(now());
-        self.write(&entry)
+        self.write(&entry)?;
+        self.note(iface, peer, ui, |s| s.state = "applied".into());
+        Ok(())
+    }
+
+    /// An exchange for the peer failed: its status keeps the message.
+    pub fn failed(&self, iface: &str, peer: &str, message: &str, ui: Ui) {
+        self.note(iface, peer, ui, |s| s.last_error = message.to_string());
     }
 
     /// Step 3: waits for a handshake after the apply, or rolls back at the deadline.
@@ -222,6 +246,11 @@ impl Journal {
             match wg::latest_handshake(iface, peer) {
                 Ok(at) if at > applied_at => {
                     Self::remove(path);
+                    self.note(iface, peer, ui, |s| {
+                        s.state = "ok".into();
+                        s.last_rotation = now();
+                        s.fingerprint = fingerprint.clone();
+                    });
                     ui.log(&format!(
                         "peer {peer} on {iface}: handshake with the new PSK (fingerprint \
                          {fingerprint}) {} s after applying it: rotation complete",
@@ -241,6 +270,14 @@ impl Journal {
             .map_err(|f| f.context("rolling back to the previous PSK"))?;
         crash_point("rolled-back");
         Self::remove(path);
+        self.note(iface, peer, ui, |s| {
+            s.state = "rolled-back".into();
+            s.last_error = format!(
+                "no handshake with the new PSK (fingerprint {fingerprint}) within {} s: \
+                 previous PSK restored",
+                self.bound.as_secs()
+            );
+        });
         ui.error(&format!(
             "peer {peer} on {iface}: no handshake with the new PSK (fingerprint {fingerprint}) \
              within {} s (--rollback-after): previous PSK restored (rolled back)",

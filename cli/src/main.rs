@@ -12,6 +12,7 @@ mod limits;
 mod net;
 mod rotate;
 mod state;
+mod status;
 mod wg;
 
 use std::io::{self, IsTerminal, Read, Write};
@@ -72,6 +73,9 @@ channel: the exchange itself authenticates nobody):
                    REJECT_AFTER_TIME 180 s + 2 x REKEY_TIMEOUT; needs traffic or keepalive).
                    On start, rotations a crash interrupted are completed or undone.
   pqpsk recover --journal DIR [--rollback-after SECS]   only that recovery, then exit
+  pqpsk status  --journal DIR [--machine]   per peer: suite, last successful rotation,
+                   fingerprint, state (pending, applied, ok, rolled-back), last error;
+                   --machine: one tab-separated line per peer (like `wg show dump`)
   -q, --quiet      no progress, timing or log lines on stderr (errors are still printed)
 
 Exit codes: 0 ok, 1 internal error, 2 usage, 3 local file I/O, 4 malformed or wrong-suite
@@ -493,7 +497,7 @@ impl ConnectPlan {
                 psk.ok_or_else(|| Failure::new(Code::Internal, "no key from decapsulation"))?;
             // Pending before this side confirms: a crash from here on is undone on restart.
             if let Some((journal, (iface, peer))) = journal {
-                journal.begin(iface, peer, &psk)?;
+                journal.begin(iface, peer, self.suite.name(), &psk, ui)?;
                 journal::crash_point("client-before-confirm");
             }
             Ok(psk)
@@ -511,6 +515,7 @@ impl ConnectPlan {
             Err(f) => {
                 if let Some((journal, (iface, peer))) = journal {
                     journal.abandon(iface, peer);
+                    journal.failed(iface, peer, &f.message, ui);
                 }
                 return Err(f);
             }
@@ -534,7 +539,7 @@ impl ConnectPlan {
         ));
         if let Some((journal, (iface, peer))) = journal {
             journal::crash_point("client-after-apply");
-            journal.applied(iface, peer)?;
+            journal.applied(iface, peer, ui)?;
             if journal.watch(iface, peer, ui)? == journal::Watched::RolledBack {
                 return Err(Failure::new(
                     Code::WireGuard,
@@ -551,6 +556,25 @@ impl ConnectPlan {
 
 fn connect(o: &Options, ui: Ui) -> Outcome<()> {
     ConnectPlan::from_options(o, "connect")?.run_once(ui)
+}
+
+fn status(o: &Options, _ui: Ui) -> Outcome<()> {
+    let dir = o.path("--journal")?;
+    let all = status::all(&dir)?;
+    let mut out = String::new();
+    for s in &all {
+        if o.flag("--machine") {
+            out.push_str(&s.to_line());
+            out.push('\n');
+        } else {
+            out.push_str(&status::human(s));
+        }
+    }
+    if all.is_empty() && !o.flag("--machine") {
+        out.push_str("no rotation recorded in this journal yet\n");
+    }
+    stdout_text(format_args!("{out}"));
+    Ok(())
 }
 
 fn recover(o: &Options, ui: Ui) -> Outcome<()> {
@@ -682,6 +706,17 @@ const COMMANDS: &[Command] = &[
             ("--rollback-after", true),
         ],
         run: rotate,
+    },
+    Command {
+        name: "status",
+        spec: &[
+            COMMON[0],
+            COMMON[1],
+            COMMON[2],
+            ("--journal", true),
+            ("--machine", false),
+        ],
+        run: status,
     },
     Command {
         name: "recover",

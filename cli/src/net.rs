@@ -365,7 +365,7 @@ fn handle(
         .map_err(|e| from_pqpsk(e).context("client's confirmation; PSK not applied"))?;
     let journal = config.journal.as_ref().zip(wg_peer.as_ref());
     if let Some((journal, (iface, key))) = journal {
-        journal.begin(iface, key, &psk)?;
+        journal.begin(iface, key, suite.name(), &psk, ui)?;
         crate::journal::crash_point("server-before-apply");
     }
     let applied = apply_server_psk(
@@ -377,9 +377,12 @@ fn handle(
         match &applied {
             Ok(_) => {
                 crate::journal::crash_point("server-after-apply");
-                journal.applied(iface, key)?;
+                journal.applied(iface, key, ui)?;
             }
-            Err(_) => journal.abandon(iface, key),
+            Err(f) => {
+                journal.abandon(iface, key);
+                journal.failed(iface, key, &f.message, ui);
+            }
         }
     }
     let mut message = [0u8; confirm::SERVER_CONFIRM_LEN];

@@ -1769,8 +1769,26 @@ fn run_env(args: &[&str], cwd: &Path, env: &[(&'static str, String)]) -> Run {
     }
 }
 
+/// Journal entries (not status files) in `dir`.
 fn journal_files(dir: &Path) -> usize {
-    fs::read_dir(dir).unwrap().count()
+    fs::read_dir(dir)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "journal")
+        })
+        .count()
+}
+
+/// `pqpsk status --journal DIR --machine`: the fields of its one line.
+fn status_fields(d: &Path, journal: &str) -> Vec<String> {
+    let run = ok(&["status", "--journal", journal, "--machine"], d);
+    let text = String::from_utf8(run.stdout).unwrap();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    text.trim_end().split('\t').map(str::to_string).collect()
 }
 
 #[test]
@@ -1805,17 +1823,32 @@ fn a_client_key_without_a_handshake_is_rolled_back_and_one_with_a_handshake_stay
         [read_psk(&d.join("server.psk")).as_str(), OLD_KEY]
     );
     assert_eq!(journal_files(&d.join("j")), 0);
+    let status = status_fields(&d, "j");
+    assert_eq!(status[..3], ["wg1", SERVER_KEY, "mlkem1024-mceliece348864"]);
+    assert_eq!(status[3], "0", "no successful rotation yet");
+    assert_eq!(status[5], "rolled-back");
+    assert!(status[6].contains("no handshake"), "{status:?}");
     // A handshake after the apply: the new key stays.
     fs::write(d.join("wg1.hs"), "4000000000").unwrap();
     let run = run_env(&connect, &d, &env);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stderr.contains("rotation complete"), "{}", run.stderr);
-    server.wait_for("PSK written");
+    let line = server.wait_for("PSK written");
     assert_eq!(
         fs::read_to_string(d.join("wg1.key")).unwrap(),
         read_psk(&d.join("server.psk"))
     );
     assert_eq!(journal_files(&d.join("j")), 0);
+    let status = status_fields(&d, "j");
+    assert_eq!(status[5], "ok");
+    assert_ne!(status[3], "0");
+    assert!(
+        line.contains(&format!("fingerprint {}", status[4])),
+        "{line}"
+    );
+    let human = String::from_utf8(ok(&["status", "--journal", "j"], &d).stdout).unwrap();
+    assert!(human.contains("state: ok"), "{human}");
+    assert!(!human.contains(&read_psk(&d.join("server.psk"))));
 }
 
 #[test]

@@ -154,6 +154,11 @@ impl Journal {
         Ok(Journal { dir, bound })
     }
 
+    /// The journal directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     fn path(&self, iface: &str, peer: &str) -> PathBuf {
         let digest = Sha256::digest(peer.as_bytes());
         let tag: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();

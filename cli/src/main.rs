@@ -9,6 +9,7 @@ mod fail;
 mod files;
 mod journal;
 mod limits;
+mod lock;
 mod net;
 mod rotate;
 mod state;
@@ -475,6 +476,34 @@ impl ConnectPlan {
         })
     }
 
+    /// Locks for this client's targets (its peer, its PSK file), so that no two pqpsk clients
+    /// run exchanges for them at once.
+    pub fn lock(&self) -> Outcome<Vec<lock::Lock>> {
+        let mut locks = Vec::new();
+        if let Some((iface, peer)) = &self.wg {
+            let digest = <sha2::Sha256 as sha2::Digest>::digest(peer.as_bytes());
+            let tag: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+            let name = format!("pqpsk-{iface}-{tag}.lock");
+            let path = match &self.journal {
+                Some(journal) => journal.dir().join(name),
+                None => std::env::temp_dir().join(name),
+            };
+            locks.push(lock::Lock::take(&path, &format!("peer {peer} on {iface}"))?);
+        }
+        if let Some(psk) = self.psk_path.as_ref().filter(|p| !files::is_stdio(p)) {
+            let name = psk
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let path = psk.with_file_name(format!(".{name}.pqpsk-lock"));
+            locks.push(lock::Lock::take(
+                &path,
+                &format!("PSK file {}", psk.display()),
+            )?);
+        }
+        Ok(locks)
+    }
+
     /// One whole client exchange: key generation, the session, applying the key.
     pub fn run_once(&self, ui: Ui) -> Outcome<()> {
         let address = &self.address;
@@ -555,7 +584,9 @@ impl ConnectPlan {
 }
 
 fn connect(o: &Options, ui: Ui) -> Outcome<()> {
-    ConnectPlan::from_options(o, "connect")?.run_once(ui)
+    let plan = ConnectPlan::from_options(o, "connect")?;
+    let _locks = plan.lock()?;
+    plan.run_once(ui)
 }
 
 fn status(o: &Options, _ui: Ui) -> Outcome<()> {
@@ -605,6 +636,8 @@ fn rotate(o: &Options, ui: Ui) -> Outcome<()> {
         }),
         count: o.number("--count", 0, u64::MAX)?,
     };
+    // Held for the whole life of the service.
+    let _locks = plan.lock()?;
     rotate::run(&plan, &schedule, ui)
 }
 

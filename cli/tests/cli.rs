@@ -1950,3 +1950,36 @@ fn the_server_rolls_back_a_key_no_handshake_used() {
     assert_eq!(fs::read_to_string(d.join("wg0.key")).unwrap(), OLD_KEY);
     assert_eq!(journal_files(&d.join("j")), 0);
 }
+
+#[test]
+fn two_clients_for_the_same_psk_file_do_not_run_at_once() {
+    let d = dir("client-lock");
+    let mut server = Server::start(&d, &["--psk", "server.psk"], &[]);
+    let mut rotate = Command::new(BIN)
+        .args([
+            "rotate",
+            &server.address(),
+            "--psk",
+            "client.psk",
+            "--interval",
+            "600",
+        ])
+        .current_dir(&d)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    server.wait_for("PSK written");
+    // The service holds its lock while it sleeps: a second client is refused.
+    fails(
+        &["connect", &server.address(), "--psk", "client.psk"],
+        &d,
+        2,
+        "another pqpsk",
+    );
+    // Killed with SIGKILL, it leaves its lock behind; the next client takes it over.
+    rotate.kill().unwrap();
+    rotate.wait().unwrap();
+    assert!(d.join(".client.psk.pqpsk-lock").exists());
+    ok(&["connect", &server.address(), "--psk", "client.psk"], &d);
+    assert!(!d.join(".client.psk.pqpsk-lock").exists());
+}

@@ -15,6 +15,7 @@ pub mod test_rng;
 
 use std::sync::OnceLock;
 
+use pqpsk::confirm::{self, BoundResponse, Confirmation};
 use pqpsk::wire::{self, Header, MessageType, Request, Response, HEADER_LEN};
 use pqpsk::{ClientSecret, Error, Psk, Suite};
 use test_rng::FixedRng;
@@ -32,6 +33,9 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("psk_base64", psk_base64),
     ("roundtrip", roundtrip),
     ("mlkem_parse", mlkem_parse),
+    ("decode_bound_response", decode_bound_response),
+    ("finish_bound_from_wire", finish_bound_from_wire),
+    ("check_confirmation", check_confirmation),
 ];
 
 /// Header decoding: on success, the header says exactly what the suite requires.
@@ -41,6 +45,9 @@ pub fn decode_header(data: &[u8]) {
         let expected = match header.message_type {
             MessageType::Request => wire::request_len(header.suite),
             MessageType::Response => wire::response_len(header.suite),
+            MessageType::BoundResponse => wire::response_len(header.suite) + confirm::DIGEST_LEN,
+            MessageType::ClientConfirm => confirm::CLIENT_CONFIRM_LEN,
+            MessageType::ServerConfirm => confirm::SERVER_CONFIRM_LEN,
         };
         assert_eq!(header.message_len(), expected);
     }
@@ -244,7 +251,11 @@ fn check_error(error: &Error, data: &[u8]) {
         | Error::UnknownSuite { .. }
         | Error::WrongSuite { .. }
         | Error::BodyLength { .. }
-        | Error::InvalidMlKemPublicKey => assert!(data.len() >= HEADER_LEN),
+        | Error::InvalidMlKemPublicKey
+        | Error::UnboundResponse
+        | Error::ResponseForAnotherRequest
+        | Error::ConfirmationFailed
+        | Error::BadConfirmationStatus { .. } => assert!(data.len() >= HEADER_LEN),
         // A KEM's own public-key check (Kyber's only exists with the `ivpn` feature, which the
         // fuzz crate does not enable, so it is recognised by its message).
         other if other.to_string().contains("public key rejected") => {
@@ -310,4 +321,79 @@ pub fn mlkem_parse(data: &[u8]) {
         mlkem::decapsulate(&seed, &honest).as_bytes(),
         sent.as_bytes()
     );
+}
+
+/// Bound-response decoding (protocol 2): a decoded response has exactly its suite's length, and
+/// its parts are the input's bytes in order (digest, then the two ciphertexts).
+pub fn decode_bound_response(data: &[u8]) {
+    match BoundResponse::decode(data) {
+        Ok(response) => {
+            let suite = response.suite();
+            assert_eq!(data.len(), wire::response_len(suite) + confirm::DIGEST_LEN);
+            let body = [
+                response.request_digest(),
+                response.kem1_ciphertext(),
+                response.kem2_ciphertext(),
+            ]
+            .concat();
+            assert_eq!(body, &data[HEADER_LEN..]);
+            assert_eq!(response.request_digest().len(), confirm::DIGEST_LEN);
+            assert_eq!(
+                response.kem1_ciphertext().len(),
+                suite.kem1_ciphertext_len()
+            );
+        }
+        Err(error) => check_error(&error, data),
+    }
+}
+
+/// The request digest `finish_bound_from_wire` expects: the first input byte picks this one
+/// (even) or another (odd), so the fuzzer reaches both the binding check and decapsulation.
+const FUZZ_REQUEST_DIGEST: [u8; confirm::DIGEST_LEN] = [0x42; confirm::DIGEST_LEN];
+
+/// The client's protocol-2 path from arbitrary bytes: anything rejected (malformed, another
+/// suite, protocol 1, another request) leaves the secret usable; a response to this request
+/// gives a PSK and consumes it.
+pub fn finish_bound_from_wire(data: &[u8]) {
+    let mut client = ClientSecret::new_boxed();
+    client.import(client_secret_bytes()).expect("own export");
+    match client.finish_bound_response(&FUZZ_REQUEST_DIGEST, data) {
+        Ok(_psk) => {
+            let response = BoundResponse::decode(data).expect("finish accepted it");
+            assert_eq!(response.request_digest(), FUZZ_REQUEST_DIGEST);
+            assert!(!client.is_ready(), "finish must consume the secret");
+        }
+        Err(error) => {
+            check_error(&error, data);
+            assert!(
+                client.is_ready(),
+                "a rejected message must not consume the secret"
+            );
+        }
+    }
+}
+
+/// Confirmation messages from arbitrary bytes, against one fixed exchange: decoding is strict,
+/// and only the exact tags this side computes are accepted.
+pub fn check_confirmation(data: &[u8]) {
+    let suite = Suite::default();
+    let confirmation = Confirmation::new(&Psk::from_bytes([9; 32]), &[3; 32], b"response");
+    match confirmation.check_client(suite, data) {
+        Ok(()) => {
+            let mut own = [0u8; confirm::CLIENT_CONFIRM_LEN];
+            confirmation.encode_client(suite, &mut own).unwrap();
+            assert_eq!(data, own);
+        }
+        Err(error) => check_error(&error, data),
+    }
+    match confirmation.check_server(suite, data) {
+        Ok(applied) => {
+            let mut own = [0u8; confirm::SERVER_CONFIRM_LEN];
+            confirmation
+                .encode_server(suite, applied, &mut own)
+                .unwrap();
+            assert_eq!(data, own);
+        }
+        Err(error) => check_error(&error, data),
+    }
 }

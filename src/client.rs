@@ -4,6 +4,7 @@
 use rand_core::TryCryptoRng;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
+use crate::confirm::{BoundResponse, MessageDigest};
 use crate::error::{as_array, Error, Field};
 use crate::exchange::{self, KeptSecrets};
 use crate::mceliece::KeygenWorkspace;
@@ -285,4 +286,26 @@ impl ClientSecret {
         }
         self.finish(response.kem1_ciphertext(), response.kem2_ciphertext())
     }
+
+    /// Protocol 2: checks that `response` is a bound response to the request whose digest is
+    /// `request_digest` ([`crate::confirm::request_digest`] of the request this secret generated), then
+    /// finishes as [`ClientSecret::finish`]. A malformed response, one of another suite, a
+    /// protocol-1 one or one for another request is an error that leaves `self` as it was.
+    pub fn finish_bound_response(
+        &mut self,
+        request_digest: &MessageDigest,
+        response: &[u8],
+    ) -> Result<Psk, Error> {
+        let response = BoundResponse::decode(response)?;
+        let expected = self.suite();
+        if response.suite() != expected {
+            return Err(Error::WrongSuite {
+                expected,
+                actual: response.suite(),
+            });
+        }
+        response.check_request(request_digest)?;
+        self.finish(response.kem1_ciphertext(), response.kem2_ciphertext())
+    }
 }
+

@@ -122,6 +122,20 @@ pub enum Error {
         /// The version byte received.
         version: u8,
     },
+    /// A response answers another request than the one it was checked against (its request
+    /// digest differs): a stale or replayed response. Found before anything is decapsulated.
+    ResponseForAnotherRequest,
+    /// A protocol-1 response (type 2, without request binding) where a protocol-2 one was
+    /// needed: the server is an older pqpsk.
+    UnboundResponse,
+    /// A key-confirmation tag is wrong: the peer does not hold the same key (or the transcript
+    /// differs). Nothing may be applied.
+    ConfirmationFailed,
+    /// A server confirmation's status byte is neither 0 (not applied) nor 1 (applied).
+    BadConfirmationStatus {
+        /// The status byte received.
+        value: u8,
+    },
     /// A message has a type byte that is neither request (1) nor response (2).
     UnknownMessageType {
         /// The type byte received.
@@ -211,6 +225,23 @@ impl fmt::Display for Error {
             #[cfg(feature = "ivpn")]
             Error::InvalidKyberPublicKey => f.write_str(
                 "Kyber1024 public key rejected: a coefficient is not reduced modulo 3329",
+            ),
+            Error::ResponseForAnotherRequest => f.write_str(
+                "the response answers another request (its request digest differs): a stale or \
+                 replayed response; nothing was decapsulated",
+            ),
+            Error::UnboundResponse => f.write_str(
+                "the peer speaks protocol 1 (a response without request binding or key \
+                 confirmation); this build speaks protocol 2: upgrade the peer",
+            ),
+            Error::ConfirmationFailed => f.write_str(
+                "key confirmation failed: the peer's tag does not match (it does not hold the \
+                 same key, or answered another exchange); nothing may be applied",
+            ),
+            Error::BadConfirmationStatus { value } => write!(
+                f,
+                "server confirmation has status byte {value:#04x}; expected 0 (not applied) or 1 \
+                 (applied)"
             ),
             Error::BadMagic => f.write_str("not a pqpsk message (the magic \"PQPK\" is missing)"),
             Error::UnsupportedVersion { version } => write!(

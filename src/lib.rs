@@ -83,6 +83,7 @@ extern crate std;
 mod base64;
 mod client;
 pub mod combiner;
+pub mod confirm;
 mod error;
 mod exchange;
 #[cfg(feature = "ivpn")]

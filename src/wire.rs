@@ -43,6 +43,11 @@ pub const fn body_len(suite: Suite, message_type: MessageType) -> usize {
     match message_type {
         MessageType::Request => suite.kem1_public_key_len() + suite.kem2_public_key_len(),
         MessageType::Response => suite.kem1_ciphertext_len() + suite.kem2_ciphertext_len(),
+        MessageType::BoundResponse => {
+            crate::message::DIGEST_LEN + suite.kem1_ciphertext_len() + suite.kem2_ciphertext_len()
+        }
+        MessageType::ClientConfirm => crate::message::TAG_LEN,
+        MessageType::ServerConfirm => 1 + crate::message::TAG_LEN,
     }
 }
 
@@ -57,7 +62,7 @@ pub const fn response_len(suite: Suite) -> usize {
 }
 
 /// The longest message of type `message_type` of any suite this build knows.
-const fn max_message_len(message_type: MessageType) -> usize {
+pub(crate) const fn max_message_len(message_type: MessageType) -> usize {
     let mut max = 0;
     let mut suites = Suite::ALL;
     while let [suite, rest @ ..] = suites {
@@ -169,7 +174,7 @@ impl Header {
 }
 
 /// Checks a whole message of the expected type and returns its suite and body.
-fn decode_message(bytes: &[u8], expected: MessageType) -> Result<(Suite, &[u8]), Error> {
+pub(crate) fn decode_message(bytes: &[u8], expected: MessageType) -> Result<(Suite, &[u8]), Error> {
     let header = Header::decode(bytes)?;
     if header.message_type != expected {
         return Err(Error::WrongMessageType {
@@ -377,6 +382,9 @@ pub(crate) fn message_slots(header: Header, out: &mut [u8]) -> Result<Slots<'_>,
     let first_len = match header.message_type {
         MessageType::Request => header.suite.kem1_public_key_len(),
         MessageType::Response => header.suite.kem1_ciphertext_len(),
+        // Protocol-2 messages (crate::confirm) have no two KEM parts: their whole body is the
+        // second slot. Nothing calls this for them today.
+        MessageType::BoundResponse | MessageType::ClientConfirm | MessageType::ServerConfirm => 0,
     };
     let needed = header.message_len();
     let actual = out.len();

@@ -11,6 +11,7 @@ mod targets;
 
 use std::path::{Path, PathBuf};
 
+use pqpsk::confirm;
 use pqpsk::wire::{self, Request, Response, HEADER_LEN};
 use pqpsk::{ClientSecret, Suite};
 use targets::TARGETS;
@@ -148,6 +149,65 @@ fn write_seed_corpus() {
         let index = Suite::ALL.iter().position(|s| *s == suite).unwrap() as u8;
         add_both("roundtrip", "request", &[index << 1, 1, 2, 3]);
         add_both("roundtrip", "response", &[(index << 1) | 1, 0xFF]);
+        // Protocol 2: a bound response to the digest finish_bound_from_wire expects, one to
+        // another request, a protocol-1 response, and the header faults.
+        let mut bound = vec![0u8; confirm::MAX_BOUND_RESPONSE_LEN];
+        let n = confirm::respond_bound(&mut targets_rng(4), &request, &mut bound)
+            .unwrap()
+            .0;
+        bound.truncate(n);
+        let mut for_fuzz = bound.clone();
+        for_fuzz[HEADER_LEN..HEADER_LEN + confirm::DIGEST_LEN].fill(0x42);
+        for target in ["decode_bound_response", "finish_bound_from_wire"] {
+            add_both(target, "valid", &for_fuzz);
+            add_both(target, "another-request", &bound);
+            add_both(target, "protocol-1", &response);
+            add_both(target, "truncated-body", &for_fuzz[..n - 1]);
+            add_both(target, "trailing-byte", &[&for_fuzz[..], &[0]].concat());
+            add_both(target, "short-header", &for_fuzz[..HEADER_LEN - 1]);
+            add_both(target, "a-request", &request[..HEADER_LEN]);
+        }
+        add_both(
+            "decode_header",
+            "bound-response-header",
+            &bound[..HEADER_LEN],
+        );
+    }
+    // Confirmations of the fixed exchange in targets::check_confirmation.
+    {
+        let c = confirm::Confirmation::new(&pqpsk::Psk::from_bytes([9; 32]), &[3; 32], b"response");
+        let suite = Suite::default();
+        let mut client = [0u8; confirm::CLIENT_CONFIRM_LEN];
+        c.encode_client(suite, &mut client).unwrap();
+        let mut applied = [0u8; confirm::SERVER_CONFIRM_LEN];
+        c.encode_server(suite, true, &mut applied).unwrap();
+        let mut not_applied = applied;
+        c.encode_server(suite, false, &mut not_applied).unwrap();
+        let mut wrong_tag = client;
+        wrong_tag[HEADER_LEN] ^= 1;
+        let mut bad_status = applied;
+        bad_status[HEADER_LEN] = 7;
+        for (label, bytes) in [
+            ("client", &client[..]),
+            ("server-applied", &applied[..]),
+            ("server-not-applied", &not_applied[..]),
+            ("wrong-tag", &wrong_tag[..]),
+            ("bad-status", &bad_status[..]),
+            ("truncated", &client[..client.len() - 1]),
+            ("header", &client[..HEADER_LEN]),
+        ] {
+            seeds.push(("check_confirmation", label.to_string(), bytes.to_vec()));
+        }
+        seeds.push((
+            "decode_header",
+            "client-confirm-header".to_string(),
+            client[..HEADER_LEN].to_vec(),
+        ));
+        seeds.push((
+            "decode_header",
+            "server-confirm-header".to_string(),
+            applied[..HEADER_LEN].to_vec(),
+        ));
     }
     for (label, text) in [
         ("valid", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="),

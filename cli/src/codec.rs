@@ -8,6 +8,7 @@
 
 use std::io;
 
+use pqpsk::confirm::{self, MessageDigest};
 use pqpsk::{wire, ClientSecret, OsRng, Psk, Suite};
 
 use crate::fail::{from_pqpsk, Code, Failure, Outcome};
@@ -97,9 +98,45 @@ pub fn read_message(
     expected: Kind,
     suite: Option<Suite>,
 ) -> Outcome<(Header, Vec<u8>)> {
+    let head = read_head(read, source, expected)?;
+    read_message_after(read, head, source, expected, suite)
+}
+
+/// Reads the 12 bytes of a header, unchecked (a server may send [`crate::net::BUSY`] there).
+pub fn read_head(
+    read: &mut dyn FnMut(&mut [u8]) -> io::Result<usize>,
+    source: Source,
+    expected: Kind,
+) -> Outcome<[u8; HEADER_LEN]> {
     let mut head = [0u8; HEADER_LEN];
-    fill(read, &mut head, 0, source, expected)?;
+    fill(read, &mut head, 0, source, expected).map_err(|f| {
+        // Only a timeout reads differently: the header has its own, shorter deadline.
+        if f.message.starts_with("timed out waiting for the") {
+            Failure::new(
+                f.code,
+                f.message
+                    .replacen(expected.name(), &format!("{} header", expected.name()), 1),
+            )
+        } else {
+            f
+        }
+    })?;
+    Ok(head)
+}
+
+/// Checks `head` and reads the rest of its message (see [`read_message`]).
+pub fn read_message_after(
+    read: &mut dyn FnMut(&mut [u8]) -> io::Result<usize>,
+    head: [u8; HEADER_LEN],
+    source: Source,
+    expected: Kind,
+    suite: Option<Suite>,
+) -> Outcome<(Header, Vec<u8>)> {
     let header = decode_header(&head)?;
+    if expected == Kind::BoundResponse && header.message_type == Kind::Response {
+        // An older server (protocol 1): say so, naming both protocols.
+        return Err(from_pqpsk(pqpsk::Error::UnboundResponse));
+    }
     if header.message_type != expected {
         return Err(from_pqpsk(pqpsk::Error::WrongMessageType {
             expected,
@@ -224,15 +261,39 @@ pub fn generate_request(secret: &mut ClientSecret, suite: Suite) -> Outcome<Vec<
     Ok(out)
 }
 
-/// Server: checks and answers a whole request; returns the response and the server's PSK.
+/// Server: checks and answers a whole request with a bound response (protocol 2); returns
+/// the response and the server's PSK.
 pub fn respond(request: &[u8]) -> Outcome<(Vec<u8>, Psk)> {
-    let mut out = vec![0u8; wire::MAX_RESPONSE_LEN];
-    let (n, psk) = wire::respond_to_request(&mut OsRng, request, &mut out).map_err(from_pqpsk)?;
+    let mut out = vec![0u8; confirm::MAX_BOUND_RESPONSE_LEN];
+    let (n, psk) = confirm::respond_bound(&mut OsRng, request, &mut out).map_err(from_pqpsk)?;
     out.truncate(n);
     Ok((out, psk))
 }
 
-/// Client: decapsulates a whole response; a malformed one leaves `secret` usable.
-pub fn finish(secret: &mut ClientSecret, response: &[u8]) -> Outcome<Psk> {
-    secret.finish_response(response).map_err(from_pqpsk)
+/// Refuses a response that does not answer the request with digest `request_digest`, before
+/// anything is consumed or decapsulated.
+pub fn check_request(request_digest: &MessageDigest, response: &[u8]) -> Outcome<()> {
+    confirm::BoundResponse::decode(response)
+        .and_then(|r| r.check_request(request_digest))
+        .map_err(from_pqpsk)
+}
+
+/// Client: decapsulates a whole bound response to its own request; a malformed one, or one
+/// for another request, leaves `secret` usable.
+pub fn finish(
+    secret: &mut ClientSecret,
+    request_digest: &MessageDigest,
+    response: &[u8],
+) -> Outcome<Psk> {
+    secret
+        .finish_bound_response(request_digest, response)
+        .map_err(from_pqpsk)
+}
+
+/// The PSK's public fingerprint as 16 hex digits, for logs and `status`.
+pub fn fingerprint(psk: &Psk) -> String {
+    confirm::fingerprint(psk)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

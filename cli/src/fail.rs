@@ -26,6 +26,8 @@ pub enum Code {
     Unsupported = 8,
     /// The cryptographic layer failed (the OS random number generator).
     Crypto = 9,
+    /// Key confirmation failed: the peer does not hold the same key. Nothing was applied.
+    Confirmation = 10,
 }
 
 /// A failure: its kind and a message that says exactly what was wrong.
@@ -63,6 +65,7 @@ pub type Outcome<T> = Result<T, Failure>;
 pub fn from_pqpsk(error: pqpsk::Error) -> Failure {
     let code = match error {
         pqpsk::Error::Rng => Code::Crypto,
+        pqpsk::Error::ConfirmationFailed => Code::Confirmation,
         pqpsk::Error::NoClientSecret | pqpsk::Error::InvalidClientSecret => Code::State,
         _ => Code::Input,
     };

@@ -7,15 +7,21 @@ mod args;
 mod codec;
 mod fail;
 mod files;
+mod journal;
+mod limits;
+mod lock;
 mod net;
+mod rotate;
 mod state;
+mod status;
 mod wg;
 
-use std::io::{IsTerminal, Read};
+use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use pqpsk::confirm::{self, MessageDigest};
 use pqpsk::{ClientSecret, Psk, Suite};
 
 use args::{Options, Spec};
@@ -34,23 +40,54 @@ Offline, through files (a path of - is stdin or stdout):
 Online, one exchange per TCP connection (run it inside the tunnel or another authenticated
 channel: the exchange itself authenticates nobody):
   pqpsk serve   --listen ADDR (--wg IFACE | --psk PSK) [--suite S] [--max-connections N]
-                [--timeout SECS] [--count N]
+                [--max-per-address N] [--timeout SECS] [--count N]
   pqpsk connect ADDR (--wg IFACE --peer PUBKEY | --psk PSK) [--suite S] [--timeout SECS]
+  pqpsk rotate  ADDR (--wg IFACE --peer PUBKEY | --psk PSK) --interval SECS [--jitter SECS]
+                [--count N] [--suite S] [--timeout SECS]
+                client as a service: one exchange every SECS (plus a random delay up to
+                --jitter, default a tenth of SECS); a failed one is retried after 5 s, 10 s,
+                20 s ... (never more than SECS); exchanges never overlap; --count N stops
+                after N successful rotations
 
   --wg IFACE       server: give the PSK to the peer of IFACE whose allowed-ips contain the
                    connection's source address; client: `wg set IFACE peer PUBKEY preshared-key`
                    (the key goes through a pipe, never argv)
   --psk PSK        write the PSK as WireGuard's 44-character base64 (file mode 0600, atomic)
+                   Outputs must be regular files or absent: a symbolic link, FIFO or device is
+                   refused (use - for stdout); no two files of one command may be the same file
   --format F       binary (default) or ivpn-json (not supported in this build)
   --suite S        mlkem1024-mceliece348864 (default), mlkem1024-hqc256, mlkem1024
-  --timeout SECS   whole-exchange deadline per connection (default 30)
-  --max-connections N  connections served at once (default 16; more are refused)
-  --count N        serve: exit after N successful exchanges
+  --timeout SECS   whole-exchange deadline per connection, name resolution included
+                   (default 30)
+  --max-connections N  connections served at once (default 16; more are told the server is
+                   busy and closed; refusals are summarised in the log every 10 s)
+  --max-per-address N  connections one source address may hold (default a quarter of
+                   --max-connections, at least 1); with --wg an address no peer owns gets none
+                   One exchange per WireGuard peer and --psk file at a time: a second is told
+                   the server is busy. The request header must arrive within 5 s.
+  --count N        serve: after N successful exchanges accept no more, wait for those in
+                   flight, exit 0
+  --journal DIR    with --wg (serve, connect, rotate): record the previous and the new key
+                   (0600) before confirming or applying; after applying, watch
+                   `wg show IFACE latest-handshakes` and put the previous key back if no
+                   handshake follows within --rollback-after SECS (default 190: WireGuard's
+                   REJECT_AFTER_TIME 180 s + 2 x REKEY_TIMEOUT; needs traffic or keepalive).
+                   On start, rotations a crash interrupted are completed or undone.
+  pqpsk recover --journal DIR [--rollback-after SECS]   only that recovery, then exit
+  pqpsk status  --journal DIR [--machine]   per peer: suite, last successful rotation,
+                   fingerprint, state (pending, applied, ok, rolled-back), last error;
+                   --machine: one tab-separated line per peer (like `wg show dump`)
   -q, --quiet      no progress, timing or log lines on stderr (errors are still printed)
 
 Exit codes: 0 ok, 1 internal error, 2 usage, 3 local file I/O, 4 malformed or wrong-suite
-message, 5 state missing/consumed/corrupt, 6 network (refused, closed, timeout),
-7 WireGuard (`wg` failed, no peer for an address), 8 not supported in this build, 9 RNG failure.
+message (also a response to another request), 5 state missing/consumed/corrupt,
+6 network (refused, closed, timeout, server busy),
+7 WireGuard (`wg` failed, no peer for an address), 8 not supported in this build, 9 RNG failure,
+10 key confirmation failed (the peer does not hold the same key; nothing was applied).
+
+Protocol 2: the response carries the digest of its request (finish refuses a response to
+another request before it consumes the state), and online both sides prove they hold the same
+key before either applies it. Each side logs the new key's fingerprint (never the key).
 ";
 
 /// Options every subcommand takes.
@@ -75,13 +112,13 @@ impl Ui {
     /// A log line (server events): printed unless `--quiet`.
     pub fn log(&self, line: &str) {
         if !self.quiet {
-            eprintln!("pqpsk: {line}");
+            stderr_line(format_args!("pqpsk: {line}"));
         }
     }
 
     /// An error that does not end the program (one server connection).
     pub fn error(&self, line: &str) {
-        eprintln!("pqpsk: error: {line}");
+        stderr_line(format_args!("pqpsk: error: {line}"));
     }
 
     /// Runs a long step, showing what it is and how long it took when stderr is a terminal.
@@ -89,17 +126,29 @@ impl Ui {
         if !self.progress {
             return f();
         }
-        eprint!("pqpsk: {label}... ");
+        let _ = write!(io::stderr(), "pqpsk: {label}... ");
         let started = Instant::now();
         let value = f();
         let took = started.elapsed();
         if took.as_secs() >= 1 {
-            eprintln!("{:.2} s", took.as_secs_f64());
+            stderr_line(format_args!("{:.2} s", took.as_secs_f64()));
         } else {
-            eprintln!("{} ms", took.as_millis());
+            stderr_line(format_args!("{} ms", took.as_millis()));
         }
         value
     }
+}
+
+/// Writes one line to stderr, ignoring failure: a closed stderr (the log reader went away)
+/// must neither panic (as `eprintln!` does) nor stop a server; exit codes stay the documented
+/// ones.
+fn stderr_line(line: std::fmt::Arguments<'_>) {
+    let _ = writeln!(io::stderr().lock(), "{line}");
+}
+
+/// Writes to stdout, ignoring failure (help text to a closed pipe).
+fn stdout_text(text: std::fmt::Arguments<'_>) {
+    let _ = io::stdout().lock().write_fmt(text);
 }
 
 /// Stack for the cryptography: McEliece key generation needs about 430 KB of stack, more than
@@ -125,13 +174,20 @@ fn with_big_stack<T: Send>(f: impl FnOnce() -> Outcome<T> + Send) -> Outcome<T> 
 const MAX_TIMEOUT_SECS: u64 = 86_400;
 const MAX_CONNECTIONS: u64 = 1024;
 
-/// Writes a PSK as base64 plus a newline, 0600 and atomically (`-`: stdout).
-pub fn deliver_psk(path: &Path, psk: &Psk) -> Outcome<()> {
+/// A PSK file's bytes: 44 characters of base64 and a newline.
+const PSK_LINE_LEN: usize = 45;
+
+fn psk_line(psk: &Psk) -> zeroize::Zeroizing<Vec<u8>> {
     let text = psk.to_base64();
-    let mut line = zeroize::Zeroizing::new(Vec::with_capacity(45));
+    let mut line = zeroize::Zeroizing::new(Vec::with_capacity(PSK_LINE_LEN));
     line.extend_from_slice(text.as_str().as_bytes());
     line.push(b'\n');
-    files::write_atomic(path, &line).map_err(|f| f.context("writing PSK"))
+    line
+}
+
+/// Writes a PSK as base64 plus a newline, 0600 and atomically (`-`: stdout).
+pub fn deliver_psk(path: &Path, psk: &Psk) -> Outcome<()> {
+    files::write_atomic(path, &psk_line(psk)).map_err(|f| f.context("writing PSK"))
 }
 
 fn format_of(o: &Options) -> Outcome<Format> {
@@ -170,9 +226,10 @@ fn state_path(o: &Options) -> Outcome<PathBuf> {
     Ok(path)
 }
 
-/// Client key generation on the big stack; returns the secret and the request message.
-fn keygen_request(ui: Ui, suite: Suite) -> Outcome<(Box<ClientSecret>, Vec<u8>)> {
-    ui.step(
+/// Client key generation on the big stack; returns the secret, the request message and its
+/// digest (which the response must carry).
+fn keygen_request(ui: Ui, suite: Suite) -> Outcome<(Box<ClientSecret>, Vec<u8>, MessageDigest)> {
+    let (secret, request) = ui.step(
         &format!("generating key pairs ({suite}; McEliece takes seconds on small CPUs)"),
         || {
             with_big_stack(|| {
@@ -181,7 +238,9 @@ fn keygen_request(ui: Ui, suite: Suite) -> Outcome<(Box<ClientSecret>, Vec<u8>)>
                 Ok((secret, request))
             })
         },
-    )
+    )?;
+    let digest = confirm::request_digest(&request);
+    Ok((secret, request, digest))
 }
 
 /// Reads a whole message file (or stdin), checking the header before reading the body.
@@ -201,12 +260,13 @@ fn keygen(o: &Options, ui: Ui) -> Outcome<()> {
     let suite = suite_of(o)?.unwrap_or_default();
     let state = state_path(o)?;
     let request_path = o.path("--request")?;
+    files::check_distinct(&[("--state", &state), ("--request", &request_path)])?;
     files::check_binary_output(&request_path, "request")?;
     files::check_output(&state, "state")?;
     files::check_output(&request_path, "request")?;
-    let (secret, request) = keygen_request(ui, suite)?;
+    let (secret, request, digest) = keygen_request(ui, suite)?;
     // State first: a crash before the request exists leaves nothing anyone could answer.
-    state::store(&state, suite, &secret)?;
+    state::store(&state, suite, &digest, &secret)?;
     files::write_atomic(&request_path, &request).map_err(|f| f.context("writing request"))
 }
 
@@ -219,6 +279,11 @@ fn respond(o: &Options, ui: Ui) -> Outcome<()> {
         o.path("--psk")?,
     );
     one_stdio(&[&response_path, &psk_path], true)?;
+    files::check_distinct(&[
+        ("--request", &request_path),
+        ("--response", &response_path),
+        ("--psk", &psk_path),
+    ])?;
     files::check_binary_output(&response_path, "response")?;
     files::check_output(&response_path, "response")?;
     files::check_output(&psk_path, "PSK")?;
@@ -228,6 +293,10 @@ fn respond(o: &Options, ui: Ui) -> Outcome<()> {
     })?;
     // The PSK first: a response is only worth sending if its key was kept.
     deliver_psk(&psk_path, &psk)?;
+    ui.log(&format!(
+        "new PSK, fingerprint {}",
+        codec::fingerprint(&psk)
+    ));
     files::write_atomic(&response_path, &response).map_err(|f| f.context("writing response"))
 }
 
@@ -235,25 +304,56 @@ fn finish(o: &Options, ui: Ui) -> Outcome<()> {
     format_of(o)?;
     let state = state_path(o)?;
     let (response_path, psk_path) = (o.path("--response")?, o.path("--psk")?);
+    files::check_distinct(&[
+        ("--state", &state),
+        ("--response", &response_path),
+        ("--psk", &psk_path),
+    ])?;
     files::check_output(&psk_path, "PSK")?;
     // The response first: in `keygen | respond | finish` it arrives only after keygen has
     // written the state.
-    let response = read_message_file(&response_path, Kind::Response, None)?;
-    let (suite, mut secret) = state::load(&state)?;
+    let response = read_message_file(&response_path, Kind::BoundResponse, None)?;
+    let mut loaded = state::load(&state)?;
     let response_suite = codec::decode_header(&response)?.suite;
-    codec::check_suite(Some(suite), response_suite).map_err(|f| {
+    codec::check_suite(Some(loaded.suite), response_suite).map_err(|f| {
         f.context(format!(
             "response {}",
             files::describe(&response_path, false)
         ))
     })?;
-    // Consumed before use: from here on, a crash cannot leave a reusable state behind.
-    state::consume(&state)?;
-    let psk = ui.step("decapsulating", || {
-        with_big_stack(|| codec::finish(&mut secret, &response))
+    // A response to another request (a stale file) is refused while the state is intact.
+    codec::check_request(&loaded.request_digest, &response).map_err(|f| {
+        f.context(format!(
+            "response {}",
+            files::describe(&response_path, false)
+        ))
     })?;
-    drop(secret);
-    deliver_psk(&psk_path, &psk)?;
+    // The PSK's temporary exists at its full size on disk before the state is consumed: a
+    // full disk or an impossible name fails here, with the state still usable.
+    let output =
+        files::Reserved::new(&psk_path, PSK_LINE_LEN).map_err(|f| f.context("writing PSK"))?;
+    // Consumed before use: from here on, a crash cannot leave a reusable state behind.
+    state::consume(&loaded, &state)?;
+    let mut psk = None;
+    ui.step("decapsulating", || {
+        with_big_stack(|| {
+            psk = Some(codec::finish(
+                &mut loaded.secret,
+                &loaded.request_digest,
+                &response,
+            )?);
+            Ok(())
+        })
+    })?;
+    drop(loaded);
+    let psk = psk.ok_or_else(|| Failure::new(Code::Internal, "no key from decapsulation"))?;
+    output
+        .commit(&psk_line(&psk))
+        .map_err(|f| f.context("writing PSK"))?;
+    ui.log(&format!(
+        "new PSK, fingerprint {}",
+        codec::fingerprint(&psk)
+    ));
     state::remove(&state)
 }
 
@@ -273,76 +373,272 @@ fn serve(o: &Options, ui: Ui) -> Outcome<()> {
             "`pqpsk serve` needs --wg IFACE or --psk FILE: where each new PSK goes",
         ));
     }
+    let max_connections = o.number("--max-connections", 16, MAX_CONNECTIONS)?;
+    // A quarter of the slots by default: one host cannot lock the others out.
+    let max_per_address = o.number(
+        "--max-per-address",
+        (max_connections / 4).max(1),
+        max_connections,
+    )?;
     let config = net::ServeConfig {
         listen: o.require("--listen")?.to_string(),
         suite: suite_of(o)?,
         wg,
         psk,
-        max_connections: usize::try_from(o.number("--max-connections", 16, MAX_CONNECTIONS)?)
-            .unwrap_or(usize::MAX),
+        max_connections: usize::try_from(max_connections).unwrap_or(usize::MAX),
+        max_per_address: usize::try_from(max_per_address).unwrap_or(usize::MAX),
         timeout: Duration::from_secs(o.number("--timeout", 30, MAX_TIMEOUT_SECS)?),
         // 0 (the default when absent): serve until killed.
         count: o.number("--count", 0, u64::MAX)?,
+        journal: journal_of(o, o.get("--wg").is_some())?,
     };
     net::serve(config, ui)
 }
 
-fn connect(o: &Options, ui: Ui) -> Outcome<()> {
-    format_of(o)?;
-    let address = o
-        .positionals(&["ADDR"])?
-        .first()
-        .cloned()
-        .unwrap_or_default();
-    let suite = suite_of(o)?.unwrap_or_default();
-    let timeout = Duration::from_secs(o.number("--timeout", 30, MAX_TIMEOUT_SECS)?);
-    let psk_path = o.get("--psk").map(PathBuf::from);
-    if let Some(path) = &psk_path {
-        files::check_output(path, "PSK")?;
+/// Where one client exchange goes and where its key is applied (from `connect`'s or
+/// `rotate`'s options).
+pub struct ConnectPlan {
+    address: String,
+    suite: Suite,
+    timeout: Duration,
+    psk_path: Option<PathBuf>,
+    wg: Option<(String, String)>,
+    journal: Option<journal::Journal>,
+}
+
+/// `--journal DIR` and `--rollback-after SECS`; the journal needs `--wg` (it watches and
+/// restores WireGuard's key).
+fn journal_of(o: &Options, has_wg: bool) -> Outcome<Option<journal::Journal>> {
+    let bound = Duration::from_secs(o.number(
+        "--rollback-after",
+        journal::DEFAULT_BOUND_SECS,
+        MAX_TIMEOUT_SECS,
+    )?);
+    match o.get("--journal") {
+        None if o.get("--rollback-after").is_some() => Err(Failure::new(
+            Code::Usage,
+            "--rollback-after needs --journal DIR",
+        )),
+        None => Ok(None),
+        Some(_) if !has_wg => Err(Failure::new(
+            Code::Usage,
+            "--journal needs --wg: it watches and restores WireGuard's key",
+        )),
+        Some(dir) => journal::Journal::new(PathBuf::from(dir), bound).map(Some),
     }
-    let wg = match (o.get("--wg"), o.get("--peer")) {
-        (Some(iface), Some(peer)) => {
-            wg::check_interface(iface)?;
-            wg::check_public_key(peer)?;
-            Some((iface, peer))
+}
+
+impl ConnectPlan {
+    fn from_options(o: &Options, command: &str) -> Outcome<ConnectPlan> {
+        format_of(o)?;
+        let address = o
+            .positionals(&["ADDR"])?
+            .first()
+            .cloned()
+            .unwrap_or_default();
+        let suite = suite_of(o)?.unwrap_or_default();
+        let timeout = Duration::from_secs(o.number("--timeout", 30, MAX_TIMEOUT_SECS)?);
+        let psk_path = o.get("--psk").map(PathBuf::from);
+        if let Some(path) = &psk_path {
+            files::check_output(path, "PSK")?;
         }
-        (None, None) => None,
-        _ => {
+        let wg = match (o.get("--wg"), o.get("--peer")) {
+            (Some(iface), Some(peer)) => {
+                wg::check_interface(iface)?;
+                wg::check_public_key(peer)?;
+                Some((iface.to_string(), peer.to_string()))
+            }
+            (None, None) => None,
+            _ => {
+                return Err(Failure::new(
+                    Code::Usage,
+                    "--wg IFACE and --peer PUBKEY go together",
+                ))
+            }
+        };
+        if wg.is_none() && psk_path.is_none() {
             return Err(Failure::new(
                 Code::Usage,
-                "--wg IFACE and --peer PUBKEY go together",
-            ))
+                format!(
+                    "`pqpsk {command}` needs --wg IFACE --peer PUBKEY or --psk FILE: where the \
+                     PSK goes"
+                ),
+            ));
         }
-    };
-    if wg.is_none() && psk_path.is_none() {
-        return Err(Failure::new(
-            Code::Usage,
-            "`pqpsk connect` needs --wg IFACE --peer PUBKEY or --psk FILE: where the PSK goes",
-        ));
+        let journal = journal_of(o, wg.is_some())?;
+        Ok(ConnectPlan {
+            address,
+            suite,
+            timeout,
+            psk_path,
+            wg,
+            journal,
+        })
     }
-    // Key generation before connecting: the server should not wait seconds for us.
-    let (mut secret, request) = keygen_request(ui, suite)?;
-    let started = Instant::now();
-    let mut finish = |response: &[u8]| with_big_stack(|| codec::finish(&mut secret, response));
-    let psk = net::exchange(&address, timeout, &request, suite, &mut finish)?;
-    // The server has applied its key by now: a failure here leaves the two sides different,
-    // so the message says so. The file (if any) is written first, so the key is not lost.
-    let mismatch = |f: Failure| {
-        f.context("the server has applied the new PSK but this side could not (the next handshake will fail until it does)")
-    };
-    if let Some(path) = &psk_path {
-        deliver_psk(path, &psk).map_err(mismatch)?;
+
+    /// Locks for this client's targets (its peer, its PSK file), so that no two pqpsk clients
+    /// run exchanges for them at once.
+    pub fn lock(&self) -> Outcome<Vec<lock::Lock>> {
+        let mut locks = Vec::new();
+        if let Some((iface, peer)) = &self.wg {
+            let digest = <sha2::Sha256 as sha2::Digest>::digest(peer.as_bytes());
+            let tag: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+            let name = format!("pqpsk-{iface}-{tag}.lock");
+            let path = match &self.journal {
+                Some(journal) => journal.dir().join(name),
+                None => std::env::temp_dir().join(name),
+            };
+            locks.push(lock::Lock::take(&path, &format!("peer {peer} on {iface}"))?);
+        }
+        if let Some(psk) = self.psk_path.as_ref().filter(|p| !files::is_stdio(p)) {
+            let name = psk
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let path = psk.with_file_name(format!(".{name}.pqpsk-lock"));
+            locks.push(lock::Lock::take(
+                &path,
+                &format!("PSK file {}", psk.display()),
+            )?);
+        }
+        Ok(locks)
     }
-    if let Some((iface, peer)) = wg {
-        wg::set_psk(iface, peer, &psk).map_err(mismatch)?;
-    }
-    if ui.progress {
+
+    /// One whole client exchange: key generation, the session, applying the key.
+    pub fn run_once(&self, ui: Ui) -> Outcome<()> {
+        let address = &self.address;
+        let journal = self.journal.as_ref().zip(self.wg.as_ref());
+        if let Some((journal, _)) = journal {
+            journal.recover(ui)?;
+        }
+        // Key generation before connecting: the server should not wait seconds for us.
+        let (mut secret, request, digest) = keygen_request(ui, self.suite)?;
+        let started = Instant::now();
+        // The key is written by the crypto thread into this frame's slot, not returned through
+        // the thread's (heap-allocated, not wiped) result.
+        let mut finish = |response: &[u8]| {
+            let mut psk = None;
+            with_big_stack(|| {
+                psk = Some(codec::finish(&mut secret, &digest, response)?);
+                Ok(())
+            })?;
+            let psk =
+                psk.ok_or_else(|| Failure::new(Code::Internal, "no key from decapsulation"))?;
+            // Pending before this side confirms: a crash from here on is undone on restart.
+            if let Some((journal, (iface, peer))) = journal {
+                journal.begin(iface, peer, self.suite.name(), &psk, ui)?;
+                journal::crash_point("client-before-confirm");
+            }
+            Ok(psk)
+        };
+        let exchanged = net::exchange(
+            address,
+            self.timeout,
+            &request,
+            &digest,
+            self.suite,
+            &mut finish,
+        );
+        let psk = match exchanged {
+            Ok(psk) => psk,
+            Err(f) => {
+                if let Some((journal, (iface, peer))) = journal {
+                    journal.abandon(iface, peer);
+                    journal.failed(iface, peer, &f.message, ui);
+                }
+                return Err(f);
+            }
+        };
+        journal::crash_point("client-before-apply");
+        // The server has applied its key by now: a failure here leaves the two sides different,
+        // so the message says so. The file (if any) is written first, so the key is not lost.
+        let mismatch = |f: Failure| {
+            f.context("the server has applied the new PSK but this side could not (the next handshake will fail until it does)")
+        };
+        if let Some(path) = &self.psk_path {
+            deliver_psk(path, &psk).map_err(mismatch)?;
+        }
+        if let Some((iface, peer)) = &self.wg {
+            wg::set_psk(iface, peer, &psk).map_err(mismatch)?;
+        }
         ui.log(&format!(
-            "exchange with {address} done in {:.2} s",
-            started.elapsed().as_secs_f64()
+            "exchange with {address} done in {:.2} s: new PSK applied, fingerprint {}",
+            started.elapsed().as_secs_f64(),
+            codec::fingerprint(&psk)
         ));
+        if let Some((journal, (iface, peer))) = journal {
+            journal::crash_point("client-after-apply");
+            journal.applied(iface, peer, ui)?;
+            if journal.watch(iface, peer, ui)? == journal::Watched::RolledBack {
+                return Err(Failure::new(
+                    Code::WireGuard,
+                    format!(
+                        "peer {peer} on {iface}: no handshake with the new PSK: rolled back to \
+                         the previous one"
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
+}
+
+fn connect(o: &Options, ui: Ui) -> Outcome<()> {
+    let plan = ConnectPlan::from_options(o, "connect")?;
+    let _locks = plan.lock()?;
+    plan.run_once(ui)
+}
+
+fn status(o: &Options, _ui: Ui) -> Outcome<()> {
+    let dir = o.path("--journal")?;
+    let all = status::all(&dir)?;
+    let mut out = String::new();
+    for s in &all {
+        if o.flag("--machine") {
+            out.push_str(&s.to_line());
+            out.push('\n');
+        } else {
+            out.push_str(&status::human(s));
+        }
+    }
+    if all.is_empty() && !o.flag("--machine") {
+        out.push_str("no rotation recorded in this journal yet\n");
+    }
+    stdout_text(format_args!("{out}"));
     Ok(())
+}
+
+fn recover(o: &Options, ui: Ui) -> Outcome<()> {
+    o.require("--journal")?;
+    journal_of(o, true)?
+        .ok_or_else(|| Failure::new(Code::Usage, "`pqpsk recover` needs --journal DIR"))?
+        .recover(ui)
+}
+
+fn rotate(o: &Options, ui: Ui) -> Outcome<()> {
+    let plan = ConnectPlan::from_options(o, "rotate")?;
+    let interval = o
+        .get("--interval")
+        .map(|_| o.number("--interval", 0, rotate::MAX_INTERVAL_SECS))
+        .transpose()?
+        .ok_or_else(|| {
+            Failure::new(
+                Code::Usage,
+                "`pqpsk rotate` needs --interval SECS (how often to rotate)",
+            )
+        })?;
+    let schedule = rotate::Schedule {
+        interval: Duration::from_secs(interval),
+        // A tenth of the interval by default, so that many clients spread out.
+        jitter: Duration::from_secs(match o.get("--jitter") {
+            Some("0") => 0,
+            _ => o.number("--jitter", interval / 10, interval)?,
+        }),
+        count: o.number("--count", 0, u64::MAX)?,
+    };
+    // Held for the whole life of the service.
+    let _locks = plan.lock()?;
+    rotate::run(&plan, &schedule, ui)
 }
 
 /// One subcommand: its options and what runs it.
@@ -401,8 +697,11 @@ const COMMANDS: &[Command] = &[
             ("--wg", true),
             ("--psk", true),
             ("--max-connections", true),
+            ("--max-per-address", true),
             ("--timeout", true),
             ("--count", true),
+            ("--journal", true),
+            ("--rollback-after", true),
         ],
         run: serve,
     },
@@ -417,8 +716,51 @@ const COMMANDS: &[Command] = &[
             ("--peer", true),
             ("--psk", true),
             ("--timeout", true),
+            ("--journal", true),
+            ("--rollback-after", true),
         ],
         run: connect,
+    },
+    Command {
+        name: "rotate",
+        spec: &[
+            COMMON[0],
+            COMMON[1],
+            COMMON[2],
+            ("--suite", true),
+            ("--wg", true),
+            ("--peer", true),
+            ("--psk", true),
+            ("--timeout", true),
+            ("--interval", true),
+            ("--jitter", true),
+            ("--count", true),
+            ("--journal", true),
+            ("--rollback-after", true),
+        ],
+        run: rotate,
+    },
+    Command {
+        name: "status",
+        spec: &[
+            COMMON[0],
+            COMMON[1],
+            COMMON[2],
+            ("--journal", true),
+            ("--machine", false),
+        ],
+        run: status,
+    },
+    Command {
+        name: "recover",
+        spec: &[
+            COMMON[0],
+            COMMON[1],
+            COMMON[2],
+            ("--journal", true),
+            ("--rollback-after", true),
+        ],
+        run: recover,
     },
 ];
 
@@ -431,11 +773,11 @@ fn run(argv: &[String]) -> Outcome<()> {
     };
     match name.as_str() {
         "help" | "--help" | "-h" => {
-            print!("{HELP}");
+            stdout_text(format_args!("{HELP}"));
             return Ok(());
         }
         "version" | "--version" | "-V" => {
-            println!("pqpsk {}", env!("CARGO_PKG_VERSION"));
+            stdout_text(format_args!("pqpsk {}\n", env!("CARGO_PKG_VERSION")));
             return Ok(());
         }
         _ => {}
@@ -448,10 +790,10 @@ fn run(argv: &[String]) -> Outcome<()> {
     })?;
     let options = args::parse(command.name, command.spec, rest)?;
     if options.flag("--help") {
-        print!("{HELP}");
+        stdout_text(format_args!("{HELP}"));
         return Ok(());
     }
-    if command.name != "connect" {
+    if command.name != "connect" && command.name != "rotate" {
         options.positionals(&[])?;
     }
     (command.run)(&options, Ui::new(options.flag("--quiet")))
@@ -462,7 +804,7 @@ fn main() -> ExitCode {
     match run(&argv) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("pqpsk: error: {failure}");
+            stderr_line(format_args!("pqpsk: error: {failure}"));
             ExitCode::from(failure.code as u8)
         }
     }

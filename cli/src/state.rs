@@ -1,14 +1,18 @@
 //! The client's state file: the secret half of an exchange between `keygen` and `finish`.
 //!
-//! Layout (format 1), all integers big-endian:
+//! Layout (format 2), all integers big-endian:
 //!
 //! | offset | len | field |
 //! |---|---|---|
-//! | 0 | 8 | magic `pqpskst1` |
+//! | 0 | 8 | magic `pqpskst2` |
 //! | 8 | 2 | suite id |
-//! | 10 | 4 | length N of the secret |
-//! | 14 | N | `ClientSecret::export_into` output |
-//! | 14+N | 32 | SHA-256 of everything before it |
+//! | 10 | 32 | digest of the request (`pqpsk::confirm::request_digest`): the response must carry it |
+//! | 42 | 4 | length N of the secret |
+//! | 46 | N | `ClientSecret::export_into` output |
+//! | 46+N | 32 | SHA-256 of everything before it |
+//!
+//! A format-1 state (magic `pqpskst1`, protocol 1, no request digest) is refused with a
+//! message saying to run keygen again.
 //!
 //! It is written atomically with mode 0600, so a crash leaves no half-written state under its
 //! name; the checksum also catches a file truncated or damaged later. `finish` consumes it:
@@ -18,28 +22,37 @@
 
 use std::path::Path;
 
+use pqpsk::confirm::{MessageDigest, DIGEST_LEN};
 use pqpsk::sizes::CLIENT_SECRET_LEN;
 use pqpsk::{ClientSecret, Suite};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+use std::fs::File;
+
 use crate::fail::{from_pqpsk, Code, Failure, Outcome};
 use crate::files;
 
-const MAGIC: [u8; 8] = *b"pqpskst1";
-const PREFIX_LEN: usize = 8 + 2 + 4;
+const MAGIC: [u8; 8] = *b"pqpskst2";
+const OLD_MAGIC: [u8; 8] = *b"pqpskst1";
+const PREFIX_LEN: usize = 8 + 2 + DIGEST_LEN + 4;
 const CHECKSUM_LEN: usize = 32;
 /// The largest state file any suite of this build writes.
 const MAX_LEN: usize = PREFIX_LEN + CLIENT_SECRET_LEN + CHECKSUM_LEN;
 
 /// Serializes `secret` for `suite`; the bytes are as secret as the keys.
-pub fn encode(suite: Suite, secret: &ClientSecret) -> Outcome<Zeroizing<Vec<u8>>> {
+pub fn encode(
+    suite: Suite,
+    request_digest: &MessageDigest,
+    secret: &ClientSecret,
+) -> Outcome<Zeroizing<Vec<u8>>> {
     let mut exported = Zeroizing::new(vec![0u8; CLIENT_SECRET_LEN]);
     let n = secret.export_into(&mut exported).map_err(from_pqpsk)?;
     let exported = exported.get(..n).unwrap_or_default();
     let mut out = Zeroizing::new(Vec::with_capacity(MAX_LEN));
     out.extend_from_slice(&MAGIC);
     out.extend_from_slice(&suite.id().to_be_bytes());
+    out.extend_from_slice(request_digest);
     out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_be_bytes());
     out.extend_from_slice(exported);
     let sum = Sha256::digest(&out[..]);
@@ -48,12 +61,20 @@ pub fn encode(suite: Suite, secret: &ClientSecret) -> Outcome<Zeroizing<Vec<u8>>
 }
 
 /// Parses a state file's bytes into the suite and a ready `ClientSecret`.
-pub fn decode(bytes: &[u8]) -> Outcome<(Suite, Box<ClientSecret>)> {
+pub fn decode(bytes: &[u8]) -> Outcome<(Suite, MessageDigest, Box<ClientSecret>)> {
     let bad = |m: String| Failure::new(Code::State, m);
     if !bytes.is_empty() && bytes.iter().all(|&b| b == 0) {
         return Err(bad(
             "already consumed: `pqpsk finish` used and wiped this state (a state is single-use; \
              run keygen again)"
+                .into(),
+        ));
+    }
+    // Older versions wiped in 4 KiB writes: a kill between two left a zeroed start.
+    if bytes.len() > MAGIC.len() && bytes.get(..MAGIC.len()) == Some(&[0u8; 8][..]) {
+        return Err(bad(
+            "consumed: wiped in part by a `pqpsk finish` that was interrupted (a state is \
+             single-use; run keygen again)"
                 .into(),
         ));
     }
@@ -63,13 +84,26 @@ pub fn decode(bytes: &[u8]) -> Outcome<(Suite, Box<ClientSecret>)> {
             bytes.len()
         ))
     })?;
-    // PREFIX_LEN is exactly magic (8) + suite id (2) + length (4).
-    let Ok::<[u8; PREFIX_LEN], _>([m0, m1, m2, m3, m4, m5, m6, m7, s0, s1, l0, l1, l2, l3]) =
-        prefix.try_into()
+    // PREFIX_LEN is exactly magic (8) + suite id (2) + request digest (32) + length (4).
+    let (magic, rest_of_prefix) = prefix.split_at(MAGIC.len());
+    let (suite_id, rest_of_prefix) = rest_of_prefix.split_at(2);
+    let (digest, length) = rest_of_prefix.split_at(DIGEST_LEN);
+    let (
+        Ok::<[u8; 2], _>([s0, s1]),
+        Ok::<MessageDigest, _>(request_digest),
+        Ok::<[u8; 4], _>([l0, l1, l2, l3]),
+    ) = (suite_id.try_into(), digest.try_into(), length.try_into())
     else {
         return Err(bad("not a pqpsk state file".into()));
     };
-    if [m0, m1, m2, m3, m4, m5, m6, m7] != MAGIC {
+    if magic == OLD_MAGIC {
+        return Err(bad(
+            "made by an older pqpsk (state format 1, protocol 1, without the request digest a \
+             response is now checked against): run keygen again"
+                .into(),
+        ));
+    }
+    if magic != MAGIC {
         return Err(bad("not a pqpsk state file (bad magic)".into()));
     }
     let id = u16::from_be_bytes([s0, s1]);
@@ -78,38 +112,63 @@ pub fn decode(bytes: &[u8]) -> Outcome<(Suite, Box<ClientSecret>)> {
             "state is for suite id {id:#06x}, unknown to this build"
         ))
     })?;
-    let len = u32::from_be_bytes([l0, l1, l2, l3]) as usize;
-    if rest.len() != len.saturating_add(CHECKSUM_LEN) {
+    // Checked: on a 32-bit target a length near u32::MAX overflows usize.
+    let total = usize::try_from(u32::from_be_bytes([l0, l1, l2, l3]))
+        .ok()
+        .and_then(|len| Some((len, len.checked_add(PREFIX_LEN + CHECKSUM_LEN)?)));
+    let Some((len, total)) = total.filter(|&(_, total)| total == bytes.len()) else {
         return Err(bad(format!(
-            "truncated or damaged: {} bytes, a state with a {len}-byte secret has {}",
+            "truncated or damaged: {} bytes, but its length field says {}",
             bytes.len(),
-            PREFIX_LEN + len + CHECKSUM_LEN
+            u32::from_be_bytes([l0, l1, l2, l3])
         )));
-    }
-    let (body, sum) = bytes.split_at(PREFIX_LEN + len);
+    };
+    let (body, sum) = bytes
+        .split_at_checked(total - CHECKSUM_LEN)
+        .ok_or_else(|| bad("truncated or damaged".into()))?;
     if Sha256::digest(body)[..] != *sum {
         return Err(bad("damaged: checksum mismatch".into()));
     }
     let mut secret = ClientSecret::new_boxed();
+    // Whatever the library finds wrong with the secret, it is this state file's fault.
     secret
         .import(rest.get(..len).unwrap_or_default())
-        .map_err(from_pqpsk)?;
-    Ok((suite, secret))
+        .map_err(|e| bad(format!("the secret it holds is not valid: {e}")))?;
+    Ok((suite, request_digest, secret))
 }
 
-/// Writes a new state file, wiping any earlier state under that name first.
-pub fn store(path: &Path, suite: Suite, secret: &ClientSecret) -> Outcome<()> {
-    let bytes = encode(suite, secret)?;
-    if path.exists() {
+/// Writes a new state file, wiping any earlier state under that name first (never through a
+/// link: the name itself is replaced, not what it points to).
+pub fn store(
+    path: &Path,
+    suite: Suite,
+    request_digest: &MessageDigest,
+    secret: &ClientSecret,
+) -> Outcome<()> {
+    let bytes = encode(suite, request_digest, secret)?;
+    if std::fs::symlink_metadata(path).is_ok() {
         // An abandoned earlier exchange: its keys should not outlive it on disk.
-        let _ = files::wipe_in_place(path);
+        if let Ok(old) = files::open_secret(path, "state file", Code::Io) {
+            let _ = files::wipe(&old);
+        }
     }
     files::write_atomic(path, &bytes).map_err(|f| f.context("writing state"))
 }
 
-/// Reads and checks a state file; says clearly when it is missing or consumed.
-pub fn load(path: &Path) -> Outcome<(Suite, Box<ClientSecret>)> {
-    if !path.exists() {
+/// An open, checked state file: its descriptor stays open so that it is wiped exactly where it
+/// was read.
+pub struct Loaded {
+    file: File,
+    pub suite: Suite,
+    /// The digest of the request this state made: the response must carry it.
+    pub request_digest: MessageDigest,
+    pub secret: Box<ClientSecret>,
+}
+
+/// Reads and checks a state file (never through a link); says clearly when it is missing or
+/// consumed.
+pub fn load(path: &Path) -> Outcome<Loaded> {
+    if std::fs::symlink_metadata(path).is_err() {
         return Err(Failure::new(
             Code::State,
             format!(
@@ -119,13 +178,22 @@ pub fn load(path: &Path) -> Outcome<(Suite, Box<ClientSecret>)> {
             ),
         ));
     }
-    let bytes = files::read_bounded(path, "state file", MAX_LEN)?;
-    decode(&bytes).map_err(|f| f.context(format!("state file {}", path.display())))
+    let file = files::open_secret(path, "state file", Code::State)?;
+    let bytes = files::read_secret(&file, path, "state file", MAX_LEN)?;
+    let (suite, request_digest, secret) =
+        decode(&bytes).map_err(|f| f.context(format!("state file {}", path.display())))?;
+    Ok(Loaded {
+        file,
+        suite,
+        request_digest,
+        secret,
+    })
 }
 
-/// Marks a state consumed before its key is used: zeros in place, flushed.
-pub fn consume(path: &Path) -> Outcome<()> {
-    files::wipe_in_place(path).map_err(|e| {
+/// Marks a state consumed before its key is used: zeros in place through the descriptor it
+/// was read from, in one write, flushed.
+pub fn consume(state: &Loaded, path: &Path) -> Outcome<()> {
+    files::wipe(&state.file).map_err(|e| {
         Failure::new(
             Code::Io,
             format!("wiping state file {} before use: {e}", path.display()),
@@ -141,4 +209,23 @@ pub fn remove(path: &Path) -> Outcome<()> {
             format!("removing consumed state file {}: {e}", path.display()),
         )
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    /// A length field near `u32::MAX` is refused, not added up (it overflows on 32 bits).
+    #[test]
+    fn huge_length_fields_are_refused_without_overflow() {
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend_from_slice(&Suite::default().id().to_be_bytes());
+        bytes.extend_from_slice(&[0u8; DIGEST_LEN]);
+        bytes.extend_from_slice(&u32::MAX.to_be_bytes());
+        bytes.extend_from_slice(&[1u8; 64]);
+        let e = decode(&bytes).err().unwrap();
+        assert_eq!(e.code, Code::State);
+        assert!(e.message.contains("length field says 4294967295"), "{e}");
+    }
 }

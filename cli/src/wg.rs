@@ -94,7 +94,7 @@ fn best_peer(listing: &str, address: IpAddr) -> Option<String> {
 }
 
 /// An IPv4-mapped IPv6 address (a dual-stack listener) as plain IPv4.
-fn canonical(address: IpAddr) -> IpAddr {
+pub fn canonical(address: IpAddr) -> IpAddr {
     match address {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(address, IpAddr::V4),
         v4 => v4,
@@ -124,6 +124,76 @@ fn contains(net: IpAddr, prefix: u8, address: IpAddr) -> bool {
         mask
     };
     net & mask == address & mask
+}
+
+/// The value `wg show IFACE WHAT` prints for `peer` (lines of `PUBKEY<tab>VALUE`).
+fn show_value(iface: &str, what: &str, peer: &str) -> Outcome<String> {
+    let output = Command::new(wg_program())
+        .args(["show", iface, what])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| failure(format!("running `wg show {iface} {what}`: {e}")))?;
+    if !output.status.success() {
+        return Err(failure(format!(
+            "`wg show {iface} {what}` failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        )));
+    }
+    let text = zeroize::Zeroizing::new(String::from_utf8_lossy(&output.stdout).into_owned());
+    let mut output = output;
+    zeroize::Zeroize::zeroize(&mut output.stdout);
+    text.lines()
+        .find_map(|line| {
+            let (key, value) = line.split_once(char::is_whitespace)?;
+            (key == peer).then(|| value.trim().to_string())
+        })
+        .ok_or_else(|| failure(format!("`wg show {iface} {what}` lists no peer {peer}")))
+}
+
+/// The pre-shared key `peer` on `iface` has now (`None`: it has none).
+pub fn preshared_key(iface: &str, peer: &str) -> Outcome<Option<Psk>> {
+    let value = zeroize::Zeroizing::new(show_value(iface, "preshared-keys", peer)?);
+    if value.as_str() == "(none)" {
+        return Ok(None);
+    }
+    Psk::from_base64(&value)
+        .map(Some)
+        .map_err(|e| failure(format!("`wg show {iface} preshared-keys`: {e}")))
+}
+
+/// When `peer` on `iface` last completed a handshake (Unix seconds; 0: never).
+pub fn latest_handshake(iface: &str, peer: &str) -> Outcome<u64> {
+    let value = show_value(iface, "latest-handshakes", peer)?;
+    value.parse().map_err(|_| {
+        failure(format!(
+            "`wg show {iface} latest-handshakes`: {value:?} is not a time"
+        ))
+    })
+}
+
+/// Puts back a previous key (`None`: no pre-shared key, set from an empty file).
+pub fn restore_psk(iface: &str, peer: &str, psk: Option<&Psk>) -> Outcome<()> {
+    match psk {
+        Some(psk) => set_psk(iface, peer, psk),
+        None => {
+            let what = format!("`wg set {iface} peer {peer} preshared-key /dev/null`");
+            let output = Command::new(wg_program())
+                .args(["set", iface, "peer", peer, "preshared-key", "/dev/null"])
+                .stdin(Stdio::null())
+                .output()
+                .map_err(|e| failure(format!("running {what}: {e}")))?;
+            if output.status.success() {
+                Ok(())
+            } else {
+                Err(failure(format!(
+                    "{what} failed ({}): {}",
+                    output.status,
+                    String::from_utf8_lossy(&output.stderr).trim()
+                )))
+            }
+        }
+    }
 }
 
 /// Gives `peer` on `iface` the pre-shared key `psk`, through a pipe.

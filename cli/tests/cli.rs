@@ -18,7 +18,8 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_pqpsk");
 /// Header + ML-KEM-1024 public key + McEliece-348864 public key, and the response's size.
 const REQUEST_LEN: usize = 12 + 1568 + 261_120;
-const RESPONSE_LEN: usize = 12 + 1568 + 96;
+/// Header, digest of the request (protocol 2), ML-KEM and McEliece ciphertexts.
+const RESPONSE_LEN: usize = 12 + 32 + 1568 + 96;
 
 /// A fresh, empty directory for one test.
 fn dir(name: &str) -> PathBuf {
@@ -249,7 +250,8 @@ fn consumed_damaged_and_wrong_states_are_refused() {
     let mut longer = good.clone();
     longer.extend_from_slice(&[0; 100_000]);
     fs::write(d.join("state"), &longer).unwrap();
-    fails(&finish, &d, 4, "too large");
+    // A state problem, whatever its kind: exit 5 as documented (it was 4, a message's code).
+    fails(&finish, &d, 5, "too large");
     assert!(!d.join("c.psk").exists());
     // The good state still works after all of these.
     fs::write(d.join("state"), &good).unwrap();
@@ -283,12 +285,17 @@ fn a_bad_response_leaves_the_state_usable_and_a_foreign_one_gives_another_key() 
         &finish,
         &d,
         4,
-        "truncated response: needed 1676 bytes, got 1675",
+        "truncated bound response: needed 1708 bytes, got 1707",
     );
     fs::write(d.join("bad"), [&resp[..], b"x"].concat()).unwrap();
-    fails(&finish, &d, 4, "oversized response");
+    fails(&finish, &d, 4, "oversized bound response");
     fs::write(d.join("bad"), fs::read(d.join("req")).unwrap()).unwrap();
-    fails(&finish, &d, 4, "expected a response message, got a request");
+    fails(
+        &finish,
+        &d,
+        4,
+        "expected a bound response message, got a request",
+    );
     // An output that cannot be written is found before the state is consumed.
     fails(
         &[
@@ -305,12 +312,24 @@ fn a_bad_response_leaves_the_state_usable_and_a_foreign_one_gives_another_key() 
         "directory nodir does not exist",
     );
     assert!(d.join("state").exists() && !d.join("c.psk").exists());
-    // A well-formed response to another request: implicit rejection, a different key.
+    // A well-formed response to another request (a stale file): refused before the state is
+    // consumed (protocol 1 accepted it and gave each side a different key).
     let other = dir("bad-response-other");
     exchange_files(&other);
     fs::copy(other.join("resp"), d.join("bad")).unwrap();
+    fails(&finish, &d, 4, "answers another request");
+    assert!(!d.join("c.psk").exists());
+    // A protocol-1 response (type 2, no request digest): refused, naming the protocols.
+    let mut v1 = resp[..12].to_vec();
+    v1[5] = 2;
+    v1[8..12].copy_from_slice(&((RESPONSE_LEN - 44) as u32).to_be_bytes());
+    v1.extend_from_slice(&resp[44..]);
+    fs::write(d.join("bad"), &v1).unwrap();
+    fails(&finish, &d, 4, "speaks protocol 1");
+    // The right response still works after all of these.
+    fs::copy(d.join("resp"), d.join("bad")).unwrap();
     ok(&finish, &d);
-    assert_ne!(read_psk(&d.join("c.psk")), read_psk(&d.join("server.psk")));
+    assert_eq!(read_psk(&d.join("c.psk")), read_psk(&d.join("server.psk")));
     assert!(!d.join("state").exists());
 }
 
@@ -568,8 +587,12 @@ struct Server {
 
 impl Server {
     fn start(d: &Path, extra: &[&str], env: &[(&str, String)]) -> Server {
+        Server::start_on(d, "127.0.0.1:0", extra, env)
+    }
+
+    fn start_on(d: &Path, listen: &str, extra: &[&str], env: &[(&str, String)]) -> Server {
         let mut child = Command::new(BIN)
-            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(["serve", "--listen", listen])
             .args(extra)
             .envs(env.iter().map(|(k, v)| (*k, v)))
             .current_dir(d)
@@ -715,7 +738,7 @@ fn bad_clients_neither_crash_nor_block_the_server() {
     assert_eq!(good.code, 0, "{}", good.stderr);
     server.wait_for("PSK written");
     assert!(closed_within(&mut staller, Duration::from_secs(10)));
-    server.wait_for("timed out waiting for the request (got 5 bytes)");
+    server.wait_for("timed out waiting for the request header (got 5 bytes)");
 
     // Disconnects half way through the request.
     let mut half = TcpStream::connect(&addr).unwrap();
@@ -746,7 +769,7 @@ fn bad_clients_neither_crash_nor_block_the_server() {
     let mut response = vec![0u8; RESPONSE_LEN];
     taker.read_exact(&mut response).unwrap();
     drop(taker);
-    server.wait_for("closed without confirming");
+    server.wait_for("no confirmation from the client; PSK not applied");
     assert!(!d.join("server.psk").exists());
 
     // Still serving.
@@ -779,7 +802,7 @@ fn connection_cap_refuses_extra_clients() {
     std::thread::sleep(Duration::from_millis(300));
     let mut second = TcpStream::connect(server.address()).unwrap();
     assert!(closed_within(&mut second, Duration::from_secs(2)));
-    server.wait_for("refused: already serving 1 connections");
+    server.wait_for("refused 1 connection(s) (1 at --max-connections)");
     drop(first);
     server.wait_for("peer closed");
     let run = connect(&d, &server.address(), &["--psk", "client.psk"]);
@@ -805,14 +828,14 @@ fn client_times_out_on_a_silent_server_and_reports_a_closing_one() {
         &["connect", &addr, "--psk", "c.psk", "--timeout", "2"],
         &d,
         6,
-        "timed out waiting for the response",
+        "timed out waiting for the bound response",
     );
     assert!(started.elapsed() < Duration::from_secs(15));
     fails(
         &["connect", &addr, "--psk", "c.psk"],
         &d,
         6,
-        "peer closed the connection after 0 of 12 bytes of the response",
+        "peer closed the connection after 0 of 12 bytes of the bound response",
     );
     holder.join().unwrap();
     assert!(!d.join("c.psk").exists());
@@ -988,7 +1011,7 @@ fn a_killed_keygen_leaves_no_partial_file_under_the_real_names() {
         std::thread::sleep(Duration::from_millis(delay_ms));
         let _ = child.kill(); // SIGKILL: no chance to clean up
         let _ = child.wait();
-        for (name, full) in [("state", 6638u64), ("req", REQUEST_LEN as u64)] {
+        for (name, full) in [("state", 6670u64), ("req", REQUEST_LEN as u64)] {
             if let Ok(meta) = fs::metadata(d.join(name)) {
                 assert_eq!(meta.len(), full, "{name} after a kill at {delay_ms} ms");
                 assert_eq!(meta.permissions().mode() & 0o777, 0o600);
@@ -1003,4 +1026,960 @@ fn a_killed_keygen_leaves_no_partial_file_under_the_real_names() {
             );
         }
     }
+}
+
+// Defects found by trying the command as an attacker and an unlucky router would (issue 12,
+// section 4). Each test failed before its fix.
+
+/// The bytes of a state file `d/state` made by keygen, and the matching response and PSK.
+fn finished_setup(d: &Path) -> Vec<u8> {
+    exchange_files(d);
+    fs::read(d.join("state")).unwrap()
+}
+
+const FINISH: [&str; 7] = [
+    "finish",
+    "--state",
+    "state",
+    "--response",
+    "resp",
+    "--psk",
+    "client.psk",
+];
+
+#[test]
+fn state_files_are_never_opened_through_a_symlink() {
+    let d = dir("state-symlink");
+    fs::write(d.join("victim"), b"precious").unwrap();
+    std::os::unix::fs::symlink("victim", d.join("state")).unwrap();
+    // keygen used to overwrite the link's target with zeros while "wiping the old state".
+    fails(
+        &["keygen", "--state", "state", "--request", "req"],
+        &d,
+        3,
+        "symbolic link",
+    );
+    assert_eq!(fs::read(d.join("victim")).unwrap(), b"precious");
+    assert!(!d.join("req").exists());
+    // finish refuses a linked state (it would wipe the target).
+    let other = dir("state-symlink-good");
+    let good = finished_setup(&other);
+    fs::write(d.join("real"), &good).unwrap();
+    fs::copy(other.join("resp"), d.join("resp")).unwrap();
+    fs::remove_file(d.join("state")).unwrap();
+    std::os::unix::fs::symlink("real", d.join("state")).unwrap();
+    fails(&FINISH, &d, 5, "symbolic link");
+    assert_eq!(fs::read(d.join("real")).unwrap(), good);
+    assert!(!d.join("client.psk").exists());
+}
+
+#[test]
+fn inputs_and_outputs_that_are_the_same_file_are_refused() {
+    let d = dir("same-file");
+    fails(
+        &["keygen", "--state", "x", "--request", "x"],
+        &d,
+        2,
+        "same file",
+    );
+    fails(
+        &["keygen", "--state", "x", "--request", "./x"],
+        &d,
+        2,
+        "same file",
+    );
+    assert!(!d.join("x").exists());
+    let good = finished_setup(&d);
+    // finish --state S --psk S wrote the PSK, then deleted it as the consumed state.
+    fails(
+        &[
+            "finish",
+            "--state",
+            "state",
+            "--response",
+            "resp",
+            "--psk",
+            "state",
+        ],
+        &d,
+        2,
+        "same file",
+    );
+    // A hard link is the same file under another name.
+    fs::hard_link(d.join("state"), d.join("alias")).unwrap();
+    fails(
+        &[
+            "finish",
+            "--state",
+            "state",
+            "--response",
+            "resp",
+            "--psk",
+            "alias",
+        ],
+        &d,
+        2,
+        "same file",
+    );
+    fails(
+        &[
+            "respond",
+            "--request",
+            "req",
+            "--response",
+            "req",
+            "--psk",
+            "s2.psk",
+        ],
+        &d,
+        2,
+        "same file",
+    );
+    fails(
+        &[
+            "finish",
+            "--state",
+            "state",
+            "--response",
+            "state",
+            "--psk",
+            "c.psk",
+        ],
+        &d,
+        2,
+        "same file",
+    );
+    assert_eq!(fs::read(d.join("state")).unwrap(), good);
+    fs::remove_file(d.join("alias")).unwrap();
+    ok(&FINISH, &d);
+    assert_eq!(
+        read_psk(&d.join("client.psk")),
+        read_psk(&d.join("server.psk"))
+    );
+}
+
+#[test]
+fn a_psk_that_cannot_be_written_does_not_lose_the_exchange() {
+    let d = dir("psk-unwritable");
+    finished_setup(&d);
+    // Short enough for the file system, too long once the temporary's prefix is added.
+    let long = "p".repeat(250);
+    let run = pqpsk(
+        &[
+            "finish",
+            "--state",
+            "state",
+            "--response",
+            "resp",
+            "--psk",
+            &long,
+        ],
+        &d,
+    );
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    // The state was not consumed: the exchange can still be finished.
+    ok(&FINISH, &d);
+    assert_eq!(
+        read_psk(&d.join("client.psk")),
+        read_psk(&d.join("server.psk"))
+    );
+}
+
+#[test]
+fn stale_temporaries_are_removed_and_a_half_wiped_state_reads_as_consumed() {
+    let d = dir("stale");
+    // What a kill between create and rename leaves; no process has this id (above pid_max).
+    let stale = d.join(".state.pqpsk-tmp-99999999-0");
+    fs::write(&stale, b"a whole secret state").unwrap();
+    let stale_psk = d.join(".client.psk.pqpsk-tmp-99999999-3");
+    fs::write(&stale_psk, b"a psk").unwrap();
+    // A temporary of a name we do not write, and one of a live process, are left alone.
+    let foreign = d.join(".other.pqpsk-tmp-99999999-0");
+    fs::write(&foreign, b"x").unwrap();
+    let live = d.join(format!(".state.pqpsk-tmp-{}-0", std::process::id()));
+    fs::write(&live, b"y").unwrap();
+    let good = finished_setup(&d);
+    assert!(
+        !stale.exists(),
+        "keygen left a stale temporary of its state"
+    );
+    assert!(foreign.exists() && live.exists());
+    ok(&FINISH, &d);
+    assert!(
+        !stale_psk.exists(),
+        "finish left a stale temporary of its PSK"
+    );
+    // A wipe interrupted after its first block: reported as consumed, not as "bad magic".
+    let mut half = good.clone();
+    half[..4096].fill(0);
+    fs::write(d.join("state"), &half).unwrap();
+    fails(&FINISH, &d, 5, "consumed");
+}
+
+#[test]
+fn a_state_with_a_valid_checksum_but_impossible_length_is_a_state_error() {
+    use sha2_free_checksum::sha256;
+    let d = dir("state-length");
+    let good = finished_setup(&d);
+    // Same magic and suite, a 10-byte "secret", a correct checksum over it.
+    let mut bad = good[..10].to_vec();
+    bad.extend_from_slice(&10u32.to_be_bytes());
+    bad.extend_from_slice(&[7u8; 10]);
+    let sum = sha256(&bad);
+    bad.extend_from_slice(&sum);
+    fs::write(d.join("state"), &bad).unwrap();
+    fails(&FINISH, &d, 5, "state file");
+}
+
+/// SHA-256 by `sha256sum` (the test crate has no hash dependency of its own).
+mod sha2_free_checksum {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    pub fn sha256(data: &[u8]) -> Vec<u8> {
+        let mut child = Command::new("sha256sum")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(data).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let hex = String::from_utf8(out.stdout).unwrap();
+        (0..32)
+            .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+            .collect()
+    }
+}
+
+/// Runs `args` for at most `secs` seconds: None if it had to be killed.
+fn run_within(args: &[&str], cwd: &Path, secs: u64) -> Option<Run> {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        if child.try_wait().unwrap().is_some() {
+            let out = child.wait_with_output().unwrap();
+            return Some(Run {
+                code: out.status.code().unwrap_or(-1),
+                stdout: out.stdout,
+                stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+#[test]
+fn non_regular_outputs_are_refused() {
+    let d = dir("non-regular");
+    let fifo = d.join("fifo");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    // A FIFO as --state used to block forever.
+    let run = run_within(&["keygen", "--state", "fifo", "--request", "req"], &d, 20)
+        .expect("keygen blocked on a FIFO state");
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
+    assert!(!d.join("req").exists());
+    // A symlink to a device, as a PSK output, used to be replaced by a regular file.
+    finished_setup(&d);
+    std::os::unix::fs::symlink("/dev/null", d.join("out.psk")).unwrap();
+    fails(
+        &[
+            "respond",
+            "--request",
+            "req",
+            "--response",
+            "resp2",
+            "--psk",
+            "out.psk",
+        ],
+        &d,
+        3,
+        "symbolic link",
+    );
+    assert!(fs::symlink_metadata(d.join("out.psk"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    fails(
+        &[
+            "finish",
+            "--state",
+            "state",
+            "--response",
+            "resp",
+            "--psk",
+            "fifo",
+        ],
+        &d,
+        3,
+        "not a regular file",
+    );
+    // Nothing was consumed by the refusals.
+    ok(&FINISH, &d);
+}
+
+/// Starts `pqpsk serve` on a known port with its stderr closed (the log reader went away).
+fn serve_with_closed_stderr(d: &Path, extra: &[&str]) -> (Child, String) {
+    let port = free_port();
+    let address = format!("127.0.0.1:{port}");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", &address, "--psk", "server.psk"])
+        .args(extra)
+        .current_dir(d)
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(&address).is_err() {
+        assert!(Instant::now() < deadline, "server never listened");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "server exited with a closed stderr"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (child, address)
+}
+
+#[test]
+fn a_closed_stderr_neither_panics_nor_stops_server_or_client() {
+    let d = dir("closed-stderr");
+    let (mut server, address) = serve_with_closed_stderr(&d, &["--count", "2"]);
+    for _ in 0..2 {
+        let run = connect(&d, &address, &["--psk", "client.psk"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(
+            read_psk(&d.join("client.psk")),
+            read_psk(&d.join("server.psk"))
+        );
+    }
+    // --count still ends the server, with success.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = server.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "server did not exit after --count"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0));
+    // The client's error exit code, with nobody reading its stderr: 6, not a panic's 101.
+    let mut client = Command::new(BIN)
+        .args([
+            "connect",
+            &format!("127.0.0.1:{}", free_port()),
+            "--psk",
+            "c",
+        ])
+        .current_dir(&d)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(client.stderr.take());
+    assert_eq!(client.wait().unwrap().code(), Some(6));
+}
+
+/// Sends a whole request and reads the whole response, but never confirms: an exchange in
+/// flight for as long as the stream is open.
+fn exchange_in_flight(address: &str, request: &[u8]) -> TcpStream {
+    let mut taker = TcpStream::connect(address).unwrap();
+    taker.write_all(request).unwrap();
+    let mut response = vec![0u8; RESPONSE_LEN];
+    taker.read_exact(&mut response).unwrap();
+    taker
+}
+
+#[test]
+fn a_second_exchange_for_the_same_psk_is_refused_while_one_is_in_flight() {
+    let d = dir("overlap");
+    let request = request_bytes(&d);
+    let mut server = Server::start(&d, &["--psk", "server.psk", "--timeout", "20"], &[]);
+    let first = exchange_in_flight(&server.address(), &request);
+    let run = connect(&d, &server.address(), &["--psk", "client.psk"]);
+    assert_eq!(run.code, 6, "{}", run.stderr);
+    assert!(run.stderr.contains("busy"), "{}", run.stderr);
+    server.wait_for("in flight");
+    assert!(!d.join("client.psk").exists() && !d.join("server.psk").exists());
+    drop(first);
+    server.wait_for("no confirmation from the client; PSK not applied");
+    let run = connect(&d, &server.address(), &["--psk", "client.psk"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    server.wait_for("PSK written");
+    assert_eq!(
+        read_psk(&d.join("client.psk")),
+        read_psk(&d.join("server.psk"))
+    );
+}
+
+#[test]
+fn one_address_cannot_take_every_slot_and_a_full_server_says_it_is_busy() {
+    let d = dir("per-address");
+    // Dual-stack: connections to ::1 and to 127.0.0.1 come from two different addresses.
+    let mut server = Server::start_on(
+        &d,
+        "[::]:0",
+        &[
+            "--psk",
+            "server.psk",
+            "--max-connections",
+            "4",
+            "--timeout",
+            "20",
+        ],
+        &[],
+    );
+    let v6 = format!("[::1]:{}", server.port);
+    let v4 = format!("127.0.0.1:{}", server.port);
+    let mut hogs = Vec::new();
+    for _ in 0..8 {
+        let mut s = TcpStream::connect(&v6).unwrap();
+        let _ = s.write_all(b"PQ");
+        hogs.push(s);
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    server.wait_for("refused");
+    let run = connect(&d, &v4, &["--psk", "client.psk"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    server.wait_for("PSK written");
+    drop(hogs);
+
+    // When every slot is taken, the client is told the server is busy (it used to see
+    // "Connection reset by peer").
+    let mut full = Server::start(
+        &d,
+        &[
+            "--psk",
+            "server.psk",
+            "--max-connections",
+            "1",
+            "--timeout",
+            "20",
+        ],
+        &[],
+    );
+    let mut holder = TcpStream::connect(full.address()).unwrap();
+    holder.write_all(b"PQ").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let run = connect(&d, &full.address(), &["--psk", "c2.psk"]);
+    assert_eq!(run.code, 6, "{}", run.stderr);
+    assert!(run.stderr.contains("busy"), "{}", run.stderr);
+    full.wait_for("refused");
+}
+
+#[test]
+fn a_stalled_header_frees_its_slot_early() {
+    let d = dir("header-deadline");
+    let mut server = Server::start(&d, &["--psk", "server.psk", "--timeout", "60"], &[]);
+    let mut staller = TcpStream::connect(server.address()).unwrap();
+    staller.write_all(b"PQ").unwrap();
+    let started = Instant::now();
+    assert!(closed_within(&mut staller, Duration::from_secs(20)));
+    assert!(started.elapsed() < Duration::from_secs(20));
+    server.wait_for("timed out waiting for the request header");
+}
+
+#[test]
+fn refused_connections_are_summarised_not_logged_one_by_one() {
+    let d = dir("flood");
+    let mut server = Server::start(
+        &d,
+        &[
+            "--psk",
+            "server.psk",
+            "--max-connections",
+            "1",
+            "--timeout",
+            "20",
+        ],
+        &[],
+    );
+    let mut holder = TcpStream::connect(server.address()).unwrap();
+    holder.write_all(b"PQ").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    for _ in 0..200 {
+        if let Ok(s) = TcpStream::connect(server.address()) {
+            drop(s);
+        }
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    drop(holder);
+    server.wait_for("peer closed");
+    let _ = server.child.kill();
+    let _ = server.child.wait();
+    let mut lines = server.seen.len();
+    while server.log.recv_timeout(Duration::from_secs(2)).is_ok() {
+        lines += 1;
+    }
+    assert!(lines < 20, "{lines} log lines for 200 refused connections");
+}
+
+// Protocol 2: responses bound to their request, key confirmation before anyone applies.
+
+/// A bound-response header for the suite named in `request`'s header.
+fn bound_header(request: &[u8], kind: u8, body_len: usize) -> Vec<u8> {
+    let mut h = b"PQPK".to_vec();
+    h.push(1);
+    h.push(kind);
+    h.extend_from_slice(&request[6..8]);
+    h.extend_from_slice(&(body_len as u32).to_be_bytes());
+    h
+}
+
+/// SHA-256 of `label || data` (the digests of `pqpsk::confirm`).
+fn labelled_digest(label: &[u8], data: &[u8]) -> Vec<u8> {
+    sha2_free_checksum::sha256(&[label, data].concat())
+}
+
+#[test]
+fn the_client_applies_nothing_without_a_bound_response_and_a_correct_server_tag() {
+    let d = dir("fake-server");
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let fake = std::thread::spawn(move || {
+        for attempt in 0..2 {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut request = vec![0u8; REQUEST_LEN];
+            s.read_exact(&mut request).unwrap();
+            let digest = if attempt == 0 {
+                // A stale response: the digest of some other request.
+                labelled_digest(b"pqpsk v2 request digest", b"another request")
+            } else {
+                labelled_digest(b"pqpsk v2 request digest", &request)
+            };
+            let mut response = bound_header(&request, 0x10, RESPONSE_LEN - 12);
+            response.extend_from_slice(&digest);
+            response.resize(RESPONSE_LEN, 0);
+            s.write_all(&response).unwrap();
+            if attempt == 1 {
+                // Takes the client's tag, answers "applied" with a tag it cannot compute.
+                let mut tag = [0u8; 44];
+                s.read_exact(&mut tag).unwrap();
+                let mut confirm = bound_header(&request, 0x12, 33);
+                confirm.push(1);
+                confirm.extend_from_slice(&[0u8; 32]);
+                s.write_all(&confirm).unwrap();
+            }
+            let mut rest = Vec::new();
+            let _ = s.read_to_end(&mut rest);
+        }
+    });
+    fails(
+        &["connect", &addr, "--psk", "c.psk"],
+        &d,
+        4,
+        "answers another request",
+    );
+    fails(
+        &["connect", &addr, "--psk", "c.psk"],
+        &d,
+        10,
+        "key confirmation failed",
+    );
+    fake.join().unwrap();
+    assert!(!d.join("c.psk").exists());
+}
+
+#[test]
+fn the_server_applies_nothing_for_a_wrong_client_tag() {
+    let d = dir("wrong-client-tag");
+    let request = request_bytes(&d);
+    let mut server = Server::start(&d, &["--psk", "server.psk"], &[]);
+    let mut s = TcpStream::connect(server.address()).unwrap();
+    s.write_all(&request).unwrap();
+    let mut response = vec![0u8; RESPONSE_LEN];
+    s.read_exact(&mut response).unwrap();
+    // The response is bound to this very request.
+    assert_eq!(
+        response[12..44],
+        labelled_digest(b"pqpsk v2 request digest", &request)[..]
+    );
+    let mut confirm = bound_header(&request, 0x11, 32);
+    confirm.extend_from_slice(&[0x5a; 32]);
+    s.write_all(&confirm).unwrap();
+    assert!(closed_within(&mut s, Duration::from_secs(10)));
+    server.wait_for("client's confirmation; PSK not applied: key confirmation failed");
+    assert!(!d.join("server.psk").exists());
+    // And an honest client still gets through, both sides logging the same fingerprint.
+    let run = connect(&d, &server.address(), &["--psk", "client.psk"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let line = server.wait_for("PSK written to server.psk");
+    let fingerprint = line.rsplit("fingerprint ").next().unwrap()[..16].to_string();
+    assert!(fingerprint.bytes().all(|b| b.is_ascii_hexdigit()), "{line}");
+    assert!(
+        run.stderr.contains(&format!("fingerprint {fingerprint}")),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains(&read_psk(&d.join("client.psk"))));
+}
+
+#[test]
+fn a_protocol_1_state_is_refused_with_a_clear_message() {
+    let d = dir("v1-state");
+    let good = finished_setup(&d);
+    let mut old = good.clone();
+    old[..8].copy_from_slice(b"pqpskst1");
+    fs::write(d.join("state"), &old).unwrap();
+    fails(&FINISH, &d, 5, "older pqpsk (state format 1");
+}
+
+#[test]
+fn rotate_runs_exchanges_one_after_another_and_retries_with_backoff() {
+    let d = dir("rotate");
+    let mut server = Server::start(&d, &["--psk", "server.psk"], &[]);
+    let started = Instant::now();
+    let run = pqpsk(
+        &[
+            "rotate",
+            &server.address(),
+            "--psk",
+            "client.psk",
+            "--interval",
+            "1",
+            "--jitter",
+            "0",
+            "--count",
+            "2",
+        ],
+        &d,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("2 rotation(s) done"), "{}", run.stderr);
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    let first = server.wait_for("PSK written");
+    let second = server.wait_for("PSK written");
+    assert_ne!(first, second);
+    assert_eq!(
+        read_psk(&d.join("client.psk")),
+        read_psk(&d.join("server.psk"))
+    );
+    drop(server);
+
+    // Nobody listens at first: the failure is logged, the retry comes 5 s later and succeeds
+    // once a server is there.
+    let port = free_port();
+    let address = format!("127.0.0.1:{port}");
+    let mut rotate = Command::new(BIN)
+        .args([
+            "rotate",
+            &address,
+            "--psk",
+            "late.psk",
+            "--interval",
+            "60",
+            "--count",
+            "1",
+        ])
+        .current_dir(&d)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let _server = Server::start_on(&d, &address, &["--psk", "late-server.psk"], &[]);
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let status = loop {
+        if let Some(status) = rotate.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "rotate did not recover");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let mut stderr = String::new();
+    rotate
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("failure 1 in a row; retrying in 5 s"),
+        "{stderr}"
+    );
+    assert_eq!(
+        read_psk(&d.join("late.psk")),
+        read_psk(&d.join("late-server.psk"))
+    );
+}
+
+// The journal and rollback (`--journal DIR`, with `--wg`), against a fake `wg` that keeps each
+// interface's key in FAKE_DIR/IFACE.key and its latest handshake in FAKE_DIR/IFACE.hs.
+
+const OLD_KEY: &str = "T0xET0xET0xET0xET0xET0xET0xET0xET0xET0xET0w=";
+
+fn stateful_wg(d: &Path) -> PathBuf {
+    let path = d.join("stateful-wg");
+    fs::write(
+        &path,
+        "#!/bin/sh\n\
+         case \"$1 $3\" in\n\
+         'show allowed-ips') printf '%s\\t%s\\n' \"$FAKE_PEER\" \"$FAKE_RANGE\" ;;\n\
+         'show preshared-keys') printf '%s\\t%s\\n' \"$FAKE_PEER\" \"$(cat \"$FAKE_DIR/$2.key\" 2>/dev/null || echo '(none)')\" ;;\n\
+         'show latest-handshakes') printf '%s\\t%s\\n' \"$FAKE_PEER\" \"$(cat \"$FAKE_DIR/$2.hs\" 2>/dev/null || echo 0)\" ;;\n\
+         'set peer') if [ \"$6\" = /dev/null ]; then rm -f \"$FAKE_DIR/$2.key\"; else head -c 44 > \"$FAKE_DIR/$2.key\"; fi\n\
+              cat \"$FAKE_DIR/$2.key\" >> \"$FAKE_DIR/$2.log\" 2>/dev/null; echo >> \"$FAKE_DIR/$2.log\" ;;\n\
+         *) echo \"fake wg: unexpected $*\" >&2; exit 1 ;;\n\
+         esac\n",
+    )
+    .unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+fn wg_env(wg: &Path, d: &Path, peer: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("PQPSK_WG", wg.display().to_string()),
+        ("FAKE_PEER", peer.to_string()),
+        ("FAKE_RANGE", "127.0.0.0/8".to_string()),
+        ("FAKE_DIR", d.display().to_string()),
+    ]
+}
+
+fn run_env(args: &[&str], cwd: &Path, env: &[(&'static str, String)]) -> Run {
+    let out = Command::new(BIN)
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (*k, v)))
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: out.stdout,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Journal entries (not status files) in `dir`.
+fn journal_files(dir: &Path) -> usize {
+    fs::read_dir(dir)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "journal")
+        })
+        .count()
+}
+
+/// `pqpsk status --journal DIR --machine`: the fields of its one line.
+fn status_fields(d: &Path, journal: &str) -> Vec<String> {
+    let run = ok(&["status", "--journal", journal, "--machine"], d);
+    let text = String::from_utf8(run.stdout).unwrap();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    text.trim_end().split('\t').map(str::to_string).collect()
+}
+
+#[test]
+fn a_client_key_without_a_handshake_is_rolled_back_and_one_with_a_handshake_stays() {
+    let d = dir("journal-client");
+    let wg = stateful_wg(&d);
+    fs::create_dir_all(d.join("j")).unwrap();
+    fs::write(d.join("wg1.key"), OLD_KEY).unwrap();
+    let env = wg_env(&wg, &d, SERVER_KEY);
+    let mut server = Server::start(&d, &["--psk", "server.psk"], &[]);
+    let connect = [
+        "connect",
+        &server.address(),
+        "--wg",
+        "wg1",
+        "--peer",
+        SERVER_KEY,
+        "--journal",
+        "j",
+        "--rollback-after",
+        "2",
+    ];
+    // No handshake ever: the previous key comes back.
+    let run = run_env(&connect, &d, &env);
+    assert_eq!(run.code, 7, "{}", run.stderr);
+    assert!(run.stderr.contains("rolled back"), "{}", run.stderr);
+    server.wait_for("PSK written");
+    assert_eq!(fs::read_to_string(d.join("wg1.key")).unwrap(), OLD_KEY);
+    let log = fs::read_to_string(d.join("wg1.log")).unwrap();
+    assert_eq!(
+        log.lines().collect::<Vec<_>>(),
+        [read_psk(&d.join("server.psk")).as_str(), OLD_KEY]
+    );
+    assert_eq!(journal_files(&d.join("j")), 0);
+    let status = status_fields(&d, "j");
+    assert_eq!(status[..3], ["wg1", SERVER_KEY, "mlkem1024-mceliece348864"]);
+    assert_eq!(status[3], "0", "no successful rotation yet");
+    assert_eq!(status[5], "rolled-back");
+    assert!(status[6].contains("no handshake"), "{status:?}");
+    // A handshake after the apply: the new key stays.
+    fs::write(d.join("wg1.hs"), "4000000000").unwrap();
+    let run = run_env(&connect, &d, &env);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("rotation complete"), "{}", run.stderr);
+    let line = server.wait_for("PSK written");
+    assert_eq!(
+        fs::read_to_string(d.join("wg1.key")).unwrap(),
+        read_psk(&d.join("server.psk"))
+    );
+    assert_eq!(journal_files(&d.join("j")), 0);
+    let status = status_fields(&d, "j");
+    assert_eq!(status[5], "ok");
+    assert_ne!(status[3], "0");
+    assert!(
+        line.contains(&format!("fingerprint {}", status[4])),
+        "{line}"
+    );
+    let human = String::from_utf8(ok(&["status", "--journal", "j"], &d).stdout).unwrap();
+    assert!(human.contains("state: ok"), "{human}");
+    assert!(!human.contains(&read_psk(&d.join("server.psk"))));
+}
+
+#[test]
+fn after_a_crash_recover_completes_or_undoes_what_the_journal_says() {
+    let d = dir("journal-crash");
+    let wg = stateful_wg(&d);
+    fs::create_dir_all(d.join("j")).unwrap();
+    let mut server = Server::start(&d, &["--psk", "server.psk"], &[]);
+    let connect = [
+        "connect",
+        &server.address(),
+        "--wg",
+        "wg1",
+        "--peer",
+        SERVER_KEY,
+        "--journal",
+        "j",
+        "--rollback-after",
+        "1",
+    ];
+    let recover = ["recover", "--journal", "j", "--rollback-after", "2"];
+    for point in [
+        "client-before-confirm",
+        "client-before-apply",
+        "client-after-apply",
+        "watching",
+        "rolled-back",
+    ] {
+        fs::write(d.join("wg1.key"), OLD_KEY).unwrap();
+        let _ = fs::remove_file(d.join("wg1.hs"));
+        let mut env = wg_env(&wg, &d, SERVER_KEY);
+        env.push(("PQPSK_CRASH_AT", point.to_string()));
+        let run = run_env(&connect, &d, &env);
+        assert_eq!(run.code, -1, "{point}: did not crash: {}", run.stderr);
+        assert_eq!(journal_files(&d.join("j")), 1, "{point}: no journal entry");
+        let applied = fs::read_to_string(d.join("wg1.key")).unwrap() != OLD_KEY;
+        assert_eq!(
+            applied,
+            point == "client-after-apply" || point == "watching",
+            "{point}"
+        );
+        // Restarted (no handshake ever comes): back to the previous key, journal empty.
+        let run = run_env(&recover, &d, &wg_env(&wg, &d, SERVER_KEY));
+        assert_eq!(run.code, 0, "{point}: {}", run.stderr);
+        assert_eq!(
+            fs::read_to_string(d.join("wg1.key")).unwrap(),
+            OLD_KEY,
+            "{point}"
+        );
+        assert_eq!(journal_files(&d.join("j")), 0, "{point}");
+    }
+    // A crash after applying, then a handshake: recovery keeps the new key.
+    fs::write(d.join("wg1.key"), OLD_KEY).unwrap();
+    let mut env = wg_env(&wg, &d, SERVER_KEY);
+    env.push(("PQPSK_CRASH_AT", "client-after-apply".to_string()));
+    assert_eq!(run_env(&connect, &d, &env).code, -1);
+    server.wait_for("PSK written");
+    fs::write(d.join("wg1.hs"), "4000000000").unwrap();
+    let run = run_env(&recover, &d, &wg_env(&wg, &d, SERVER_KEY));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("rotation complete"), "{}", run.stderr);
+    assert_eq!(
+        fs::read_to_string(d.join("wg1.key")).unwrap(),
+        read_psk(&d.join("server.psk"))
+    );
+}
+
+#[test]
+fn the_server_rolls_back_a_key_no_handshake_used() {
+    let d = dir("journal-server");
+    let wg = stateful_wg(&d);
+    fs::create_dir_all(d.join("j")).unwrap();
+    fs::write(d.join("wg0.key"), OLD_KEY).unwrap();
+    let mut server = Server::start(
+        &d,
+        &["--wg", "wg0", "--journal", "j", "--rollback-after", "2"],
+        &wg_env(&wg, &d, CLIENT_KEY),
+    );
+    let run = connect(&d, &server.address(), &["--psk", "client.psk"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    server.wait_for("rolled back");
+    assert_eq!(fs::read_to_string(d.join("wg0.key")).unwrap(), OLD_KEY);
+    assert_eq!(journal_files(&d.join("j")), 0);
+    // Killed right after applying: the restarted server undoes it by itself.
+    drop(server);
+    let mut env = wg_env(&wg, &d, CLIENT_KEY);
+    env.push(("PQPSK_CRASH_AT", "server-after-apply".to_string()));
+    let mut crashing = Server::start(&d, &["--wg", "wg0", "--journal", "j"], &env);
+    let run = connect(&d, &crashing.address(), &["--psk", "client.psk"]);
+    assert_ne!(run.code, 0, "{}", run.stderr);
+    assert_eq!(crashing.child.wait().unwrap().code(), None);
+    assert_ne!(fs::read_to_string(d.join("wg0.key")).unwrap(), OLD_KEY);
+    let mut restarted = Server::start(
+        &d,
+        &["--wg", "wg0", "--journal", "j", "--rollback-after", "2"],
+        &wg_env(&wg, &d, CLIENT_KEY),
+    );
+    restarted.wait_for("rolled back");
+    assert_eq!(fs::read_to_string(d.join("wg0.key")).unwrap(), OLD_KEY);
+    assert_eq!(journal_files(&d.join("j")), 0);
+}
+
+#[test]
+fn two_clients_for_the_same_psk_file_do_not_run_at_once() {
+    let d = dir("client-lock");
+    let mut server = Server::start(&d, &["--psk", "server.psk"], &[]);
+    let mut rotate = Command::new(BIN)
+        .args([
+            "rotate",
+            &server.address(),
+            "--psk",
+            "client.psk",
+            "--interval",
+            "600",
+        ])
+        .current_dir(&d)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    server.wait_for("PSK written");
+    // The service holds its lock while it sleeps: a second client is refused.
+    fails(
+        &["connect", &server.address(), "--psk", "client.psk"],
+        &d,
+        2,
+        "another pqpsk",
+    );
+    // Killed with SIGKILL, it leaves its lock behind; the next client takes it over.
+    rotate.kill().unwrap();
+    rotate.wait().unwrap();
+    assert!(d.join(".client.psk.pqpsk-lock").exists());
+    ok(&["connect", &server.address(), "--psk", "client.psk"], &d);
+    assert!(!d.join(".client.psk.pqpsk-lock").exists());
 }

@@ -308,4 +308,3 @@ impl ClientSecret {
         self.finish(response.kem1_ciphertext(), response.kem2_ciphertext())
     }
 }
-

@@ -28,7 +28,7 @@
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -170,7 +170,8 @@ struct Shared {
     slots: Arc<Slots>,
     in_flight: InFlight,
     refused: Refused,
-    successes: AtomicU64,
+    /// Successful exchanges. `AtomicUsize`, not `AtomicU64`: 32-bit MIPS has no 64-bit atomics.
+    successes: AtomicUsize,
     /// Set once `--count` exchanges succeeded: accept no more, let those in flight end.
     stopping: AtomicBool,
 }
@@ -215,7 +216,7 @@ pub fn serve(config: ServeConfig, ui: Ui) -> Outcome<()> {
         slots,
         in_flight: InFlight::default(),
         refused: Refused::default(),
-        successes: AtomicU64::new(0),
+        successes: AtomicUsize::new(0),
         stopping: AtomicBool::new(false),
     });
     while !shared.stopping.load(Ordering::SeqCst) {
@@ -294,7 +295,8 @@ fn accept_one(shared: &Arc<Shared>, ui: Ui, stream: TcpStream, peer: SocketAddr)
                         "{peer}: {done} ({:.2} s)",
                         started.elapsed().as_secs_f64()
                     ));
-                    let n = worker.successes.fetch_add(1, Ordering::SeqCst) + 1;
+                    let done = worker.successes.fetch_add(1, Ordering::SeqCst);
+                    let n = u64::try_from(done).unwrap_or(u64::MAX).saturating_add(1);
                     if worker.config.count != 0 && n >= worker.config.count {
                         worker.stopping.store(true, Ordering::SeqCst);
                     }

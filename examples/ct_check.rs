@@ -517,7 +517,8 @@ fn main() -> ExitCode {
         eprintln!("ct_check: not running under valgrind, nothing is checked");
     }
     println!("ct_check phase {phase}");
-    // McEliece key generation needs about 430 KB of stack: give it plenty.
+    // Key generation needs about 100 KB of stack, the HQC suite up to about 240 KB (no_std.md):
+    // give it plenty.
     let worker = std::thread::Builder::new()
         .stack_size(8 << 20)
         .spawn(move || run(&phase))

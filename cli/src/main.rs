@@ -151,8 +151,9 @@ fn stdout_text(text: std::fmt::Arguments<'_>) {
     let _ = io::stdout().lock().write_fmt(text);
 }
 
-/// Stack for the cryptography: McEliece key generation needs about 430 KB of stack, more than
-/// musl's 128 KiB thread default and more than some routers' main-thread limit.
+/// Stack for the cryptography: key generation needs about 100 KB of stack with McEliece and the
+/// HQC suite's operations up to about 240 KB (no_std.md and README's suite table have the
+/// figures), more than musl's 128 KiB thread default and some routers' main-thread limit.
 const CRYPTO_STACK: usize = 2 << 20;
 
 /// Runs `f` on a thread with [`CRYPTO_STACK`] bytes of stack.

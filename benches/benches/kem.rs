@@ -2,8 +2,8 @@
 //! code (through the `pqcrypto-mlkem` and `pqcrypto-classicmceliece` crates).
 //!
 //! Groups are named `<kem>/<operation>` and hold one function per implementation:
-//! - `pqpsk`: this crate's backend (pure Rust: RustCrypto `ml-kem`; for McEliece the crate's own
-//!   encapsulation and decapsulation in `pqpsk::mce`, key generation still `classic-mceliece-rust`);
+//! - `pqpsk`: this crate's own backends, pure Rust (`pqpsk::mlkem`, and `pqpsk::mce` for every
+//!   McEliece operation); benches/mlkem.rs puts our ML-KEM next to RustCrypto `ml-kem` and libcrux;
 //! - `classic-mceliece-rust` (McEliece encapsulation and decapsulation): that crate called
 //!   directly, the pure-Rust implementation `pqpsk::mce` replaces (byte-identical results);
 //! - `pq-mceliece` (McEliece): pq-mceliece 0.3.0, pure Rust with run-time SIMD dispatch, the

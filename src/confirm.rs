@@ -7,7 +7,7 @@
 //! request and the same KEM ciphertexts (so it works for every suite):
 //!
 //! - a **bound response** (message type `0x10`): the SHA-256 digest of the whole request it
-//!   answers, then the ciphertexts. [`ClientSecret::finish_bound_response`] refuses a response
+//!   answers, then the ciphertexts. [`ClientSecret::finish_bound_response`](crate::ClientSecret::finish_bound_response) refuses a response
 //!   whose digest is not its own request's ([`Error::ResponseForAnotherRequest`]) *before* it
 //!   decapsulates or consumes anything;
 //! - **key confirmation** (types `0x11` and `0x12`): each side sends an HMAC-SHA-256 tag, keyed

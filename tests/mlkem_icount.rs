@@ -14,10 +14,11 @@
 
 #[path = "common/measure.rs"]
 mod measure;
+#[path = "common/replay.rs"]
+mod replay;
 #[path = "common/splitmix.rs"]
 mod splitmix;
 
-use core::convert::Infallible;
 use std::hint::black_box;
 
 use measure::icount_mark;
@@ -25,29 +26,10 @@ use ml_kem::array::Array;
 use ml_kem::kem::{Decapsulate, Encapsulate, KeyExport};
 use pqpsk::mlkem::{self, DecapsulationKey, PublicKey, DECAPSULATION_KEY_LEN};
 use pqpsk::sizes::{MLKEM_CIPHERTEXT_LEN, MLKEM_PUBLIC_KEY_LEN, MLKEM_SEED_LEN};
-use rand_core::{TryCryptoRng, TryRng};
+use replay::Replay;
 
 /// Calls per counted region.
 const ROUNDS: usize = 4;
-
-struct Replay<'a>(&'a [u8]);
-
-impl TryRng for Replay<'_> {
-    type Error = Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
-        unreachable!()
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
-        unreachable!()
-    }
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
-        let (now, rest) = self.0.split_at(dst.len());
-        dst.copy_from_slice(now);
-        self.0 = rest;
-        Ok(())
-    }
-}
-impl TryCryptoRng for Replay<'_> {}
 
 /// Runs `f` on every round inside region `tag`.
 fn region(tag: u64, mut f: impl FnMut(usize)) {

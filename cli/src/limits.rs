@@ -200,7 +200,8 @@ impl Refused {
             parts.push(format!("{no_peer} from addresses no peer owns"));
         }
         let mut line = format!(
-            "refused {total} connection(s) ({}); next summary in {} s at the earliest",
+            "[{}] refused {total} connection(s) ({}); next summary in {} s at the earliest",
+            crate::fail::event::REFUSED,
             parts.join(", "),
             SUMMARY_EVERY.as_secs()
         );
@@ -251,12 +252,14 @@ mod tests {
     fn refusals_are_summarised() {
         let r = Refused::default();
         let first = r.note(Refusal::Full, None).unwrap();
-        assert!(first.starts_with("refused 1 connection(s) (1 at --max-connections)"));
+        assert!(first.starts_with("[refused] refused 1 connection(s) (1 at --max-connections)"));
         for _ in 0..100 {
             assert!(r.note(Refusal::PerAddress, None).is_none());
         }
         let last = r.flush().unwrap();
-        assert!(last.starts_with("refused 100 connection(s) (100 over --max-per-address)"));
+        assert!(
+            last.starts_with("[refused] refused 100 connection(s) (100 over --max-per-address)")
+        );
         assert!(r.flush().is_none());
     }
 }

@@ -527,7 +527,7 @@ impl ConnectPlan {
                 psk.ok_or_else(|| Failure::new(Code::Internal, "no key from decapsulation"))?;
             // Pending before this side confirms: a crash from here on is undone on restart.
             if let Some((journal, (iface, peer))) = journal {
-                journal.begin(iface, peer, self.suite.name(), &psk, ui)?;
+                journal.begin_client(iface, peer, self.suite.name(), &psk, address, ui)?;
                 journal::crash_point("client-before-confirm");
             }
             Ok(psk)

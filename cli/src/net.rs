@@ -37,7 +37,7 @@ use pqpsk::confirm::{self, Confirmation, MessageDigest};
 use pqpsk::{Psk, Suite};
 
 use crate::codec::{self, Kind, Source, HEADER_LEN};
-use crate::fail::{from_pqpsk, Code, Failure, Outcome};
+use crate::fail::{event, from_pqpsk, Code, Failure, Outcome};
 use crate::limits::{InFlight, Refusal, Refused, Slots};
 use crate::{deliver_psk, wg, Ui};
 
@@ -202,13 +202,16 @@ pub fn serve(config: ServeConfig, ui: Ui) -> Outcome<()> {
         .set_nonblocking(true)
         .map_err(|e| net(format!("listening on {}: {e}", config.listen)))?;
     // Always printed (unless --quiet): with port 0 this is how a script learns the port.
-    ui.log(&format!("listening on {local}"));
+    ui.log(&format!("[{}] listening on {local}", event::LISTENING));
     let slots = Slots::new(config.max_connections, config.max_per_address);
     if let Some(journal) = &config.journal {
         // Crash recovery before new exchanges: rotations a crash interrupted are completed or
         // undone (watching may take the rollback bound, so the server does not wait for it).
         if let Err(f) = journal.recover(ui) {
-            ui.error(&format!("recovering from the journal: {f}"));
+            ui.error(&format!(
+                "[{}] recovering from the journal: {f}",
+                event::RECOVERY
+            ));
         }
     }
     let shared = Arc::new(Shared {
@@ -229,7 +232,10 @@ pub fn serve(config: ServeConfig, ui: Ui) -> Outcome<()> {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => {
                 // E.g. EMFILE, or a connection reset before accept: keep serving.
-                ui.error(&format!("accepting a connection: {e}"));
+                ui.error(&format!(
+                    "[{}] accepting a connection: {e}",
+                    event::EXCHANGE_FAILED
+                ));
                 thread::sleep(Duration::from_millis(50));
                 continue;
             }
@@ -240,7 +246,8 @@ pub fn serve(config: ServeConfig, ui: Ui) -> Outcome<()> {
     let left = shared.slots.in_use();
     if left > 0 {
         ui.log(&format!(
-            "--count reached: accepting no more connections, waiting for {left} in flight"
+            "[{}] --count reached: accepting no more connections, waiting for {left} in flight",
+            event::DONE
         ));
     }
     shared.slots.wait_idle();
@@ -248,7 +255,8 @@ pub fn serve(config: ServeConfig, ui: Ui) -> Outcome<()> {
         ui.log(&line);
     }
     ui.log(&format!(
-        "{} exchange(s) done (--count), exiting",
+        "[{}] {} exchange(s) done (--count), exiting",
+        event::DONE,
         shared.successes.load(Ordering::SeqCst)
     ));
     Ok(())
@@ -292,7 +300,8 @@ fn accept_one(shared: &Arc<Shared>, ui: Ui, stream: TcpStream, peer: SocketAddr)
             match handle(stream, wg_peer, &worker, ui) {
                 Ok(done) => {
                     ui.log(&format!(
-                        "{peer}: {done} ({:.2} s)",
+                        "[{}] {peer}: {done} ({:.2} s)",
+                        event::EXCHANGED,
                         started.elapsed().as_secs_f64()
                     ));
                     let done = worker.successes.fetch_add(1, Ordering::SeqCst);
@@ -301,12 +310,15 @@ fn accept_one(shared: &Arc<Shared>, ui: Ui, stream: TcpStream, peer: SocketAddr)
                         worker.stopping.store(true, Ordering::SeqCst);
                     }
                 }
-                Err(f) => ui.error(&format!("{peer}: {f}")),
+                Err(f) => ui.error(&format!("[{}] {peer}: {f}", event::EXCHANGE_FAILED)),
             }
         });
     if let Err(e) = spawned {
         // The closure (and with it the slot and the stream) was dropped.
-        ui.error(&format!("{peer}: could not start a thread: {e}"));
+        ui.error(&format!(
+            "[{}] {peer}: could not start a thread: {e}",
+            event::EXCHANGE_FAILED
+        ));
     }
 }
 
@@ -521,7 +533,7 @@ fn busy(address: &str) -> Failure {
 
 /// Resolves `address` within `deadline`: the system resolver has no timeout of its own, so it
 /// runs on a thread that is abandoned if it does not answer in time.
-fn resolve(address: &str, deadline: Instant) -> Outcome<Vec<SocketAddr>> {
+pub fn resolve(address: &str, deadline: Instant) -> Outcome<Vec<SocketAddr>> {
     let (tx, rx) = std::sync::mpsc::channel();
     let name = address.to_string();
     thread::Builder::new()

@@ -1983,3 +1983,62 @@ fn two_clients_for_the_same_psk_file_do_not_run_at_once() {
     ok(&["connect", &server.address(), "--psk", "client.psk"], &d);
     assert!(!d.join(".client.psk.pqpsk-lock").exists());
 }
+
+#[test]
+fn an_idle_tunnel_rotates_because_the_client_nudges_it_into_a_handshake() {
+    let d = dir("journal-nudge");
+    let wg = stateful_wg(&d);
+    fs::create_dir_all(d.join("j")).unwrap();
+    fs::write(d.join("wg1.key"), OLD_KEY).unwrap();
+    let mut server = Server::start(&d, &["--psk", "server.psk"], &[]);
+    // Stands in for WireGuard: the first datagram through the "tunnel" (the server's address is
+    // in the peer's range, 127.0.0.0/8) makes a handshake, recorded as now.
+    let tunnel = std::net::UdpSocket::bind(server.address()).unwrap();
+    tunnel
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let hs = d.join("wg1.hs");
+    let wg_side = std::thread::spawn(move || {
+        let mut buf = [0u8; 64];
+        let (n, _) = tunnel.recv_from(&mut buf).unwrap();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        fs::write(hs, now.to_string()).unwrap();
+        buf[..n].to_vec()
+    });
+    let run = run_env(
+        &[
+            "connect",
+            &server.address(),
+            "--wg",
+            "wg1",
+            "--peer",
+            SERVER_KEY,
+            "--journal",
+            "j",
+            "--rollback-after",
+            "10",
+        ],
+        &d,
+        &wg_env(&wg, &d, SERVER_KEY),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(wg_side.join().unwrap(), b"pqpsk nudge");
+    assert!(
+        run.stderr.contains(&format!(
+            "[nudging] peer {SERVER_KEY} on wg1: sending a datagram to {}",
+            server.address()
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("[rotated]"), "{}", run.stderr);
+    server.wait_for("PSK written");
+    assert_eq!(
+        fs::read_to_string(d.join("wg1.key")).unwrap(),
+        read_psk(&d.join("server.psk"))
+    );
+    assert_eq!(journal_files(&d.join("j")), 0);
+}

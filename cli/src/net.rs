@@ -26,7 +26,7 @@
 //! holds one slot until its deadline and no more.
 
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -38,7 +38,7 @@ use pqpsk::{Psk, Suite};
 
 use crate::codec::{self, Kind, Source, HEADER_LEN};
 use crate::fail::{event, from_pqpsk, Code, Failure, Outcome};
-use crate::limits::{InFlight, Refusal, Refused, Slots};
+use crate::limits::{InFlight, Refusal, Refused, Slot, Slots};
 use crate::{deliver_psk, wg, Ui};
 
 /// Stack of a server connection thread: `respond` needs about 50 KB; musl's default is 128 KiB.
@@ -222,6 +222,7 @@ pub fn serve(config: ServeConfig, ui: Ui) -> Outcome<()> {
         successes: AtomicUsize::new(0),
         stopping: AtomicBool::new(false),
     });
+    let mut listing = PeerListing::default();
     while !shared.stopping.load(Ordering::SeqCst) {
         let (stream, peer) = match listener.accept() {
             Ok(accepted) => accepted,
@@ -241,7 +242,7 @@ pub fn serve(config: ServeConfig, ui: Ui) -> Outcome<()> {
             }
         };
         let _ = stream.set_nonblocking(false);
-        accept_one(&shared, ui, stream, peer);
+        accept_one(&shared, ui, stream, peer, &mut listing);
     }
     let left = shared.slots.in_use();
     if left > 0 {
@@ -262,13 +263,48 @@ pub fn serve(config: ServeConfig, ui: Ui) -> Outcome<()> {
     Ok(())
 }
 
+/// How long the accept loop reuses one `wg show IFACE allowed-ips` listing. The loop is
+/// serial, so running `wg` (a process) for every connection would let a flood of connections
+/// slow every accept; the thread that serves a connection looks its peer up afresh before it
+/// answers, so a listing up to this old only decides who gets a slot, never who gets a key.
+const PEER_LISTING_TTL: Duration = Duration::from_secs(1);
+
+/// The accept loop's cached `wg show IFACE allowed-ips` (or its failure).
+#[derive(Default)]
+struct PeerListing {
+    cached: Option<(Instant, Result<String, Failure>)>,
+}
+
+impl PeerListing {
+    fn peer_for(&mut self, iface: &str, address: IpAddr) -> Outcome<String> {
+        let fresh = self
+            .cached
+            .as_ref()
+            .is_some_and(|(at, _)| at.elapsed() < PEER_LISTING_TTL);
+        if !fresh {
+            self.cached = Some((Instant::now(), wg::allowed_ips(iface)));
+        }
+        match self.cached.as_ref().map(|(_, listing)| listing) {
+            Some(Ok(listing)) => wg::peer_in(listing, iface, address),
+            Some(Err(f)) => Err(Failure::new(f.code, f.message.clone())),
+            None => wg::peer_for_address(iface, address),
+        }
+    }
+}
+
 /// Gives an accepted connection a slot and a thread, or refuses it.
-fn accept_one(shared: &Arc<Shared>, ui: Ui, stream: TcpStream, peer: SocketAddr) {
+fn accept_one(
+    shared: &Arc<Shared>,
+    ui: Ui,
+    stream: TcpStream,
+    peer: SocketAddr,
+    listing: &mut PeerListing,
+) {
     let address = wg::canonical(peer.ip());
     // With --wg, who gets the key is settled before the connection gets a slot: an address no
     // peer owns gets none.
     let wg_peer = match &shared.config.wg {
-        Some(iface) => match wg::peer_for_address(iface, address) {
+        Some(iface) => match listing.peer_for(iface, address) {
             Ok(key) => Some((iface.clone(), key)),
             Err(f) => {
                 refuse(
@@ -295,9 +331,8 @@ fn accept_one(shared: &Arc<Shared>, ui: Ui, stream: TcpStream, peer: SocketAddr)
         .name(format!("pqpsk {peer}"))
         .stack_size(CONNECTION_STACK)
         .spawn(move || {
-            let _slot = slot;
             let started = Instant::now();
-            match handle(stream, wg_peer, &worker, ui) {
+            match handle(stream, slot, wg_peer, &worker, ui) {
                 Ok(done) => {
                     ui.log(&format!(
                         "[{}] {peer}: {done} ({:.2} s)",
@@ -338,6 +373,7 @@ fn targets(wg_peer: &Option<(String, String)>, config: &ServeConfig) -> Vec<Stri
 /// One server-side exchange; returns what was done with the PSK, for the log.
 fn handle(
     mut stream: TcpStream,
+    slot: Slot,
     wg_peer: Option<(String, String)>,
     shared: &Shared,
     ui: Ui,
@@ -356,6 +392,24 @@ fn handle(
         read_message_after(&mut stream, head, deadline, Kind::Request, config.suite)
             .map_err(|f| f.context("request"))?;
     let suite = header.suite;
+    // The accept loop's listing may be a second old: the peer is looked up afresh before
+    // anything is answered, and a connection whose address changed hands is refused.
+    if let Some((iface, key)) = &wg_peer {
+        let address = stream
+            .peer_addr()
+            .map(|a| wg::canonical(a.ip()))
+            .map_err(|e| net(format!("the client's address: {e}")))?;
+        let now = wg::peer_for_address(iface, address)?;
+        if &now != key {
+            return Err(Failure::new(
+                Code::WireGuard,
+                format!(
+                    "{address} moved from peer {key} to peer {now} on {iface} during the \
+                     exchange; nothing applied"
+                ),
+            ));
+        }
+    }
     // One exchange per peer and PSK file at a time, claimed before a response goes out.
     let _claim = match shared.in_flight.claim(targets(&wg_peer, config)) {
         Ok(claim) => claim,
@@ -414,7 +468,11 @@ fn handle(
     let _ = stream.shutdown(Shutdown::Both);
     let done = applied?;
     let done = sent.map(|()| format!("{done}; fingerprint {}", codec::fingerprint(&psk)))?;
-    // Still holding this peer's claim: no other exchange for it until the watch ends.
+    // The connection is closed: its slot goes back, so a watch of up to --rollback-after
+    // holds none (`serve --count` still waits for it). The peer's claim stays until the watch
+    // ends: a second rotation before this one is confirmed would journal this unconfirmed key
+    // as the one to roll back to.
+    let _watch = slot.into_watch();
     if let Some((journal, (iface, key))) = journal {
         if journal.watch(iface, key, ui)? == crate::journal::Watched::RolledBack {
             return Err(Failure::new(

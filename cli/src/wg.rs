@@ -53,8 +53,17 @@ pub fn check_public_key(key: &str) -> Outcome<()> {
 /// The public key of the peer of `iface` whose allowed-ips contain `address` (longest prefix
 /// wins, as WireGuard routes), from `wg show IFACE allowed-ips`.
 pub fn peer_for_address(iface: &str, address: IpAddr) -> Outcome<String> {
-    let text = show(iface, "allowed-ips")?;
-    best_peer(&text, address).ok_or_else(|| {
+    peer_in(&allowed_ips(iface)?, iface, address)
+}
+
+/// What `wg show IFACE allowed-ips` prints (for [`peer_in`]).
+pub fn allowed_ips(iface: &str) -> Outcome<String> {
+    show(iface, "allowed-ips").map(|text| text.as_str().to_string())
+}
+
+/// [`peer_for_address`] over a listing from [`allowed_ips`].
+pub fn peer_in(listing: &str, iface: &str, address: IpAddr) -> Outcome<String> {
+    best_peer(listing, address).ok_or_else(|| {
         failure(format!(
             "no peer of {iface} has an allowed-ips range containing {address}"
         ))

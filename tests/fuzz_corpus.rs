@@ -200,6 +200,22 @@ fn write_seed_corpus() {
         ] {
             seeds.push(("check_confirmation", label.to_string(), bytes.to_vec()));
         }
+        // The same confirmations framed for every other suite of the build (IVPN's too, with
+        // --all-features): the target checks them against the default suite, so these reach
+        // the suite comparison of both checks.
+        for &other in Suite::ALL.iter().filter(|&&s| s != suite) {
+            let mut client = [0u8; confirm::CLIENT_CONFIRM_LEN];
+            c.encode_client(other, &mut client).unwrap();
+            let mut applied = [0u8; confirm::SERVER_CONFIRM_LEN];
+            c.encode_server(other, true, &mut applied).unwrap();
+            for (label, bytes) in [("client", &client[..]), ("server-applied", &applied[..])] {
+                seeds.push((
+                    "check_confirmation",
+                    format!("{}-{label}", other.name()),
+                    bytes.to_vec(),
+                ));
+            }
+        }
         seeds.push((
             "decode_header",
             "client-confirm-header".to_string(),

@@ -1733,7 +1733,11 @@ fn wg_env(wg: &Path, d: &Path, peer: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn run_env(args: &[&str], cwd: &Path, env: &[(&'static str, String)]) -> Run {
+fn run_env(
+    args: &[impl AsRef<std::ffi::OsStr>],
+    cwd: &Path,
+    env: &[(&'static str, String)],
+) -> Run {
     let out = Command::new(BIN)
         .args(args)
         .envs(env.iter().map(|(k, v)| (*k, v)))
@@ -1746,6 +1750,25 @@ fn run_env(args: &[&str], cwd: &Path, env: &[(&'static str, String)]) -> Run {
         stdout: out.stdout,
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// `connect ADDRESS --wg wg1 --peer SERVER_KEY --journal j --rollback-after BOUND`: a client
+/// whose key goes to the stateful fake `wg`, journalled in `j`.
+fn journalled_connect(address: &str, bound: &str) -> Vec<String> {
+    [
+        "connect",
+        address,
+        "--wg",
+        "wg1",
+        "--peer",
+        SERVER_KEY,
+        "--journal",
+        "j",
+        "--rollback-after",
+        bound,
+    ]
+    .map(String::from)
+    .to_vec()
 }
 
 /// Journal entries (not status files) in `dir`.
@@ -1778,18 +1801,7 @@ fn a_client_key_without_a_handshake_is_rolled_back_and_one_with_a_handshake_stay
     fs::write(d.join("wg1.key"), OLD_KEY).unwrap();
     let env = wg_env(&wg, &d, SERVER_KEY);
     let mut server = Server::start(&d, &["--psk", "server.psk"], &[]);
-    let connect = [
-        "connect",
-        &server.address(),
-        "--wg",
-        "wg1",
-        "--peer",
-        SERVER_KEY,
-        "--journal",
-        "j",
-        "--rollback-after",
-        "2",
-    ];
+    let connect = journalled_connect(&server.address(), "2");
     // No handshake ever: the previous key comes back.
     let run = run_env(&connect, &d, &env);
     assert_eq!(run.code, 7, "{}", run.stderr);
@@ -1836,18 +1848,7 @@ fn after_a_crash_recover_completes_or_undoes_what_the_journal_says() {
     let wg = stateful_wg(&d);
     fs::create_dir_all(d.join("j")).unwrap();
     let mut server = Server::start(&d, &["--psk", "server.psk"], &[]);
-    let connect = [
-        "connect",
-        &server.address(),
-        "--wg",
-        "wg1",
-        "--peer",
-        SERVER_KEY,
-        "--journal",
-        "j",
-        "--rollback-after",
-        "1",
-    ];
+    let connect = journalled_connect(&server.address(), "1");
     let recover = ["recover", "--journal", "j", "--rollback-after", "2"];
     for point in [
         "client-before-confirm",
@@ -1988,18 +1989,7 @@ fn an_idle_tunnel_rotates_because_the_client_nudges_it_into_a_handshake() {
         buf[..n].to_vec()
     });
     let run = run_env(
-        &[
-            "connect",
-            &server.address(),
-            "--wg",
-            "wg1",
-            "--peer",
-            SERVER_KEY,
-            "--journal",
-            "j",
-            "--rollback-after",
-            "10",
-        ],
+        &journalled_connect(&server.address(), "10"),
         &d,
         &wg_env(&wg, &d, SERVER_KEY),
     );

@@ -3,6 +3,8 @@
 //! code on stable Rust. Each body must never panic except on a real bug: the assertions below are
 //! the properties being fuzzed.
 #![allow(dead_code)] // each fuzz binary uses one body
+// The protocol-1 decoders stay fuzzed while they are deprecated.
+#![allow(deprecated)]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -275,6 +275,17 @@ impl ClientSecret {
 
     /// Decodes the server's response and finishes (as [`ClientSecret::finish`]). A malformed
     /// message is an error that leaves `self` as it was; a well-formed one consumes the secret.
+    ///
+    /// Protocol 1: a response to another (older) request is accepted, and gives a PSK the
+    /// server does not have. New code uses [`ClientSecret::finish_bound_response`] (protocol 2,
+    /// see [`crate::confirm`]); IVPN's protocol, which has no binding, uses
+    /// [`ClientSecret::finish`] and its own framing, not this.
+    #[deprecated(
+        since = "0.1.0",
+        note = "protocol 1 (accepts a response to another request): use \
+                `finish_bound_response` with `confirm::request_digest` of the request \
+                (protocol 2); IVPN uses `finish`"
+    )]
     pub fn finish_response(&mut self, response: &[u8]) -> Result<Psk, Error> {
         let response = Response::decode(response)?;
         let expected = self.suite();

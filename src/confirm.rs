@@ -320,7 +320,7 @@ impl<'a> BoundResponse<'a> {
     }
 }
 
-/// The server's job in protocol 2, bytes to bytes: as [`wire::respond_to_request`], but the
+/// The server's job in protocol 2, bytes to bytes: as protocol 1's `wire::respond_to_request`, but the
 /// response written to the start of `response_out` is a bound response (it carries the
 /// request's digest). Returns its length and the PSK; on error nothing is written.
 pub fn respond_bound<R: rand_core::TryCryptoRng + ?Sized>(
@@ -339,6 +339,8 @@ pub fn respond_bound<R: rand_core::TryCryptoRng + ?Sized>(
     // ciphertexts land where the bound response has them; its header is then overwritten by
     // the digest.
     let (start, tail) = out.split_at_mut(DIGEST_LEN);
+    // The protocol-1 framing is reused here, not offered: its header is overwritten below.
+    #[allow(deprecated)]
     let (_, psk) = wire::respond_to_request(rng, request, tail)?;
     let (head, digest_start) = start.split_at_mut(HEADER_LEN);
     let digest = request_digest(request);

@@ -406,6 +406,15 @@ pub(crate) fn message_slots(header: Header, out: &mut [u8]) -> Result<Slots<'_>,
 /// On any error nothing is written to `response_out`. Draws
 /// [`RNG_SEED_LEN`](crate::sizes::RNG_SEED_LEN) bytes from `rng`, only once the request has passed
 /// every check.
+///
+/// Protocol 1: the response does not name the request it answers, so a client cannot tell a
+/// stale one. New code uses [`crate::confirm::respond_bound`] (protocol 2); IVPN's protocol, which
+/// has no binding, uses [`crate::respond_suite`] and its own framing, not this.
+#[deprecated(
+    since = "0.1.0",
+    note = "protocol 1 (a response not bound to its request): use `confirm::respond_bound` and \
+            `confirm::Confirmation` (protocol 2); IVPN uses `respond_suite`"
+)]
 pub fn respond_to_request<R: TryCryptoRng + ?Sized>(
     rng: &mut R,
     request: &[u8],

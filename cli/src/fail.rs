@@ -71,3 +71,33 @@ pub fn from_pqpsk(error: pqpsk::Error) -> Failure {
     };
     Failure::new(code, error.to_string())
 }
+
+/// Stable short ids that begin log lines (`pqpsk: [ID] ...`), so that scripts and log filters
+/// match an event by its id, not by wording that may be improved. An id never changes meaning;
+/// new events get new ids. README lists them.
+pub mod event {
+    /// The server is listening (the line gives the address; with port 0, the port chosen).
+    pub const LISTENING: &str = "listening";
+    /// An exchange succeeded (server: for one connection; client: the key is applied).
+    pub const EXCHANGED: &str = "exchanged";
+    /// An exchange failed (the line says why and what was, or was not, applied).
+    pub const EXCHANGE_FAILED: &str = "exchange-failed";
+    /// Connections refused since the last summary (at most one line per 10 s).
+    pub const REFUSED: &str = "refused";
+    /// `serve --count` reached: draining and exiting.
+    pub const DONE: &str = "done";
+    /// A handshake with the new key: the rotation is complete.
+    pub const ROTATED: &str = "rotated";
+    /// No handshake with the new key within the bound: the previous key is back.
+    pub const ROLLED_BACK: &str = "rolled-back";
+    /// The client sends datagrams through the tunnel while it watches.
+    pub const NUDGING: &str = "nudging";
+    /// The client cannot nudge (no target, no socket, a send failed): it still watches.
+    pub const NO_NUDGE: &str = "no-nudge";
+    /// Crash recovery: an interrupted rotation is resumed or dropped.
+    pub const RECOVERY: &str = "recovery";
+    /// The journal or status file could not be read or written, or `wg` failed while watching.
+    pub const JOURNAL_ERROR: &str = "journal-error";
+    /// `rotate`: when the next rotation runs, or that it stopped after `--count`.
+    pub const SCHEDULE: &str = "schedule";
+}

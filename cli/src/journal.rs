@@ -15,22 +15,38 @@
 //! applied here); one whose key it has is treated as applied now; an applied one is watched to
 //! its deadline. So every crash point ends, without a person, on a key both sides hold.
 //!
-//! The default bound, 190 s: with traffic flowing, WireGuard starts a new handshake once the
-//! session is REKEY_AFTER_TIME (120 s) old, and no session outlives REJECT_AFTER_TIME (180 s);
-//! a failed initiation is retried every REKEY_TIMEOUT (5 s). So a handshake with the new key
-//! begins at most 180 s after it is applied, and two REKEY_TIMEOUTs more let it complete (or a
-//! retry, if the other side applied a moment later). An idle tunnel (no traffic, no persistent
-//! keepalive) makes no handshake: both sides then roll back, which is safe but does not rotate,
-//! so set `PersistentKeepalive` on tunnels that rotate.
+//! The default bound, 190 s: WireGuard starts a new handshake only when it has a packet to
+//! send (or receive) and its session is due: the initiator of the session rekeys once it is
+//! REKEY_AFTER_TIME (120 s) old, the responder once it is 165 s old (REJECT_AFTER_TIME 180 s
+//! minus KEEPALIVE_TIMEOUT 10 s minus REKEY_TIMEOUT 5 s), and a session older than
+//! REJECT_AFTER_TIME (or none) is replaced at the first packet. A failed initiation is retried
+//! every REKEY_TIMEOUT (5 s). Changing the PSK does not end the session in use (neither the
+//! kernel nor wireguard-go drops it), so a handshake with the new key begins at most 180 s
+//! after it is applied if packets flow, and two REKEY_TIMEOUTs more let it complete (or a retry,
+//! if the other side applied a moment later).
+//!
+//! Packets must flow, so the client makes them: while it watches, it **nudges** the tunnel with
+//! one small UDP datagram per second to an address WireGuard routes to the peer (the server's
+//! address when the exchange ran inside the tunnel, else a host in the peer's allowed-ips; see
+//! `wg::nudge_target`). The nudges start in the second after the apply, so the handshake they
+//! cause is later than both sides' apply times. So an idle tunnel rotates too: at once when no
+//! session is alive (an exchange over another channel, or a tunnel idle for 180 s), else when
+//! the session that carried the exchange is 120 s old (165 s if the server started it). The
+//! cost: about one 100-byte packet per second on the wire (11 bytes of payload, 80 of IP, UDP
+//! and WireGuard overhead, padding) for that time, and an ICMP "port unreachable" back from a
+//! server that drops it, until the handshake is seen; nothing is sent once it has been. The
+//! nudge target is kept in the journal, so `recover` nudges too. The server does not nudge;
+//! the client's traffic is enough for both, and a handshake is what both sides watch for.
 
+use std::net::{SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use pqpsk::Psk;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use crate::fail::{Code, Failure, Outcome};
+use crate::fail::{event, Code, Failure, Outcome};
 use crate::status::Status;
 use crate::{files, wg, Ui};
 
@@ -49,6 +65,75 @@ pub fn crash_point(name: &str) {
             .args(["-KILL", &std::process::id().to_string()])
             .status();
         std::process::abort();
+    }
+}
+
+/// How often the client nudges the tunnel while it watches (see the module docs).
+const NUDGE_EVERY: Duration = Duration::from_secs(1);
+/// How long `begin_client` may spend resolving the server's name again for the nudge target.
+const NUDGE_RESOLVE: Duration = Duration::from_secs(2);
+/// What a nudge carries: nothing anyone needs to read; the server drops it.
+const NUDGE_PAYLOAD: &[u8] = b"pqpsk nudge";
+
+/// Sends a datagram through the tunnel every [`NUDGE_EVERY`], so that WireGuard has traffic to
+/// send and starts the handshake its timers call for (see the module docs).
+struct Nudger {
+    socket: Option<UdpSocket>,
+    target: SocketAddr,
+    last: Option<Instant>,
+    /// A send failure is logged once, not every second.
+    failed: bool,
+}
+
+impl Nudger {
+    fn new(target: SocketAddr, iface: &str, peer: &str, ui: Ui) -> Nudger {
+        let local: SocketAddr = if target.is_ipv4() {
+            (std::net::Ipv4Addr::UNSPECIFIED, 0).into()
+        } else {
+            (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
+        };
+        let socket = match UdpSocket::bind(local) {
+            Ok(socket) => Some(socket),
+            Err(e) => {
+                ui.error(&format!(
+                    "[{}] cannot open a socket to nudge peer {peer} on {iface}: {e}",
+                    event::NO_NUDGE
+                ));
+                None
+            }
+        };
+        if socket.is_some() {
+            ui.log(&format!(
+                "[{}] peer {peer} on {iface}: sending a datagram to {target} every {} s through \
+                 the tunnel until a handshake with the new PSK",
+                event::NUDGING,
+                NUDGE_EVERY.as_secs()
+            ));
+        }
+        Nudger {
+            socket,
+            target,
+            last: None,
+            failed: false,
+        }
+    }
+
+    fn nudge(&mut self, ui: Ui) {
+        let Some(socket) = &self.socket else { return };
+        if self.last.is_some_and(|at| at.elapsed() < NUDGE_EVERY) {
+            return;
+        }
+        self.last = Some(Instant::now());
+        if let Err(e) = socket.send_to(NUDGE_PAYLOAD, self.target) {
+            if !self.failed {
+                self.failed = true;
+                ui.error(&format!(
+                    "[{}] nudging {}: {e} (still watching)",
+                    event::NO_NUDGE,
+                    self.target
+                ));
+            }
+        }
     }
 }
 
@@ -71,6 +156,8 @@ struct Entry {
     new: Psk,
     /// When the new key was given to WireGuard (`None`: pending).
     applied_at: Option<u64>,
+    /// The client's nudge target (see the module docs); the server has none.
+    nudge: Option<SocketAddr>,
 }
 
 impl Entry {
@@ -79,8 +166,12 @@ impl Entry {
             Some(p) => p.to_base64().as_str().to_string(),
             None => "none".to_string(),
         };
+        let nudge = self
+            .nudge
+            .map_or_else(|| "none".to_string(), |a| a.to_string());
         let text = Zeroizing::new(format!(
-            "{MAGIC}\niface {}\npeer {}\nprevious {previous}\nnew {}\napplied_at {}\n",
+            "{MAGIC}\niface {}\npeer {}\nprevious {previous}\nnew {}\napplied_at {}\n\
+             nudge {nudge}\n",
             self.iface,
             self.peer,
             self.new.to_base64().as_str(),
@@ -110,6 +201,18 @@ impl Entry {
         let previous = Zeroizing::new(field("previous")?);
         let new = Zeroizing::new(field("new")?);
         let applied_at = field("applied_at")?;
+        // Absent in entries written before nudges existed.
+        let nudge = match lines.next() {
+            None => None,
+            Some(line) => match line.strip_prefix("nudge ") {
+                Some("none") => None,
+                Some(addr) => Some(addr.parse().map_err(|_| bad("bad nudge address"))?),
+                None => return Err(bad("misplaced field after applied_at")),
+            },
+        };
+        if lines.next().is_some() {
+            return Err(bad("trailing lines"));
+        }
         wg::check_interface(&iface).map_err(|_| bad("bad interface name"))?;
         wg::check_public_key(&peer).map_err(|_| bad("bad peer key"))?;
         let previous = match previous.as_str() {
@@ -124,6 +227,7 @@ impl Entry {
             previous,
             new,
             applied_at: (applied_at != 0).then_some(applied_at),
+            nudge,
         })
     }
 }
@@ -172,7 +276,7 @@ impl Journal {
         let mut status = Status::load(&path, iface, peer);
         update(&mut status);
         if let Err(f) = status.store(&path) {
-            ui.error(&format!("{f}"));
+            ui.error(&format!("[{}] {f}", event::JOURNAL_ERROR));
         }
     }
 
@@ -194,9 +298,63 @@ impl Journal {
         let _ = std::fs::remove_file(path);
     }
 
-    /// Step 1: records the peer's current key and the new one, before this side confirms or
+    /// Step 1 (server): records the peer's current key and the new one, before this side
     /// applies.
     pub fn begin(&self, iface: &str, peer: &str, suite: &str, new: &Psk, ui: Ui) -> Outcome<()> {
+        self.begin_entry(iface, peer, suite, new, None, ui)
+    }
+
+    /// Step 1 (client): as [`Journal::begin`], before the client confirms, with where it will
+    /// nudge the tunnel while it watches (worked out from `server`, the address it exchanged
+    /// with; a failure here only costs the nudges, so it is logged and the rotation goes on).
+    pub fn begin_client(
+        &self,
+        iface: &str,
+        peer: &str,
+        suite: &str,
+        new: &Psk,
+        server: &str,
+        ui: Ui,
+    ) -> Outcome<()> {
+        let deadline = Instant::now() + NUDGE_RESOLVE;
+        let target = crate::net::resolve(server, deadline)
+            .and_then(|addresses| {
+                addresses
+                    .first()
+                    .copied()
+                    .ok_or_else(|| Failure::new(Code::Network, format!("{server}: no address")))
+            })
+            .and_then(|server| wg::nudge_target(iface, peer, server));
+        let nudge = match target {
+            Ok(Some(target)) => Some(target),
+            Ok(None) => {
+                ui.error(&format!(
+                    "[{}] peer {peer} on {iface} has no allowed-ips address to nudge: a \
+                     handshake with the new PSK needs other traffic",
+                    event::NO_NUDGE
+                ));
+                None
+            }
+            Err(f) => {
+                ui.error(&format!(
+                    "[{}] cannot work out where to nudge peer {peer} on {iface}: {f}",
+                    event::NO_NUDGE
+                ));
+                None
+            }
+        };
+        self.begin_entry(iface, peer, suite, new, nudge, ui)
+    }
+
+    fn begin_entry(
+        &self,
+        iface: &str,
+        peer: &str,
+        suite: &str,
+        new: &Psk,
+        nudge: Option<SocketAddr>,
+        ui: Ui,
+    ) -> Outcome<()> {
         let previous = wg::preshared_key(iface, peer)?;
         self.write(&Entry {
             iface: iface.to_string(),
@@ -204,6 +362,7 @@ impl Journal {
             previous,
             new: new.clone(),
             applied_at: None,
+            nudge,
         })?;
         self.note(iface, peer, ui, |s| {
             s.suite = suite.to_string();
@@ -244,8 +403,17 @@ impl Journal {
         let applied_at = entry.applied_at.unwrap_or_else(now);
         let deadline = applied_at.saturating_add(self.bound.as_secs());
         let fingerprint = crate::codec::fingerprint(&entry.new);
+        let mut nudger = entry
+            .nudge
+            .map(|target| Nudger::new(target, iface, peer, ui));
         loop {
             crash_point("watching");
+            // Not in the second of the apply: a handshake the nudge starts must be later than
+            // both sides' apply times (the server applied first), or the watch would not
+            // count it.
+            if let Some(nudger) = nudger.as_mut().filter(|_| now() > applied_at) {
+                nudger.nudge(ui);
+            }
             // A handshake in the same second as the apply may have used the old key: only a
             // later one proves the new key.
             match wg::latest_handshake(iface, peer) {
@@ -257,14 +425,18 @@ impl Journal {
                         s.fingerprint = fingerprint.clone();
                     });
                     ui.log(&format!(
-                        "peer {peer} on {iface}: handshake with the new PSK (fingerprint \
+                        "[{}] peer {peer} on {iface}: handshake with the new PSK (fingerprint \
                          {fingerprint}) {} s after applying it: rotation complete",
+                        event::ROTATED,
                         at - applied_at
                     ));
                     return Ok(Watched::Completed);
                 }
                 Ok(_) => {}
-                Err(f) => ui.error(&format!("watching the handshake: {f}")),
+                Err(f) => ui.error(&format!(
+                    "[{}] watching the handshake: {f}",
+                    event::JOURNAL_ERROR
+                )),
             }
             if now() >= deadline {
                 break;
@@ -284,8 +456,9 @@ impl Journal {
             );
         });
         ui.error(&format!(
-            "peer {peer} on {iface}: no handshake with the new PSK (fingerprint {fingerprint}) \
-             within {} s (--rollback-after): previous PSK restored (rolled back)",
+            "[{}] peer {peer} on {iface}: no handshake with the new PSK (fingerprint \
+             {fingerprint}) within {} s (--rollback-after): previous PSK restored (rolled back)",
+            event::ROLLED_BACK,
             self.bound.as_secs()
         ));
         Ok(Watched::RolledBack)
@@ -311,9 +484,11 @@ impl Journal {
                 let current = wg::preshared_key(&entry.iface, &entry.peer)?;
                 if current.as_ref() != Some(&entry.new) {
                     ui.log(&format!(
-                        "peer {} on {}: an interrupted rotation never applied its key here: \
-                         nothing to undo",
-                        entry.peer, entry.iface
+                        "[{}] peer {} on {}: an interrupted rotation never applied its key \
+                         here: nothing to undo",
+                        event::RECOVERY,
+                        entry.peer,
+                        entry.iface
                     ));
                     Self::remove(&path);
                     continue;
@@ -323,8 +498,10 @@ impl Journal {
                 self.write(&entry)?;
             }
             ui.log(&format!(
-                "peer {} on {}: resuming the watch of an interrupted rotation",
-                entry.peer, entry.iface
+                "[{}] peer {} on {}: resuming the watch of an interrupted rotation",
+                event::RECOVERY,
+                entry.peer,
+                entry.iface
             ));
             self.watch_entry(&path, &entry, ui)?;
         }
@@ -345,6 +522,7 @@ mod tests {
             previous: None,
             new: Psk::from_bytes([3; 32]),
             applied_at: Some(1_700_000_000),
+            nudge: Some("10.0.0.1:7700".parse().unwrap()),
         };
         let bytes = entry.encode();
         let text = std::str::from_utf8(&bytes).unwrap();
@@ -352,11 +530,20 @@ mod tests {
         assert_eq!(back.iface, "wg0");
         assert!(back.previous.is_none() && back.new == entry.new);
         assert_eq!(back.applied_at, Some(1_700_000_000));
+        assert_eq!(back.nudge, entry.nudge);
+        // An entry written before nudges existed has no nudge line.
+        let old = text.replace("nudge 10.0.0.1:7700\n", "");
+        assert_eq!(Entry::decode(&old, Path::new("j")).unwrap().nudge, None);
+        let none = text.replace("nudge 10.0.0.1:7700", "nudge none");
+        assert_eq!(Entry::decode(&none, Path::new("j")).unwrap().nudge, None);
         for bad in [
             text.replace("pqpsk-journal 1", "x"),
             text.replace("iface wg0", "iface -x"),
             text.replace("applied_at 1700000000", "applied_at soon"),
             text.lines().take(3).collect::<Vec<_>>().join("\n"),
+            text.replace("nudge 10.0.0.1:7700", "nudge somewhere"),
+            text.replace("nudge 10.0.0.1:7700", "later 10.0.0.1:7700"),
+            format!("{text}extra\n"),
         ] {
             assert_eq!(
                 Entry::decode(&bad, Path::new("j")).err().unwrap().code,

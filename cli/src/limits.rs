@@ -30,6 +30,9 @@ pub enum Refusal {
 struct Counts {
     in_use: usize,
     per_address: HashMap<IpAddr, usize>,
+    /// Exchanges whose connection has closed but whose rollback watch still runs: they hold
+    /// no slot, but `serve --count` waits for them too.
+    watching: usize,
 }
 
 /// Locks a mutex whose holder may have panicked: the counts stay meaningful either way.
@@ -79,19 +82,47 @@ impl Slots {
         })
     }
 
+    /// Connections served, and watches still running.
     pub fn in_use(&self) -> usize {
-        lock(&self.counts).in_use
+        let counts = lock(&self.counts);
+        counts.in_use + counts.watching
     }
 
-    /// Waits until no slot is taken (the exchanges in flight have ended).
+    /// Waits until no slot is taken and no watch runs (the exchanges in flight have ended).
     pub fn wait_idle(&self) {
         let mut counts = lock(&self.counts);
-        while counts.in_use > 0 {
+        while counts.in_use > 0 || counts.watching > 0 {
             counts = self
                 .freed
                 .wait(counts)
                 .unwrap_or_else(PoisonError::into_inner);
         }
+    }
+}
+
+/// An exchange's rollback watch, which outlives its connection's [`Slot`]: counted for
+/// [`Slots::wait_idle`] until dropped.
+pub struct Watch {
+    slots: Arc<Slots>,
+}
+
+impl Slot {
+    /// Gives the slot back (the connection is closed) but keeps the exchange counted while its
+    /// watch runs, so that a watch of up to `--rollback-after` does not hold a connection slot.
+    pub fn into_watch(self) -> Watch {
+        let slots = Arc::clone(&self.slots);
+        lock(&slots.counts).watching += 1;
+        drop(self);
+        Watch { slots }
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let mut counts = lock(&self.slots.counts);
+        counts.watching = counts.watching.saturating_sub(1);
+        drop(counts);
+        self.slots.freed.notify_all();
     }
 }
 
@@ -200,7 +231,8 @@ impl Refused {
             parts.push(format!("{no_peer} from addresses no peer owns"));
         }
         let mut line = format!(
-            "refused {total} connection(s) ({}); next summary in {} s at the earliest",
+            "[{}] refused {total} connection(s) ({}); next summary in {} s at the earliest",
+            crate::fail::event::REFUSED,
             parts.join(", "),
             SUMMARY_EVERY.as_secs()
         );
@@ -234,6 +266,26 @@ mod tests {
     }
 
     #[test]
+    fn a_watch_frees_its_slot_but_keeps_the_server_from_going_idle() {
+        let slots = Slots::new(1, 1);
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let watch = slots.take(a).unwrap().into_watch();
+        // The slot is free for the next connection, even from the same address.
+        let next = slots.take(a).unwrap();
+        drop(next);
+        assert_eq!(slots.in_use(), 1, "the watch still counts");
+        let waiter = {
+            let slots = Arc::clone(&slots);
+            std::thread::spawn(move || slots.wait_idle())
+        };
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(!waiter.is_finished(), "wait_idle returned during a watch");
+        drop(watch);
+        waiter.join().unwrap();
+        assert_eq!(slots.in_use(), 0);
+    }
+
+    #[test]
     fn claims_are_all_or_nothing() {
         let set = InFlight::default();
         let one = set.claim(vec!["p".into(), "f".into()]).unwrap();
@@ -251,12 +303,14 @@ mod tests {
     fn refusals_are_summarised() {
         let r = Refused::default();
         let first = r.note(Refusal::Full, None).unwrap();
-        assert!(first.starts_with("refused 1 connection(s) (1 at --max-connections)"));
+        assert!(first.starts_with("[refused] refused 1 connection(s) (1 at --max-connections)"));
         for _ in 0..100 {
             assert!(r.note(Refusal::PerAddress, None).is_none());
         }
         let last = r.flush().unwrap();
-        assert!(last.starts_with("refused 100 connection(s) (100 over --max-per-address)"));
+        assert!(
+            last.starts_with("[refused] refused 100 connection(s) (100 over --max-per-address)")
+        );
         assert!(r.flush().is_none());
     }
 }

@@ -71,7 +71,7 @@ channel: the exchange itself authenticates nobody):
                    (0600) before confirming or applying; after applying, watch
                    `wg show IFACE latest-handshakes` and put the previous key back if no
                    handshake follows within --rollback-after SECS (default 190: WireGuard's
-                   REJECT_AFTER_TIME 180 s + 2 x REKEY_TIMEOUT; needs traffic or keepalive).
+                   REJECT_AFTER_TIME 180 s + 2 x REKEY_TIMEOUT; the client nudges the tunnel).
                    On start, rotations a crash interrupted are completed or undone.
   pqpsk recover --journal DIR [--rollback-after SECS]   only that recovery, then exit
   pqpsk status  --journal DIR [--machine]   per peer: suite, last successful rotation,
@@ -527,7 +527,7 @@ impl ConnectPlan {
                 psk.ok_or_else(|| Failure::new(Code::Internal, "no key from decapsulation"))?;
             // Pending before this side confirms: a crash from here on is undone on restart.
             if let Some((journal, (iface, peer))) = journal {
-                journal.begin(iface, peer, self.suite.name(), &psk, ui)?;
+                journal.begin_client(iface, peer, self.suite.name(), &psk, address, ui)?;
                 journal::crash_point("client-before-confirm");
             }
             Ok(psk)

@@ -26,7 +26,7 @@
 //! holds one slot until its deadline and no more.
 
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -37,8 +37,8 @@ use pqpsk::confirm::{self, Confirmation, MessageDigest};
 use pqpsk::{Psk, Suite};
 
 use crate::codec::{self, Kind, Source, HEADER_LEN};
-use crate::fail::{from_pqpsk, Code, Failure, Outcome};
-use crate::limits::{InFlight, Refusal, Refused, Slots};
+use crate::fail::{event, from_pqpsk, Code, Failure, Outcome};
+use crate::limits::{InFlight, Refusal, Refused, Slot, Slots};
 use crate::{deliver_psk, wg, Ui};
 
 /// Stack of a server connection thread: `respond` needs about 50 KB; musl's default is 128 KiB.
@@ -202,13 +202,16 @@ pub fn serve(config: ServeConfig, ui: Ui) -> Outcome<()> {
         .set_nonblocking(true)
         .map_err(|e| net(format!("listening on {}: {e}", config.listen)))?;
     // Always printed (unless --quiet): with port 0 this is how a script learns the port.
-    ui.log(&format!("listening on {local}"));
+    ui.log(&format!("[{}] listening on {local}", event::LISTENING));
     let slots = Slots::new(config.max_connections, config.max_per_address);
     if let Some(journal) = &config.journal {
         // Crash recovery before new exchanges: rotations a crash interrupted are completed or
         // undone (watching may take the rollback bound, so the server does not wait for it).
         if let Err(f) = journal.recover(ui) {
-            ui.error(&format!("recovering from the journal: {f}"));
+            ui.error(&format!(
+                "[{}] recovering from the journal: {f}",
+                event::RECOVERY
+            ));
         }
     }
     let shared = Arc::new(Shared {
@@ -219,6 +222,7 @@ pub fn serve(config: ServeConfig, ui: Ui) -> Outcome<()> {
         successes: AtomicUsize::new(0),
         stopping: AtomicBool::new(false),
     });
+    let mut listing = PeerListing::default();
     while !shared.stopping.load(Ordering::SeqCst) {
         let (stream, peer) = match listener.accept() {
             Ok(accepted) => accepted,
@@ -229,18 +233,22 @@ pub fn serve(config: ServeConfig, ui: Ui) -> Outcome<()> {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => {
                 // E.g. EMFILE, or a connection reset before accept: keep serving.
-                ui.error(&format!("accepting a connection: {e}"));
+                ui.error(&format!(
+                    "[{}] accepting a connection: {e}",
+                    event::EXCHANGE_FAILED
+                ));
                 thread::sleep(Duration::from_millis(50));
                 continue;
             }
         };
         let _ = stream.set_nonblocking(false);
-        accept_one(&shared, ui, stream, peer);
+        accept_one(&shared, ui, stream, peer, &mut listing);
     }
     let left = shared.slots.in_use();
     if left > 0 {
         ui.log(&format!(
-            "--count reached: accepting no more connections, waiting for {left} in flight"
+            "[{}] --count reached: accepting no more connections, waiting for {left} in flight",
+            event::DONE
         ));
     }
     shared.slots.wait_idle();
@@ -248,19 +256,55 @@ pub fn serve(config: ServeConfig, ui: Ui) -> Outcome<()> {
         ui.log(&line);
     }
     ui.log(&format!(
-        "{} exchange(s) done (--count), exiting",
+        "[{}] {} exchange(s) done (--count), exiting",
+        event::DONE,
         shared.successes.load(Ordering::SeqCst)
     ));
     Ok(())
 }
 
+/// How long the accept loop reuses one `wg show IFACE allowed-ips` listing. The loop is
+/// serial, so running `wg` (a process) for every connection would let a flood of connections
+/// slow every accept; the thread that serves a connection looks its peer up afresh before it
+/// answers, so a listing up to this old only decides who gets a slot, never who gets a key.
+const PEER_LISTING_TTL: Duration = Duration::from_secs(1);
+
+/// The accept loop's cached `wg show IFACE allowed-ips` (or its failure).
+#[derive(Default)]
+struct PeerListing {
+    cached: Option<(Instant, Result<String, Failure>)>,
+}
+
+impl PeerListing {
+    fn peer_for(&mut self, iface: &str, address: IpAddr) -> Outcome<String> {
+        let fresh = self
+            .cached
+            .as_ref()
+            .is_some_and(|(at, _)| at.elapsed() < PEER_LISTING_TTL);
+        if !fresh {
+            self.cached = Some((Instant::now(), wg::allowed_ips(iface)));
+        }
+        match self.cached.as_ref().map(|(_, listing)| listing) {
+            Some(Ok(listing)) => wg::peer_in(listing, iface, address),
+            Some(Err(f)) => Err(Failure::new(f.code, f.message.clone())),
+            None => wg::peer_for_address(iface, address),
+        }
+    }
+}
+
 /// Gives an accepted connection a slot and a thread, or refuses it.
-fn accept_one(shared: &Arc<Shared>, ui: Ui, stream: TcpStream, peer: SocketAddr) {
+fn accept_one(
+    shared: &Arc<Shared>,
+    ui: Ui,
+    stream: TcpStream,
+    peer: SocketAddr,
+    listing: &mut PeerListing,
+) {
     let address = wg::canonical(peer.ip());
     // With --wg, who gets the key is settled before the connection gets a slot: an address no
     // peer owns gets none.
     let wg_peer = match &shared.config.wg {
-        Some(iface) => match wg::peer_for_address(iface, address) {
+        Some(iface) => match listing.peer_for(iface, address) {
             Ok(key) => Some((iface.clone(), key)),
             Err(f) => {
                 refuse(
@@ -287,12 +331,12 @@ fn accept_one(shared: &Arc<Shared>, ui: Ui, stream: TcpStream, peer: SocketAddr)
         .name(format!("pqpsk {peer}"))
         .stack_size(CONNECTION_STACK)
         .spawn(move || {
-            let _slot = slot;
             let started = Instant::now();
-            match handle(stream, wg_peer, &worker, ui) {
+            match handle(stream, slot, wg_peer, &worker, ui) {
                 Ok(done) => {
                     ui.log(&format!(
-                        "{peer}: {done} ({:.2} s)",
+                        "[{}] {peer}: {done} ({:.2} s)",
+                        event::EXCHANGED,
                         started.elapsed().as_secs_f64()
                     ));
                     let done = worker.successes.fetch_add(1, Ordering::SeqCst);
@@ -301,12 +345,15 @@ fn accept_one(shared: &Arc<Shared>, ui: Ui, stream: TcpStream, peer: SocketAddr)
                         worker.stopping.store(true, Ordering::SeqCst);
                     }
                 }
-                Err(f) => ui.error(&format!("{peer}: {f}")),
+                Err(f) => ui.error(&format!("[{}] {peer}: {f}", event::EXCHANGE_FAILED)),
             }
         });
     if let Err(e) = spawned {
         // The closure (and with it the slot and the stream) was dropped.
-        ui.error(&format!("{peer}: could not start a thread: {e}"));
+        ui.error(&format!(
+            "[{}] {peer}: could not start a thread: {e}",
+            event::EXCHANGE_FAILED
+        ));
     }
 }
 
@@ -326,6 +373,7 @@ fn targets(wg_peer: &Option<(String, String)>, config: &ServeConfig) -> Vec<Stri
 /// One server-side exchange; returns what was done with the PSK, for the log.
 fn handle(
     mut stream: TcpStream,
+    slot: Slot,
     wg_peer: Option<(String, String)>,
     shared: &Shared,
     ui: Ui,
@@ -344,6 +392,24 @@ fn handle(
         read_message_after(&mut stream, head, deadline, Kind::Request, config.suite)
             .map_err(|f| f.context("request"))?;
     let suite = header.suite;
+    // The accept loop's listing may be a second old: the peer is looked up afresh before
+    // anything is answered, and a connection whose address changed hands is refused.
+    if let Some((iface, key)) = &wg_peer {
+        let address = stream
+            .peer_addr()
+            .map(|a| wg::canonical(a.ip()))
+            .map_err(|e| net(format!("the client's address: {e}")))?;
+        let now = wg::peer_for_address(iface, address)?;
+        if &now != key {
+            return Err(Failure::new(
+                Code::WireGuard,
+                format!(
+                    "{address} moved from peer {key} to peer {now} on {iface} during the \
+                     exchange; nothing applied"
+                ),
+            ));
+        }
+    }
     // One exchange per peer and PSK file at a time, claimed before a response goes out.
     let _claim = match shared.in_flight.claim(targets(&wg_peer, config)) {
         Ok(claim) => claim,
@@ -402,7 +468,11 @@ fn handle(
     let _ = stream.shutdown(Shutdown::Both);
     let done = applied?;
     let done = sent.map(|()| format!("{done}; fingerprint {}", codec::fingerprint(&psk)))?;
-    // Still holding this peer's claim: no other exchange for it until the watch ends.
+    // The connection is closed: its slot goes back, so a watch of up to --rollback-after
+    // holds none (`serve --count` still waits for it). The peer's claim stays until the watch
+    // ends: a second rotation before this one is confirmed would journal this unconfirmed key
+    // as the one to roll back to.
+    let _watch = slot.into_watch();
     if let Some((journal, (iface, key))) = journal {
         if journal.watch(iface, key, ui)? == crate::journal::Watched::RolledBack {
             return Err(Failure::new(
@@ -521,7 +591,7 @@ fn busy(address: &str) -> Failure {
 
 /// Resolves `address` within `deadline`: the system resolver has no timeout of its own, so it
 /// runs on a thread that is abandoned if it does not answer in time.
-fn resolve(address: &str, deadline: Instant) -> Outcome<Vec<SocketAddr>> {
+pub fn resolve(address: &str, deadline: Instant) -> Outcome<Vec<SocketAddr>> {
     let (tx, rx) = std::sync::mpsc::channel();
     let name = address.to_string();
     thread::Builder::new()

@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
 
-use crate::fail::Outcome;
+use crate::fail::{event, Outcome};
 use crate::{ConnectPlan, Ui};
 
 /// The longest interval accepted: a week.
@@ -66,7 +66,10 @@ pub fn run(plan: &ConnectPlan, schedule: &Schedule, ui: Ui) -> Outcome<()> {
                 done += 1;
                 failures = 0;
                 if schedule.count != 0 && done >= schedule.count {
-                    ui.log(&format!("{done} rotation(s) done (--count), exiting"));
+                    ui.log(&format!(
+                        "[{}] {done} rotation(s) done (--count), exiting",
+                        event::SCHEDULE
+                    ));
                     return Ok(());
                 }
                 schedule.interval + jitter(schedule.jitter, round)
@@ -75,13 +78,18 @@ pub fn run(plan: &ConnectPlan, schedule: &Schedule, ui: Ui) -> Outcome<()> {
                 failures = failures.saturating_add(1);
                 let wait = backoff(failures, schedule.interval);
                 ui.error(&format!(
-                    "rotation failed: {f} (failure {failures} in a row; retrying in {} s)",
+                    "[{}] rotation failed: {f} (failure {failures} in a row; retrying in {} s)",
+                    event::EXCHANGE_FAILED,
                     wait.as_secs()
                 ));
                 wait
             }
         };
-        ui.log(&format!("next rotation in {:.1} s", wait.as_secs_f64()));
+        ui.log(&format!(
+            "[{}] next rotation in {:.1} s",
+            event::SCHEDULE,
+            wait.as_secs_f64()
+        ));
         std::thread::sleep(wait);
     }
 }

@@ -6,7 +6,7 @@
 
 use std::ffi::OsString;
 use std::io::Write;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::process::{Command, Stdio};
 
 use pqpsk::Psk;
@@ -53,24 +53,72 @@ pub fn check_public_key(key: &str) -> Outcome<()> {
 /// The public key of the peer of `iface` whose allowed-ips contain `address` (longest prefix
 /// wins, as WireGuard routes), from `wg show IFACE allowed-ips`.
 pub fn peer_for_address(iface: &str, address: IpAddr) -> Outcome<String> {
-    let output = Command::new(wg_program())
-        .args(["show", iface, "allowed-ips"])
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| failure(format!("running `wg show {iface} allowed-ips`: {e}")))?;
-    if !output.status.success() {
-        return Err(failure(format!(
-            "`wg show {iface} allowed-ips` failed ({}): {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        )));
-    }
-    let text = String::from_utf8_lossy(&output.stdout);
-    best_peer(&text, address).ok_or_else(|| {
+    peer_in(&allowed_ips(iface)?, iface, address)
+}
+
+/// What `wg show IFACE allowed-ips` prints (for [`peer_in`]).
+pub fn allowed_ips(iface: &str) -> Outcome<String> {
+    show(iface, "allowed-ips").map(|text| text.as_str().to_string())
+}
+
+/// [`peer_for_address`] over a listing from [`allowed_ips`].
+pub fn peer_in(listing: &str, iface: &str, address: IpAddr) -> Outcome<String> {
+    best_peer(listing, address).ok_or_else(|| {
         failure(format!(
             "no peer of {iface} has an allowed-ips range containing {address}"
         ))
     })
+}
+
+/// Where the client sends its nudges while it watches for a handshake with a new key (see
+/// `crate::journal`): an address that WireGuard routes to `peer` on `iface`. The server's own
+/// address when one of the peer's allowed-ips ranges contains it (the exchange ran inside the
+/// tunnel, as README recommends), else a host in the peer's first range (an exchange over
+/// another channel), with the server's port (any port does: the datagram only has to enter the
+/// tunnel). `None` when the peer has no range that can take a datagram.
+pub fn nudge_target(iface: &str, peer: &str, server: SocketAddr) -> Outcome<Option<SocketAddr>> {
+    let text = show(iface, "allowed-ips")?;
+    Ok(pick_nudge_target(&text, peer, server))
+}
+
+/// [`nudge_target`] over a `wg show IFACE allowed-ips` listing.
+fn pick_nudge_target(listing: &str, peer: &str, server: SocketAddr) -> Option<SocketAddr> {
+    let ranges: Vec<(IpAddr, u8)> = listing
+        .lines()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            (words.next() == Some(peer)).then_some(words)
+        })
+        .flatten()
+        .filter_map(parse_range)
+        .collect();
+    let ip = canonical(server.ip());
+    if ranges
+        .iter()
+        .any(|&(net, prefix)| contains(net, prefix, ip))
+    {
+        return Some(SocketAddr::new(ip, server.port()));
+    }
+    ranges
+        .iter()
+        .find_map(|&(net, prefix)| host_in(net, prefix))
+        .map(|host| SocketAddr::new(host, server.port()))
+}
+
+/// A unicast host address inside `net/prefix`: the address itself for a host range, else the
+/// first one after the network address. `None` for a range too wide to name a host (a /0,
+/// which always contains the server's address anyway) or one that gives no usable address.
+fn host_in(net: IpAddr, prefix: u8) -> Option<IpAddr> {
+    if prefix == 0 {
+        return None;
+    }
+    let host = match net {
+        IpAddr::V4(n) if prefix >= 31 => IpAddr::V4(n),
+        IpAddr::V4(n) => IpAddr::V4((u32::from(n) | 1).into()),
+        IpAddr::V6(n) if prefix >= 127 => IpAddr::V6(n),
+        IpAddr::V6(n) => IpAddr::V6((u128::from(n) | 1).into()),
+    };
+    (!host.is_unspecified() && !host.is_multicast()).then_some(host)
 }
 
 /// Longest-prefix match over `wg show IFACE allowed-ips` output: one line per peer, the public
@@ -126,13 +174,15 @@ fn contains(net: IpAddr, prefix: u8, address: IpAddr) -> bool {
     net & mask == address & mask
 }
 
-/// The value `wg show IFACE WHAT` prints for `peer` (lines of `PUBKEY<tab>VALUE`).
-fn show_value(iface: &str, what: &str, peer: &str) -> Outcome<String> {
-    let output = Command::new(wg_program())
+/// What `wg show IFACE WHAT` prints (wiped when dropped: `preshared-keys` lists secrets).
+fn show(iface: &str, what: &str) -> Outcome<zeroize::Zeroizing<String>> {
+    let mut output = Command::new(wg_program())
         .args(["show", iface, what])
         .stdin(Stdio::null())
         .output()
         .map_err(|e| failure(format!("running `wg show {iface} {what}`: {e}")))?;
+    let text = zeroize::Zeroizing::new(String::from_utf8_lossy(&output.stdout).into_owned());
+    zeroize::Zeroize::zeroize(&mut output.stdout);
     if !output.status.success() {
         return Err(failure(format!(
             "`wg show {iface} {what}` failed ({}): {}",
@@ -140,9 +190,12 @@ fn show_value(iface: &str, what: &str, peer: &str) -> Outcome<String> {
             String::from_utf8_lossy(&output.stderr).trim()
         )));
     }
-    let text = zeroize::Zeroizing::new(String::from_utf8_lossy(&output.stdout).into_owned());
-    let mut output = output;
-    zeroize::Zeroize::zeroize(&mut output.stdout);
+    Ok(text)
+}
+
+/// The value `wg show IFACE WHAT` prints for `peer` (lines of `PUBKEY<tab>VALUE`).
+fn show_value(iface: &str, what: &str, peer: &str) -> Outcome<String> {
+    let text = show(iface, what)?;
     text.lines()
         .find_map(|line| {
             let (key, value) = line.split_once(char::is_whitespace)?;
@@ -262,6 +315,43 @@ mod tests {
         assert_eq!(
             best_peer("K\t0.0.0.0/0\n", ip("192.0.2.1")).as_deref(),
             Some("K")
+        );
+    }
+
+    #[test]
+    fn nudges_go_to_the_server_inside_the_tunnel_or_a_host_of_the_peer() {
+        let a = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+        let b = "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBA=";
+        let c = "CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCA=";
+        let at = |s: &str| -> SocketAddr { s.parse().unwrap() };
+        // The server's address is in the peer's range: the nudge follows the exchange's path.
+        assert_eq!(
+            pick_nudge_target(LISTING, b, at("10.0.0.9:7700")),
+            Some(at("10.0.0.9:7700"))
+        );
+        assert_eq!(
+            pick_nudge_target(LISTING, a, at("[::ffff:10.0.0.2]:7700")),
+            Some(at("10.0.0.2:7700"))
+        );
+        // An exchange outside the tunnel: a host of the peer's first range.
+        assert_eq!(
+            pick_nudge_target(LISTING, a, at("192.0.2.1:7700")),
+            Some(at("10.0.0.2:7700"))
+        );
+        assert_eq!(
+            pick_nudge_target(LISTING, b, at("192.0.2.1:7700")),
+            Some(at("10.0.0.1:7700"))
+        );
+        // No range, no such peer, or only a range that names no host.
+        assert_eq!(pick_nudge_target(LISTING, c, at("192.0.2.1:7700")), None);
+        assert_eq!(pick_nudge_target(LISTING, "nobody", at("10.0.0.9:1")), None);
+        assert_eq!(
+            pick_nudge_target(&format!("{a}\t0.0.0.0/0\n"), a, at("192.0.2.1:7")),
+            Some(at("192.0.2.1:7"))
+        );
+        assert_eq!(
+            pick_nudge_target(&format!("{a}\t::/0\n"), a, at("192.0.2.1:7")),
+            None
         );
     }
 

@@ -781,25 +781,32 @@ fn bad_clients_neither_crash_nor_block_the_server() {
     );
 }
 
-#[test]
-fn connection_cap_refuses_extra_clients() {
-    let d = dir("cap");
-    let mut server = Server::start(
-        &d,
+/// A server with one connection slot (`--timeout SECS`), and the client that holds it: it sent
+/// two bytes of a header and stalls.
+fn one_slot_server_held(d: &Path, timeout: &str) -> (Server, TcpStream) {
+    let server = Server::start(
+        d,
         &[
             "--psk",
             "server.psk",
             "--max-connections",
             "1",
             "--timeout",
-            "5",
+            timeout,
         ],
         &[],
     );
-    let mut first = TcpStream::connect(server.address()).unwrap();
-    first.write_all(b"PQ").unwrap();
-    // The slot is taken once the server has accepted `first`; give it a moment.
+    let mut holder = TcpStream::connect(server.address()).unwrap();
+    holder.write_all(b"PQ").unwrap();
+    // The slot is taken once the server has accepted the holder; give it a moment.
     std::thread::sleep(Duration::from_millis(300));
+    (server, holder)
+}
+
+#[test]
+fn connection_cap_refuses_extra_clients() {
+    let d = dir("cap");
+    let (mut server, first) = one_slot_server_held(&d, "5");
     let mut second = TcpStream::connect(server.address()).unwrap();
     assert!(closed_within(&mut second, Duration::from_secs(2)));
     server.wait_for("refused 1 connection(s) (1 at --max-connections)");
@@ -1464,21 +1471,7 @@ fn one_address_cannot_take_every_slot_and_a_full_server_says_it_is_busy() {
 
     // When every slot is taken, the client is told the server is busy (it used to see
     // "Connection reset by peer").
-    let mut full = Server::start(
-        &d,
-        &[
-            "--psk",
-            "server.psk",
-            "--max-connections",
-            "1",
-            "--timeout",
-            "20",
-        ],
-        &[],
-    );
-    let mut holder = TcpStream::connect(full.address()).unwrap();
-    holder.write_all(b"PQ").unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    let (mut full, _holder) = one_slot_server_held(&d, "20");
     let run = connect(&d, &full.address(), &["--psk", "c2.psk"]);
     assert_eq!(run.code, 6, "{}", run.stderr);
     assert!(run.stderr.contains("busy"), "{}", run.stderr);
@@ -1500,21 +1493,7 @@ fn a_stalled_header_frees_its_slot_early() {
 #[test]
 fn refused_connections_are_summarised_not_logged_one_by_one() {
     let d = dir("flood");
-    let mut server = Server::start(
-        &d,
-        &[
-            "--psk",
-            "server.psk",
-            "--max-connections",
-            "1",
-            "--timeout",
-            "20",
-        ],
-        &[],
-    );
-    let mut holder = TcpStream::connect(server.address()).unwrap();
-    holder.write_all(b"PQ").unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    let (mut server, holder) = one_slot_server_held(&d, "20");
     for _ in 0..200 {
         if let Ok(s) = TcpStream::connect(server.address()) {
             drop(s);
@@ -1754,7 +1733,11 @@ fn wg_env(wg: &Path, d: &Path, peer: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn run_env(args: &[&str], cwd: &Path, env: &[(&'static str, String)]) -> Run {
+fn run_env(
+    args: &[impl AsRef<std::ffi::OsStr>],
+    cwd: &Path,
+    env: &[(&'static str, String)],
+) -> Run {
     let out = Command::new(BIN)
         .args(args)
         .envs(env.iter().map(|(k, v)| (*k, v)))
@@ -1767,6 +1750,25 @@ fn run_env(args: &[&str], cwd: &Path, env: &[(&'static str, String)]) -> Run {
         stdout: out.stdout,
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// `connect ADDRESS --wg wg1 --peer SERVER_KEY --journal j --rollback-after BOUND`: a client
+/// whose key goes to the stateful fake `wg`, journalled in `j`.
+fn journalled_connect(address: &str, bound: &str) -> Vec<String> {
+    [
+        "connect",
+        address,
+        "--wg",
+        "wg1",
+        "--peer",
+        SERVER_KEY,
+        "--journal",
+        "j",
+        "--rollback-after",
+        bound,
+    ]
+    .map(String::from)
+    .to_vec()
 }
 
 /// Journal entries (not status files) in `dir`.
@@ -1799,18 +1801,7 @@ fn a_client_key_without_a_handshake_is_rolled_back_and_one_with_a_handshake_stay
     fs::write(d.join("wg1.key"), OLD_KEY).unwrap();
     let env = wg_env(&wg, &d, SERVER_KEY);
     let mut server = Server::start(&d, &["--psk", "server.psk"], &[]);
-    let connect = [
-        "connect",
-        &server.address(),
-        "--wg",
-        "wg1",
-        "--peer",
-        SERVER_KEY,
-        "--journal",
-        "j",
-        "--rollback-after",
-        "2",
-    ];
+    let connect = journalled_connect(&server.address(), "2");
     // No handshake ever: the previous key comes back.
     let run = run_env(&connect, &d, &env);
     assert_eq!(run.code, 7, "{}", run.stderr);
@@ -1857,18 +1848,7 @@ fn after_a_crash_recover_completes_or_undoes_what_the_journal_says() {
     let wg = stateful_wg(&d);
     fs::create_dir_all(d.join("j")).unwrap();
     let mut server = Server::start(&d, &["--psk", "server.psk"], &[]);
-    let connect = [
-        "connect",
-        &server.address(),
-        "--wg",
-        "wg1",
-        "--peer",
-        SERVER_KEY,
-        "--journal",
-        "j",
-        "--rollback-after",
-        "1",
-    ];
+    let connect = journalled_connect(&server.address(), "1");
     let recover = ["recover", "--journal", "j", "--rollback-after", "2"];
     for point in [
         "client-before-confirm",
@@ -1982,4 +1962,89 @@ fn two_clients_for_the_same_psk_file_do_not_run_at_once() {
     assert!(d.join(".client.psk.pqpsk-lock").exists());
     ok(&["connect", &server.address(), "--psk", "client.psk"], &d);
     assert!(!d.join(".client.psk.pqpsk-lock").exists());
+}
+
+#[test]
+fn an_idle_tunnel_rotates_because_the_client_nudges_it_into_a_handshake() {
+    let d = dir("journal-nudge");
+    let wg = stateful_wg(&d);
+    fs::create_dir_all(d.join("j")).unwrap();
+    fs::write(d.join("wg1.key"), OLD_KEY).unwrap();
+    let mut server = Server::start(&d, &["--psk", "server.psk"], &[]);
+    // Stands in for WireGuard: the first datagram through the "tunnel" (the server's address is
+    // in the peer's range, 127.0.0.0/8) makes a handshake, recorded as now.
+    let tunnel = std::net::UdpSocket::bind(server.address()).unwrap();
+    tunnel
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let hs = d.join("wg1.hs");
+    let wg_side = std::thread::spawn(move || {
+        let mut buf = [0u8; 64];
+        let (n, _) = tunnel.recv_from(&mut buf).unwrap();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        fs::write(hs, now.to_string()).unwrap();
+        buf[..n].to_vec()
+    });
+    let run = run_env(
+        &journalled_connect(&server.address(), "10"),
+        &d,
+        &wg_env(&wg, &d, SERVER_KEY),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(wg_side.join().unwrap(), b"pqpsk nudge");
+    assert!(
+        run.stderr.contains(&format!(
+            "[nudging] peer {SERVER_KEY} on wg1: sending a datagram to {}",
+            server.address()
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("[rotated]"), "{}", run.stderr);
+    server.wait_for("PSK written");
+    assert_eq!(
+        fs::read_to_string(d.join("wg1.key")).unwrap(),
+        read_psk(&d.join("server.psk"))
+    );
+    assert_eq!(journal_files(&d.join("j")), 0);
+}
+
+#[test]
+fn a_server_watching_for_a_handshake_holds_no_connection_slot() {
+    let d = dir("journal-slot");
+    let wg = stateful_wg(&d);
+    fs::create_dir_all(d.join("j")).unwrap();
+    fs::write(d.join("wg0.key"), OLD_KEY).unwrap();
+    let mut server = Server::start(
+        &d,
+        &[
+            "--wg",
+            "wg0",
+            "--journal",
+            "j",
+            "--rollback-after",
+            "4",
+            "--max-connections",
+            "1",
+        ],
+        &wg_env(&wg, &d, CLIENT_KEY),
+    );
+    let run = connect(&d, &server.address(), &["--psk", "client.psk"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // The server now watches for up to 4 s; its one slot is free: a connection is served (and
+    // fails on its bad header) instead of being told the server is busy.
+    let mut stream = TcpStream::connect(server.address()).unwrap();
+    stream.write_all(b"not a header").unwrap();
+    let line = server.wait_for("[exchange-failed]");
+    assert!(line.contains("request"), "{line}");
+    assert!(
+        !server.seen.iter().any(|l| l.contains("[refused]")),
+        "{:?}",
+        server.seen
+    );
+    server.wait_for("rolled back");
+    assert_eq!(fs::read_to_string(d.join("wg0.key")).unwrap(), OLD_KEY);
 }

@@ -6,60 +6,21 @@
 // gone: these tests keep it working.
 #![allow(deprecated)]
 
+#[path = "common/exchange.rs"]
+mod exchange;
 #[path = "common/test_rng.rs"]
 mod test_rng;
 
+use exchange::Exchange;
 use pqpsk::mceliece::KeygenWorkspace;
 use pqpsk::sizes::CLIENT_SECRET_LEN;
 use pqpsk::wire::{self, Request, Response};
 use pqpsk::{respond_suite, ClientSecret, Error, Psk, Suite};
 use test_rng::{FailingRng, FixedRng};
 
-/// One suite's exchange: the client after key generation, its public keys, and the server's
-/// ciphertexts and PSK.
-struct Exchange {
-    client: Box<ClientSecret>,
-    pk1: Vec<u8>,
-    pk2: Vec<u8>,
-    ct1: Vec<u8>,
-    ct2: Vec<u8>,
-    server: Psk,
-}
-
+/// The exchange with the server's RNG one salt after the client's.
 fn exchange(suite: Suite, salt: u8) -> Exchange {
-    let mut workspace = Box::new(KeygenWorkspace::new());
-    let mut client = ClientSecret::new_boxed();
-    let mut pk1 = vec![0u8; suite.kem1_public_key_len()];
-    let mut pk2 = vec![0u8; suite.kem2_public_key_len()];
-    client
-        .generate_in(
-            suite,
-            &mut FixedRng::new(salt),
-            &mut workspace,
-            &mut pk1,
-            &mut pk2,
-        )
-        .unwrap();
-    assert_eq!(client.suite(), suite);
-    let mut ct1 = vec![0u8; suite.kem1_ciphertext_len()];
-    let mut ct2 = vec![0u8; suite.kem2_ciphertext_len()];
-    let server = respond_suite(
-        suite,
-        &mut FixedRng::new(salt.wrapping_add(1)),
-        &pk1,
-        &pk2,
-        &mut ct1,
-        &mut ct2,
-    )
-    .unwrap();
-    Exchange {
-        client,
-        pk1,
-        pk2,
-        ct1,
-        ct2,
-        server,
-    }
+    exchange::exchange(suite, salt, salt.wrapping_add(1))
 }
 
 /// Runs `f` for every suite on a thread with room for McEliece's key generation.

@@ -16,6 +16,7 @@ mod state;
 mod status;
 mod wg;
 
+use std::ffi::OsString;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -24,61 +25,16 @@ use std::time::{Duration, Instant};
 use pqpsk::confirm::{self, MessageDigest};
 use pqpsk::{ClientSecret, Psk, Suite};
 
-use args::{Options, Spec};
+use args::{Grammar, Options};
 use codec::{Format, Kind, Source};
 use fail::{Code, Failure, Outcome};
 
-const HELP: &str = "\
+/// The global help's first lines; the commands, the options and [`HELP_TAIL`] follow.
+const HELP_HEAD: &str = "\
 pqpsk: agree on a post-quantum WireGuard pre-shared key (ML-KEM-1024 + Classic-McEliece-348864)
+";
 
-Offline, through files (a path of - is stdin or stdout):
-  pqpsk keygen  [--suite S] --state STATE --request REQ        client: key pairs and request
-  pqpsk respond [--suite S] --request REQ --response RESP --psk PSK
-                                                                server: response and its PSK
-  pqpsk finish  --state STATE --response RESP --psk PSK         client: its PSK; STATE is consumed
-
-Online, one exchange per TCP connection (run it inside the tunnel or another authenticated
-channel: the exchange itself authenticates nobody):
-  pqpsk serve   --listen ADDR (--wg IFACE | --psk PSK) [--suite S] [--max-connections N]
-                [--max-per-address N] [--timeout SECS] [--count N]
-  pqpsk connect ADDR (--wg IFACE --peer PUBKEY | --psk PSK) [--suite S] [--timeout SECS]
-  pqpsk rotate  ADDR (--wg IFACE --peer PUBKEY | --psk PSK) --interval SECS [--jitter SECS]
-                [--count N] [--suite S] [--timeout SECS]
-                client as a service: one exchange every SECS (plus a random delay up to
-                --jitter, default a tenth of SECS); a failed one is retried after 5 s, 10 s,
-                20 s ... (never more than SECS); exchanges never overlap; --count N stops
-                after N successful rotations
-
-  --wg IFACE       server: give the PSK to the peer of IFACE whose allowed-ips contain the
-                   connection's source address; client: `wg set IFACE peer PUBKEY preshared-key`
-                   (the key goes through a pipe, never argv)
-  --psk PSK        write the PSK as WireGuard's 44-character base64 (file mode 0600, atomic)
-                   Outputs must be regular files or absent: a symbolic link, FIFO or device is
-                   refused (use - for stdout); no two files of one command may be the same file
-  --format F       binary (default) or ivpn-json (not supported in this build)
-  --suite S        mlkem1024-mceliece348864 (default), mlkem1024-hqc256, mlkem1024
-  --timeout SECS   whole-exchange deadline per connection, name resolution included
-                   (default 30)
-  --max-connections N  connections served at once (default 16; more are told the server is
-                   busy and closed; refusals are summarised in the log every 10 s)
-  --max-per-address N  connections one source address may hold (default a quarter of
-                   --max-connections, at least 1); with --wg an address no peer owns gets none
-                   One exchange per WireGuard peer and --psk file at a time: a second is told
-                   the server is busy. The request header must arrive within 5 s.
-  --count N        serve: after N successful exchanges accept no more, wait for those in
-                   flight, exit 0
-  --journal DIR    with --wg (serve, connect, rotate): record the previous and the new key
-                   (0600) before confirming or applying; after applying, watch
-                   `wg show IFACE latest-handshakes` and put the previous key back if no
-                   handshake follows within --rollback-after SECS (default 190: WireGuard's
-                   REJECT_AFTER_TIME 180 s + 2 x REKEY_TIMEOUT; needs traffic or keepalive).
-                   On start, rotations a crash interrupted are completed or undone.
-  pqpsk recover --journal DIR [--rollback-after SECS]   only that recovery, then exit
-  pqpsk status  --journal DIR [--machine]   per peer: suite, last successful rotation,
-                   fingerprint, state (pending, applied, ok, rolled-back), last error;
-                   --machine: one tab-separated line per peer (like `wg show dump`)
-  -q, --quiet      no progress, timing or log lines on stderr (errors are still printed)
-
+const HELP_TAIL: &str = "\
 Exit codes: 0 ok, 1 internal error, 2 usage, 3 local file I/O, 4 malformed or wrong-suite
 message (also a response to another request), 5 state missing/consumed/corrupt,
 6 network (refused, closed, timeout, server busy),
@@ -88,10 +44,40 @@ message (also a response to another request), 5 state missing/consumed/corrupt,
 Protocol 2: the response carries the digest of its request (finish refuses a response to
 another request before it consumes the state), and online both sides prove they hold the same
 key before either applies it. Each side logs the new key's fingerprint (never the key).
+One exchange per WireGuard peer and --psk file at a time: a second is told the server is busy.
+The request header must arrive within 5 s.
 ";
 
-/// Options every subcommand takes.
-const COMMON: [(&str, bool); 3] = [("--quiet", false), ("--help", false), ("--format", true)];
+/// `pqpsk --help`: every command's synopsis, then every option once.
+fn global_help() -> String {
+    let mut text = String::from(HELP_HEAD);
+    for command in COMMANDS {
+        if let Some(heading) = command.heading {
+            text.push('\n');
+            text.push_str(heading);
+            text.push('\n');
+        }
+        let g = &command.grammar;
+        for (i, line) in g.synopsis.lines().enumerate() {
+            let indent = if i == 0 { "  " } else { "                " };
+            text.push_str(indent);
+            text.push_str(line.trim_start());
+            text.push('\n');
+        }
+        for line in g.about.lines() {
+            text.push_str("                ");
+            text.push_str(line.trim_start());
+            text.push('\n');
+        }
+    }
+    text.push_str("\n`pqpsk COMMAND --help` shows one command's usage and options.\n\nOptions:\n");
+    for opt in args::OPTIONS {
+        args::option_help(&mut text, opt);
+    }
+    text.push('\n');
+    text.push_str(HELP_TAIL);
+    text
+}
 
 /// What the user sees on stderr besides errors.
 #[derive(Clone, Copy)]
@@ -432,11 +418,8 @@ fn journal_of(o: &Options, has_wg: bool) -> Outcome<Option<journal::Journal>> {
 impl ConnectPlan {
     fn from_options(o: &Options, command: &str) -> Outcome<ConnectPlan> {
         format_of(o)?;
-        let address = o
-            .positionals(&["ADDR"])?
-            .first()
-            .cloned()
-            .unwrap_or_default();
+        // `args::parse` checked that there is exactly one.
+        let address = o.positional.first().cloned().unwrap_or_default();
         let suite = suite_of(o)?.unwrap_or_default();
         let timeout = Duration::from_secs(o.number("--timeout", 30, MAX_TIMEOUT_SECS)?);
         let psk_path = o.get("--psk").map(PathBuf::from);
@@ -642,139 +625,190 @@ fn rotate(o: &Options, ui: Ui) -> Outcome<()> {
     rotate::run(&plan, &schedule, ui)
 }
 
-/// One subcommand: its options and what runs it.
+/// One subcommand: its grammar (options, usage) and what runs it.
 struct Command {
-    name: &'static str,
-    spec: Spec,
+    /// A heading printed before it in `pqpsk --help`.
+    heading: Option<&'static str>,
+    grammar: Grammar,
     run: fn(&Options, Ui) -> Outcome<()>,
 }
 
+// Each synopsis begins on a line of its own, indented by two spaces (`.ci/contrib` finds the
+// subcommands there and checks that the man page has a section for each).
 const COMMANDS: &[Command] = &[
     Command {
-        name: "keygen",
-        spec: &[
-            COMMON[0],
-            COMMON[1],
-            COMMON[2],
-            ("--suite", true),
-            ("--state", true),
-            ("--request", true),
-        ],
+        heading: Some("Offline, through files (a path of - is stdin or stdout):"),
+        grammar: Grammar {
+            name: "keygen",
+            synopsis: "\
+  pqpsk keygen  [--suite S] [--format F] --state STATE --request REQ",
+            about: "client: key pairs and request",
+            options: &[
+                "suite",
+                "format",
+                "state",
+                "request",
+                "kem-library-version",
+                "session-token-file",
+                "public-key",
+                "connected-public-key",
+            ],
+            positionals: &[],
+        },
         run: keygen,
     },
     Command {
-        name: "respond",
-        spec: &[
-            COMMON[0],
-            COMMON[1],
-            COMMON[2],
-            ("--suite", true),
-            ("--request", true),
-            ("--response", true),
-            ("--psk", true),
-        ],
+        heading: None,
+        grammar: Grammar {
+            name: "respond",
+            synopsis: "\
+  pqpsk respond [--suite S] [--format F] --request REQ --response RESP --psk PSK",
+            about: "server: response and its PSK",
+            options: &["suite", "format", "request", "response", "psk"],
+            positionals: &[],
+        },
         run: respond,
     },
     Command {
-        name: "finish",
-        spec: &[
-            COMMON[0],
-            COMMON[1],
-            COMMON[2],
-            ("--state", true),
-            ("--response", true),
-            ("--psk", true),
-        ],
+        heading: None,
+        grammar: Grammar {
+            name: "finish",
+            synopsis: "\
+  pqpsk finish  [--format F] --state STATE --response RESP --psk PSK",
+            about: "client: its PSK; STATE is consumed",
+            options: &["format", "state", "response", "psk"],
+            positionals: &[],
+        },
         run: finish,
     },
     Command {
-        name: "serve",
-        spec: &[
-            COMMON[0],
-            COMMON[1],
-            COMMON[2],
-            ("--suite", true),
-            ("--listen", true),
-            ("--wg", true),
-            ("--psk", true),
-            ("--max-connections", true),
-            ("--max-per-address", true),
-            ("--timeout", true),
-            ("--count", true),
-            ("--journal", true),
-            ("--rollback-after", true),
-        ],
+        heading: Some(
+            "Online, one exchange per TCP connection (run it inside the tunnel or another\n\
+             authenticated channel: the exchange itself authenticates nobody):",
+        ),
+        grammar: Grammar {
+            name: "serve",
+            synopsis: "\
+  pqpsk serve   --listen ADDR (--wg IFACE | --psk PSK) [--suite S] [--max-connections N]\n\
+                [--max-per-address N] [--timeout SECS] [--count N]\n\
+                [--journal DIR [--rollback-after SECS]]",
+            about: "server: one exchange per connection, the key to WireGuard or a file",
+            options: &[
+                "format",
+                "suite",
+                "listen",
+                "wg",
+                "psk",
+                "max-connections",
+                "max-per-address",
+                "timeout",
+                "count",
+                "journal",
+                "rollback-after",
+            ],
+            positionals: &[],
+        },
         run: serve,
     },
     Command {
-        name: "connect",
-        spec: &[
-            COMMON[0],
-            COMMON[1],
-            COMMON[2],
-            ("--suite", true),
-            ("--wg", true),
-            ("--peer", true),
-            ("--psk", true),
-            ("--timeout", true),
-            ("--journal", true),
-            ("--rollback-after", true),
-        ],
+        heading: None,
+        grammar: Grammar {
+            name: "connect",
+            synopsis: "\
+  pqpsk connect ADDR (--wg IFACE --peer PUBKEY | --psk PSK) [--suite S] [--timeout SECS]\n\
+                [--journal DIR [--rollback-after SECS]]",
+            about: "client: one exchange with the server at ADDR",
+            options: &[
+                "format",
+                "suite",
+                "wg",
+                "peer",
+                "psk",
+                "timeout",
+                "journal",
+                "rollback-after",
+            ],
+            positionals: &["ADDR"],
+        },
         run: connect,
     },
     Command {
-        name: "rotate",
-        spec: &[
-            COMMON[0],
-            COMMON[1],
-            COMMON[2],
-            ("--suite", true),
-            ("--wg", true),
-            ("--peer", true),
-            ("--psk", true),
-            ("--timeout", true),
-            ("--interval", true),
-            ("--jitter", true),
-            ("--count", true),
-            ("--journal", true),
-            ("--rollback-after", true),
-        ],
+        heading: None,
+        grammar: Grammar {
+            name: "rotate",
+            synopsis: "\
+  pqpsk rotate  ADDR (--wg IFACE --peer PUBKEY | --psk PSK) --interval SECS [--jitter SECS]\n\
+                [--count N] [--suite S] [--timeout SECS] [--journal DIR [--rollback-after SECS]]",
+            about: "client as a service: one exchange every SECS (plus a random delay up to\n\
+                    --jitter, default a tenth of SECS); a failed one is retried after 5 s, 10 s,\n\
+                    20 s ... (never more than SECS); exchanges never overlap; --count N stops\n\
+                    after N successful rotations",
+            options: &[
+                "format",
+                "suite",
+                "wg",
+                "peer",
+                "psk",
+                "timeout",
+                "interval",
+                "jitter",
+                "count",
+                "journal",
+                "rollback-after",
+            ],
+            positionals: &["ADDR"],
+        },
         run: rotate,
     },
     Command {
-        name: "status",
-        spec: &[
-            COMMON[0],
-            COMMON[1],
-            COMMON[2],
-            ("--journal", true),
-            ("--machine", false),
-        ],
-        run: status,
+        heading: Some("The rotation journal (--journal DIR):"),
+        grammar: Grammar {
+            name: "recover",
+            synopsis: "\
+  pqpsk recover --journal DIR [--rollback-after SECS]",
+            about: "complete or undo the rotations a crash interrupted, then exit",
+            options: &["format", "journal", "rollback-after"],
+            positionals: &[],
+        },
+        run: recover,
     },
     Command {
-        name: "recover",
-        spec: &[
-            COMMON[0],
-            COMMON[1],
-            COMMON[2],
-            ("--journal", true),
-            ("--rollback-after", true),
-        ],
-        run: recover,
+        heading: None,
+        grammar: Grammar {
+            name: "status",
+            synopsis: "\
+  pqpsk status  --journal DIR [--machine]",
+            about: "per peer: suite, last successful rotation, fingerprint, state (pending,\n\
+                    applied, ok, rolled-back), last error",
+            options: &["format", "journal", "machine"],
+            positionals: &[],
+        },
+        run: status,
     },
 ];
 
-fn run(argv: &[String]) -> Outcome<()> {
-    let Some((name, rest)) = argv.split_first() else {
+/// A command-line argument as text: a non-UTF-8 one is a usage error, never a panic.
+fn text_arg(arg: &OsString) -> Outcome<&str> {
+    arg.to_str().ok_or_else(|| {
+        Failure::new(
+            Code::Usage,
+            format!("argument {} is not valid UTF-8", arg.to_string_lossy()),
+        )
+    })
+}
+
+fn run(argv: Vec<OsString>) -> Outcome<()> {
+    let mut argv = argv.into_iter();
+    let Some(name) = argv.next() else {
         return Err(Failure::new(
             Code::Usage,
-            format!("no command given\n\n{HELP}"),
+            format!("no command given\n\n{}", global_help()),
         ));
     };
-    match name.as_str() {
+    let name = text_arg(&name)?;
+    match name {
         "help" | "--help" | "-h" => {
-            stdout_text(format_args!("{HELP}"));
+            stdout_text(format_args!("{}", global_help()));
             return Ok(());
         }
         "version" | "--version" | "-V" => {
@@ -783,26 +817,25 @@ fn run(argv: &[String]) -> Outcome<()> {
         }
         _ => {}
     }
-    let command = COMMANDS.iter().find(|c| c.name == name).ok_or_else(|| {
-        Failure::new(
-            Code::Usage,
-            format!("unknown command {name:?} (try `pqpsk --help`)"),
-        )
-    })?;
-    let options = args::parse(command.name, command.spec, rest)?;
+    let command = COMMANDS
+        .iter()
+        .find(|c| c.grammar.name == name)
+        .ok_or_else(|| {
+            Failure::new(
+                Code::Usage,
+                format!("unknown command {name:?} (try `pqpsk --help`)"),
+            )
+        })?;
+    let options = args::parse(&command.grammar, argv)?;
     if options.flag("--help") {
-        stdout_text(format_args!("{HELP}"));
+        stdout_text(format_args!("{}", command.grammar.help()));
         return Ok(());
-    }
-    if command.name != "connect" && command.name != "rotate" {
-        options.positionals(&[])?;
     }
     (command.run)(&options, Ui::new(options.flag("--quiet")))
 }
 
 fn main() -> ExitCode {
-    let argv: Vec<String> = std::env::args().skip(1).collect();
-    match run(&argv) {
+    match run(std::env::args_os().skip(1).collect()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             stderr_line(format_args!("pqpsk: error: {failure}"));

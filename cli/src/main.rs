@@ -215,13 +215,21 @@ fn state_path(o: &Options) -> Outcome<PathBuf> {
 
 /// Client key generation on the big stack; returns the secret, the request message and its
 /// digest (which the response must carry).
-fn keygen_request(ui: Ui, suite: Suite) -> Outcome<(Box<ClientSecret>, Vec<u8>, MessageDigest)> {
+/// `ivpn`: the request is IVPN's JSON document with these fields, else a binary message.
+fn keygen_request(
+    ui: Ui,
+    suite: Suite,
+    ivpn: Option<&codec::ivpn::RequestFields>,
+) -> Outcome<(Box<ClientSecret>, Vec<u8>, MessageDigest)> {
     let (secret, request) = ui.step(
         &format!("generating key pairs ({suite}; McEliece takes seconds on small CPUs)"),
         || {
             with_big_stack(|| {
                 let mut secret = ClientSecret::new_boxed();
-                let request = codec::generate_request(&mut secret, suite)?;
+                let request = match ivpn {
+                    None => codec::generate_request(&mut secret, suite)?,
+                    Some(fields) => codec::ivpn::generate_request(&mut secret, suite, fields)?,
+                };
                 Ok((secret, request))
             })
         },
@@ -242,24 +250,93 @@ fn read_message_file(path: &Path, kind: Kind, suite: Option<Suite>) -> Outcome<V
     Ok(message)
 }
 
+/// The options that only an ivpn-json request has (refused with any other format).
+const IVPN_REQUEST_OPTIONS: [&str; 4] = [
+    "--kem-library-version",
+    "--session-token-file",
+    "--public-key",
+    "--connected-public-key",
+];
+
+/// The IVPN request's own fields, from the command line (`None` for the binary format).
+fn ivpn_fields(o: &Options, format: Format) -> Outcome<Option<codec::ivpn::RequestFields>> {
+    if format != Format::IvpnJson {
+        return match IVPN_REQUEST_OPTIONS.iter().find(|n| o.get(n).is_some()) {
+            Some(name) => Err(Failure::new(
+                Code::Usage,
+                format!("{name} belongs to IVPN's request: it needs --format ivpn-json"),
+            )),
+            None => Ok(None),
+        };
+    }
+    let session_token = match o.get("--session-token-file") {
+        None => zeroize::Zeroizing::new(String::new()),
+        Some(path) => read_token(Path::new(path))?,
+    };
+    Ok(Some(codec::ivpn::RequestFields {
+        session_token,
+        public_key: o.get("--public-key").unwrap_or_default().to_string(),
+        connected_public_key: o
+            .get("--connected-public-key")
+            .unwrap_or_default()
+            .to_string(),
+        kem_library_version: o.get("--kem-library-version").map(str::to_string),
+    }))
+}
+
+/// An IVPN session token from a file (one line; a final newline is dropped).
+fn read_token(path: &Path) -> Outcome<zeroize::Zeroizing<String>> {
+    let what = format!("--session-token-file {}", path.display());
+    let mut input = files::open_input(path, "session token")?;
+    let text = codec::read_document(&mut input, codec::ivpn::MAX_TOKEN_LEN, "session token")
+        .map_err(|f| Failure::new(Code::Usage, f.message).context(&what))?;
+    let text = zeroize::Zeroizing::new(text);
+    let token = text.strip_suffix('\n').unwrap_or(&text);
+    let token = token.strip_suffix('\r').unwrap_or(token);
+    if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Failure::new(
+            Code::Usage,
+            format!("{what}: expected one line of printable ASCII (the session token)"),
+        ));
+    }
+    Ok(zeroize::Zeroizing::new(token.to_string()))
+}
+
+/// Reads a whole JSON document file (or stdin) of at most `limit` bytes.
+fn read_json_file(path: &Path, what: &str, limit: usize) -> Outcome<String> {
+    let name = files::describe(path, false);
+    let mut input = files::open_input(path, what)?;
+    codec::read_document(&mut input, limit, what).map_err(|f| f.context(format!("{what} {name}")))
+}
+
 fn keygen(o: &Options, ui: Ui) -> Outcome<()> {
-    format_of(o)?;
-    let suite = suite_of(o)?.unwrap_or_default();
+    let format = format_of(o)?;
+    let ivpn = ivpn_fields(o, format)?;
+    let suite = match format {
+        Format::Binary => suite_of(o)?.unwrap_or_default(),
+        Format::IvpnJson => codec::ivpn::suite(suite_of(o)?)?,
+    };
     let state = state_path(o)?;
     let request_path = o.path("--request")?;
     files::check_distinct(&[("--state", &state), ("--request", &request_path)])?;
-    files::check_binary_output(&request_path, "request")?;
+    if format == Format::Binary {
+        files::check_binary_output(&request_path, "request")?;
+    }
     files::check_output(&state, "state")?;
     files::check_output(&request_path, "request")?;
-    let (secret, request, digest) = keygen_request(ui, suite)?;
+    let (secret, request, digest) = keygen_request(ui, suite, ivpn.as_ref())?;
     // State first: a crash before the request exists leaves nothing anyone could answer.
     state::store(&state, suite, &digest, &secret)?;
     files::write_atomic(&request_path, &request).map_err(|f| f.context("writing request"))
 }
 
 fn respond(o: &Options, ui: Ui) -> Outcome<()> {
-    format_of(o)?;
-    let suite = suite_of(o)?;
+    let format = format_of(o)?;
+    let suite = match (format, suite_of(o)?) {
+        // With ivpn-json, a --suite must be an IVPN one; the request says which otherwise.
+        (Format::IvpnJson, Some(named)) => Some(codec::ivpn::suite(Some(named))?),
+        (_, named) => named,
+    };
     let (request_path, response_path, psk_path) = (
         o.path("--request")?,
         o.path("--response")?,
@@ -271,13 +348,27 @@ fn respond(o: &Options, ui: Ui) -> Outcome<()> {
         ("--response", &response_path),
         ("--psk", &psk_path),
     ])?;
-    files::check_binary_output(&response_path, "response")?;
+    if format == Format::Binary {
+        files::check_binary_output(&response_path, "response")?;
+    }
     files::check_output(&response_path, "response")?;
     files::check_output(&psk_path, "PSK")?;
-    let request = read_message_file(&request_path, Kind::Request, suite)?;
-    let (response, psk) = ui.step("encapsulating", || {
-        with_big_stack(|| codec::respond(&request))
-    })?;
+    let (response, psk) = match format {
+        Format::Binary => {
+            let request = read_message_file(&request_path, Kind::Request, suite)?;
+            ui.step("encapsulating", || {
+                with_big_stack(|| codec::respond(&request))
+            })?
+        }
+        Format::IvpnJson => {
+            let what = format!("request {}", files::describe(&request_path, false));
+            let request = read_json_file(&request_path, "request", codec::ivpn::MAX_REQUEST_LEN)?;
+            ui.step("encapsulating", || {
+                with_big_stack(|| codec::ivpn::respond(&request, suite))
+            })
+            .map_err(|f| f.context(&what))?
+        }
+    };
     // The PSK first: a response is only worth sending if its key was kept.
     deliver_psk(&psk_path, &psk)?;
     ui.log(&format!(
@@ -288,7 +379,7 @@ fn respond(o: &Options, ui: Ui) -> Outcome<()> {
 }
 
 fn finish(o: &Options, ui: Ui) -> Outcome<()> {
-    format_of(o)?;
+    let format = format_of(o)?;
     let state = state_path(o)?;
     let (response_path, psk_path) = (o.path("--response")?, o.path("--psk")?);
     files::check_distinct(&[
@@ -299,8 +390,13 @@ fn finish(o: &Options, ui: Ui) -> Outcome<()> {
     files::check_output(&psk_path, "PSK")?;
     // The response first: in `keygen | respond | finish` it arrives only after keygen has
     // written the state.
+    if format == Format::IvpnJson {
+        let reply = read_json_file(&response_path, "reply", codec::ivpn::MAX_REPLY_LEN)?;
+        let loaded = state::load(&state)?;
+        return finish_ivpn(&reply, loaded, &state, &response_path, &psk_path, ui);
+    }
     let response = read_message_file(&response_path, Kind::BoundResponse, None)?;
-    let mut loaded = state::load(&state)?;
+    let loaded = state::load(&state)?;
     let response_suite = codec::decode_header(&response)?.suite;
     codec::check_suite(Some(loaded.suite), response_suite).map_err(|f| {
         f.context(format!(
@@ -315,20 +411,31 @@ fn finish(o: &Options, ui: Ui) -> Outcome<()> {
             files::describe(&response_path, false)
         ))
     })?;
+    let digest = loaded.request_digest;
+    decapsulate_and_deliver(loaded, &state, &psk_path, ui, |secret| {
+        codec::finish(secret, &digest, &response)
+    })
+}
+
+/// The end of `finish`, once the response was checked: consumes the state, decapsulates with
+/// `decapsulate` and writes the PSK.
+fn decapsulate_and_deliver(
+    mut loaded: state::Loaded,
+    state: &Path,
+    psk_path: &Path,
+    ui: Ui,
+    decapsulate: impl FnOnce(&mut ClientSecret) -> Outcome<Psk> + Send,
+) -> Outcome<()> {
     // The PSK's temporary exists at its full size on disk before the state is consumed: a
     // full disk or an impossible name fails here, with the state still usable.
     let output =
-        files::Reserved::new(&psk_path, PSK_LINE_LEN).map_err(|f| f.context("writing PSK"))?;
+        files::Reserved::new(psk_path, PSK_LINE_LEN).map_err(|f| f.context("writing PSK"))?;
     // Consumed before use: from here on, a crash cannot leave a reusable state behind.
-    state::consume(&loaded, &state)?;
+    state::consume(&loaded, state)?;
     let mut psk = None;
     ui.step("decapsulating", || {
         with_big_stack(|| {
-            psk = Some(codec::finish(
-                &mut loaded.secret,
-                &loaded.request_digest,
-                &response,
-            )?);
+            psk = Some(decapsulate(&mut loaded.secret)?);
             Ok(())
         })
     })?;
@@ -341,11 +448,43 @@ fn finish(o: &Options, ui: Ui) -> Outcome<()> {
         "new PSK, fingerprint {}",
         codec::fingerprint(&psk)
     ));
-    state::remove(&state)
+    state::remove(state)
+}
+
+/// IVPN's reply to a request `keygen --format ivpn-json` made: as `finish` does for a binary
+/// response, with the reply's ciphertexts (it carries no request digest to check).
+fn finish_ivpn(
+    reply: &str,
+    loaded: state::Loaded,
+    state: &Path,
+    response_path: &Path,
+    psk_path: &Path,
+    ui: Ui,
+) -> Outcome<()> {
+    // Checked before the state is consumed: a bad reply leaves it usable.
+    let (kem1, kem2) = codec::ivpn::reply_ciphertexts(loaded.suite, reply)
+        .map_err(|f| f.context(format!("reply {}", files::describe(response_path, false))))?;
+    decapsulate_and_deliver(loaded, state, psk_path, ui, |secret| {
+        secret.finish(&kem1, &kem2).map_err(fail::from_pqpsk)
+    })
+}
+
+/// The format of an online command: only the binary one (IVPN's API is an HTTPS call; its
+/// documents are for keygen, respond and finish).
+fn online_format(o: &Options) -> Outcome<()> {
+    match format_of(o)? {
+        Format::Binary => Ok(()),
+        Format::IvpnJson => Err(Failure::new(
+            Code::Usage,
+            "--format ivpn-json is for keygen, respond and finish (IVPN's API is an HTTPS \
+             call: POST the request with curl or uclient-fetch); serve, connect and rotate \
+             speak the binary protocol",
+        )),
+    }
 }
 
 fn serve(o: &Options, ui: Ui) -> Outcome<()> {
-    format_of(o)?;
+    online_format(o)?;
     let wg = o.get("--wg").map(str::to_string);
     if let Some(iface) = &wg {
         wg::check_interface(iface)?;
@@ -417,7 +556,7 @@ fn journal_of(o: &Options, has_wg: bool) -> Outcome<Option<journal::Journal>> {
 
 impl ConnectPlan {
     fn from_options(o: &Options, command: &str) -> Outcome<ConnectPlan> {
-        format_of(o)?;
+        online_format(o)?;
         // `args::parse` checked that there is exactly one.
         let address = o.positional.first().cloned().unwrap_or_default();
         let suite = suite_of(o)?.unwrap_or_default();
@@ -496,7 +635,7 @@ impl ConnectPlan {
             journal.recover(ui)?;
         }
         // Key generation before connecting: the server should not wait seconds for us.
-        let (mut secret, request, digest) = keygen_request(ui, self.suite)?;
+        let (mut secret, request, digest) = keygen_request(ui, self.suite, None)?;
         let started = Instant::now();
         // The key is written by the crypto thread into this frame's slot, not returned through
         // the thread's (heap-allocated, not wiped) result.

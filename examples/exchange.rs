@@ -9,7 +9,7 @@ mod measure;
 
 use measure::{measure, on_big_stack, CountingAlloc, Measured};
 use pqpsk::sizes::*;
-use pqpsk::{respond, ClientSecret, OsRng};
+use pqpsk::{respond, ClientSecret, SysRng};
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
@@ -48,12 +48,12 @@ fn run() {
         MLKEM_CIPHERTEXT_LEN + MCELIECE_CIPHERTEXT_LEN
     );
 
-    let generated = measure(|| client.generate(&mut OsRng, &mut pk_mlkem, &mut pk_mceliece[..]));
+    let generated = measure(|| client.generate(&mut SysRng, &mut pk_mlkem, &mut pk_mceliece[..]));
     report("client: generate key pairs", generated).expect("client key generation");
 
     let responded = measure(|| {
         respond(
-            &mut OsRng,
+            &mut SysRng,
             &pk_mlkem,
             &pk_mceliece[..],
             &mut ct_mlkem,

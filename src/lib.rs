@@ -119,10 +119,19 @@ pub use rand_core;
 #[cfg(feature = "std")]
 pub use getrandom::SysRng;
 
-/// The former name of [`SysRng`], kept for existing callers; prefer [`SysRng`].
-// Not `#[deprecated]` yet: the `pqpsk` command (cli/) still uses this name.
+/// The former name of [`SysRng`], kept for existing callers; use [`SysRng`].
+// A type and a constant of the same name, as the unit struct itself is both: `#[deprecated]` on
+// a `pub use` has no effect, on these two it warns at every use (`OsRng` and `&mut OsRng`; the
+// latter also draws rustc's `const_item_mutation` note, which the same rename silences).
 #[cfg(feature = "std")]
-pub use getrandom::SysRng as OsRng;
+#[deprecated(since = "0.1.0", note = "renamed `SysRng`, as in rand 0.10")]
+pub type OsRng = getrandom::SysRng;
+
+/// The former name of [`SysRng`] as a value (`&mut OsRng`); use [`SysRng`].
+#[cfg(feature = "std")]
+#[deprecated(since = "0.1.0", note = "renamed `SysRng`, as in rand 0.10")]
+#[allow(non_upper_case_globals)]
+pub const OsRng: getrandom::SysRng = getrandom::SysRng;
 
 /// `no_std.md`: building without std, memory and stack per target, advice for firmware authors,
 /// and adapters from a HAL's random number generator.

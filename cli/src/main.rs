@@ -16,6 +16,7 @@ mod state;
 mod status;
 mod wg;
 
+use std::ffi::OsString;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -24,61 +25,16 @@ use std::time::{Duration, Instant};
 use pqpsk::confirm::{self, MessageDigest};
 use pqpsk::{ClientSecret, Psk, Suite};
 
-use args::{Options, Spec};
+use args::{Grammar, Options};
 use codec::{Format, Kind, Source};
 use fail::{Code, Failure, Outcome};
 
-const HELP: &str = "\
+/// The global help's first lines; the commands, the options and [`HELP_TAIL`] follow.
+const HELP_HEAD: &str = "\
 pqpsk: agree on a post-quantum WireGuard pre-shared key (ML-KEM-1024 + Classic-McEliece-348864)
+";
 
-Offline, through files (a path of - is stdin or stdout):
-  pqpsk keygen  [--suite S] --state STATE --request REQ        client: key pairs and request
-  pqpsk respond [--suite S] --request REQ --response RESP --psk PSK
-                                                                server: response and its PSK
-  pqpsk finish  --state STATE --response RESP --psk PSK         client: its PSK; STATE is consumed
-
-Online, one exchange per TCP connection (run it inside the tunnel or another authenticated
-channel: the exchange itself authenticates nobody):
-  pqpsk serve   --listen ADDR (--wg IFACE | --psk PSK) [--suite S] [--max-connections N]
-                [--max-per-address N] [--timeout SECS] [--count N]
-  pqpsk connect ADDR (--wg IFACE --peer PUBKEY | --psk PSK) [--suite S] [--timeout SECS]
-  pqpsk rotate  ADDR (--wg IFACE --peer PUBKEY | --psk PSK) --interval SECS [--jitter SECS]
-                [--count N] [--suite S] [--timeout SECS]
-                client as a service: one exchange every SECS (plus a random delay up to
-                --jitter, default a tenth of SECS); a failed one is retried after 5 s, 10 s,
-                20 s ... (never more than SECS); exchanges never overlap; --count N stops
-                after N successful rotations
-
-  --wg IFACE       server: give the PSK to the peer of IFACE whose allowed-ips contain the
-                   connection's source address; client: `wg set IFACE peer PUBKEY preshared-key`
-                   (the key goes through a pipe, never argv)
-  --psk PSK        write the PSK as WireGuard's 44-character base64 (file mode 0600, atomic)
-                   Outputs must be regular files or absent: a symbolic link, FIFO or device is
-                   refused (use - for stdout); no two files of one command may be the same file
-  --format F       binary (default) or ivpn-json (not supported in this build)
-  --suite S        mlkem1024-mceliece348864 (default), mlkem1024-hqc256, mlkem1024
-  --timeout SECS   whole-exchange deadline per connection, name resolution included
-                   (default 30)
-  --max-connections N  connections served at once (default 16; more are told the server is
-                   busy and closed; refusals are summarised in the log every 10 s)
-  --max-per-address N  connections one source address may hold (default a quarter of
-                   --max-connections, at least 1); with --wg an address no peer owns gets none
-                   One exchange per WireGuard peer and --psk file at a time: a second is told
-                   the server is busy. The request header must arrive within 5 s.
-  --count N        serve: after N successful exchanges accept no more, wait for those in
-                   flight, exit 0
-  --journal DIR    with --wg (serve, connect, rotate): record the previous and the new key
-                   (0600) before confirming or applying; after applying, watch
-                   `wg show IFACE latest-handshakes` and put the previous key back if no
-                   handshake follows within --rollback-after SECS (default 190: WireGuard's
-                   REJECT_AFTER_TIME 180 s + 2 x REKEY_TIMEOUT; the client nudges the tunnel).
-                   On start, rotations a crash interrupted are completed or undone.
-  pqpsk recover --journal DIR [--rollback-after SECS]   only that recovery, then exit
-  pqpsk status  --journal DIR [--machine]   per peer: suite, last successful rotation,
-                   fingerprint, state (pending, applied, ok, rolled-back), last error;
-                   --machine: one tab-separated line per peer (like `wg show dump`)
-  -q, --quiet      no progress, timing or log lines on stderr (errors are still printed)
-
+const HELP_TAIL: &str = "\
 Exit codes: 0 ok, 1 internal error, 2 usage, 3 local file I/O, 4 malformed or wrong-suite
 message (also a response to another request), 5 state missing/consumed/corrupt,
 6 network (refused, closed, timeout, server busy),
@@ -88,10 +44,40 @@ message (also a response to another request), 5 state missing/consumed/corrupt,
 Protocol 2: the response carries the digest of its request (finish refuses a response to
 another request before it consumes the state), and online both sides prove they hold the same
 key before either applies it. Each side logs the new key's fingerprint (never the key).
+One exchange per WireGuard peer and --psk file at a time: a second is told the server is busy.
+The request header must arrive within 5 s.
 ";
 
-/// Options every subcommand takes.
-const COMMON: [(&str, bool); 3] = [("--quiet", false), ("--help", false), ("--format", true)];
+/// `pqpsk --help`: every command's synopsis, then every option once.
+fn global_help() -> String {
+    let mut text = String::from(HELP_HEAD);
+    for command in COMMANDS {
+        if let Some(heading) = command.heading {
+            text.push('\n');
+            text.push_str(heading);
+            text.push('\n');
+        }
+        let g = &command.grammar;
+        for (i, line) in g.synopsis.lines().enumerate() {
+            let indent = if i == 0 { "  " } else { "                " };
+            text.push_str(indent);
+            text.push_str(line.trim_start());
+            text.push('\n');
+        }
+        for line in g.about.lines() {
+            text.push_str("                ");
+            text.push_str(line.trim_start());
+            text.push('\n');
+        }
+    }
+    text.push_str("\n`pqpsk COMMAND --help` shows one command's usage and options.\n\nOptions:\n");
+    for opt in args::OPTIONS {
+        args::option_help(&mut text, opt);
+    }
+    text.push('\n');
+    text.push_str(HELP_TAIL);
+    text
+}
 
 /// What the user sees on stderr besides errors.
 #[derive(Clone, Copy)]
@@ -229,13 +215,21 @@ fn state_path(o: &Options) -> Outcome<PathBuf> {
 
 /// Client key generation on the big stack; returns the secret, the request message and its
 /// digest (which the response must carry).
-fn keygen_request(ui: Ui, suite: Suite) -> Outcome<(Box<ClientSecret>, Vec<u8>, MessageDigest)> {
+/// `ivpn`: the request is IVPN's JSON document with these fields, else a binary message.
+fn keygen_request(
+    ui: Ui,
+    suite: Suite,
+    ivpn: Option<&codec::ivpn::RequestFields>,
+) -> Outcome<(Box<ClientSecret>, Vec<u8>, MessageDigest)> {
     let (secret, request) = ui.step(
         &format!("generating key pairs ({suite}; McEliece takes seconds on small CPUs)"),
         || {
             with_big_stack(|| {
                 let mut secret = ClientSecret::new_boxed();
-                let request = codec::generate_request(&mut secret, suite)?;
+                let request = match ivpn {
+                    None => codec::generate_request(&mut secret, suite)?,
+                    Some(fields) => codec::ivpn::generate_request(&mut secret, suite, fields)?,
+                };
                 Ok((secret, request))
             })
         },
@@ -256,24 +250,93 @@ fn read_message_file(path: &Path, kind: Kind, suite: Option<Suite>) -> Outcome<V
     Ok(message)
 }
 
+/// The options that only an ivpn-json request has (refused with any other format).
+const IVPN_REQUEST_OPTIONS: [&str; 4] = [
+    "--kem-library-version",
+    "--session-token-file",
+    "--public-key",
+    "--connected-public-key",
+];
+
+/// The IVPN request's own fields, from the command line (`None` for the binary format).
+fn ivpn_fields(o: &Options, format: Format) -> Outcome<Option<codec::ivpn::RequestFields>> {
+    if format != Format::IvpnJson {
+        return match IVPN_REQUEST_OPTIONS.iter().find(|n| o.get(n).is_some()) {
+            Some(name) => Err(Failure::new(
+                Code::Usage,
+                format!("{name} belongs to IVPN's request: it needs --format ivpn-json"),
+            )),
+            None => Ok(None),
+        };
+    }
+    let session_token = match o.get("--session-token-file") {
+        None => zeroize::Zeroizing::new(String::new()),
+        Some(path) => read_token(Path::new(path))?,
+    };
+    Ok(Some(codec::ivpn::RequestFields {
+        session_token,
+        public_key: o.get("--public-key").unwrap_or_default().to_string(),
+        connected_public_key: o
+            .get("--connected-public-key")
+            .unwrap_or_default()
+            .to_string(),
+        kem_library_version: o.get("--kem-library-version").map(str::to_string),
+    }))
+}
+
+/// An IVPN session token from a file (one line; a final newline is dropped).
+fn read_token(path: &Path) -> Outcome<zeroize::Zeroizing<String>> {
+    let what = format!("--session-token-file {}", path.display());
+    let mut input = files::open_input(path, "session token")?;
+    let text = codec::read_document(&mut input, codec::ivpn::MAX_TOKEN_LEN, "session token")
+        .map_err(|f| Failure::new(Code::Usage, f.message).context(&what))?;
+    let text = zeroize::Zeroizing::new(text);
+    let token = text.strip_suffix('\n').unwrap_or(&text);
+    let token = token.strip_suffix('\r').unwrap_or(token);
+    if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Failure::new(
+            Code::Usage,
+            format!("{what}: expected one line of printable ASCII (the session token)"),
+        ));
+    }
+    Ok(zeroize::Zeroizing::new(token.to_string()))
+}
+
+/// Reads a whole JSON document file (or stdin) of at most `limit` bytes.
+fn read_json_file(path: &Path, what: &str, limit: usize) -> Outcome<String> {
+    let name = files::describe(path, false);
+    let mut input = files::open_input(path, what)?;
+    codec::read_document(&mut input, limit, what).map_err(|f| f.context(format!("{what} {name}")))
+}
+
 fn keygen(o: &Options, ui: Ui) -> Outcome<()> {
-    format_of(o)?;
-    let suite = suite_of(o)?.unwrap_or_default();
+    let format = format_of(o)?;
+    let ivpn = ivpn_fields(o, format)?;
+    let suite = match format {
+        Format::Binary => suite_of(o)?.unwrap_or_default(),
+        Format::IvpnJson => codec::ivpn::suite(suite_of(o)?)?,
+    };
     let state = state_path(o)?;
     let request_path = o.path("--request")?;
     files::check_distinct(&[("--state", &state), ("--request", &request_path)])?;
-    files::check_binary_output(&request_path, "request")?;
+    if format == Format::Binary {
+        files::check_binary_output(&request_path, "request")?;
+    }
     files::check_output(&state, "state")?;
     files::check_output(&request_path, "request")?;
-    let (secret, request, digest) = keygen_request(ui, suite)?;
+    let (secret, request, digest) = keygen_request(ui, suite, ivpn.as_ref())?;
     // State first: a crash before the request exists leaves nothing anyone could answer.
     state::store(&state, suite, &digest, &secret)?;
     files::write_atomic(&request_path, &request).map_err(|f| f.context("writing request"))
 }
 
 fn respond(o: &Options, ui: Ui) -> Outcome<()> {
-    format_of(o)?;
-    let suite = suite_of(o)?;
+    let format = format_of(o)?;
+    let suite = match (format, suite_of(o)?) {
+        // With ivpn-json, a --suite must be an IVPN one; the request says which otherwise.
+        (Format::IvpnJson, Some(named)) => Some(codec::ivpn::suite(Some(named))?),
+        (_, named) => named,
+    };
     let (request_path, response_path, psk_path) = (
         o.path("--request")?,
         o.path("--response")?,
@@ -285,13 +348,27 @@ fn respond(o: &Options, ui: Ui) -> Outcome<()> {
         ("--response", &response_path),
         ("--psk", &psk_path),
     ])?;
-    files::check_binary_output(&response_path, "response")?;
+    if format == Format::Binary {
+        files::check_binary_output(&response_path, "response")?;
+    }
     files::check_output(&response_path, "response")?;
     files::check_output(&psk_path, "PSK")?;
-    let request = read_message_file(&request_path, Kind::Request, suite)?;
-    let (response, psk) = ui.step("encapsulating", || {
-        with_big_stack(|| codec::respond(&request))
-    })?;
+    let (response, psk) = match format {
+        Format::Binary => {
+            let request = read_message_file(&request_path, Kind::Request, suite)?;
+            ui.step("encapsulating", || {
+                with_big_stack(|| codec::respond(&request))
+            })?
+        }
+        Format::IvpnJson => {
+            let what = format!("request {}", files::describe(&request_path, false));
+            let request = read_json_file(&request_path, "request", codec::ivpn::MAX_REQUEST_LEN)?;
+            ui.step("encapsulating", || {
+                with_big_stack(|| codec::ivpn::respond(&request, suite))
+            })
+            .map_err(|f| f.context(&what))?
+        }
+    };
     // The PSK first: a response is only worth sending if its key was kept.
     deliver_psk(&psk_path, &psk)?;
     ui.log(&format!(
@@ -302,7 +379,7 @@ fn respond(o: &Options, ui: Ui) -> Outcome<()> {
 }
 
 fn finish(o: &Options, ui: Ui) -> Outcome<()> {
-    format_of(o)?;
+    let format = format_of(o)?;
     let state = state_path(o)?;
     let (response_path, psk_path) = (o.path("--response")?, o.path("--psk")?);
     files::check_distinct(&[
@@ -313,8 +390,13 @@ fn finish(o: &Options, ui: Ui) -> Outcome<()> {
     files::check_output(&psk_path, "PSK")?;
     // The response first: in `keygen | respond | finish` it arrives only after keygen has
     // written the state.
+    if format == Format::IvpnJson {
+        let reply = read_json_file(&response_path, "reply", codec::ivpn::MAX_REPLY_LEN)?;
+        let loaded = state::load(&state)?;
+        return finish_ivpn(&reply, loaded, &state, &response_path, &psk_path, ui);
+    }
     let response = read_message_file(&response_path, Kind::BoundResponse, None)?;
-    let mut loaded = state::load(&state)?;
+    let loaded = state::load(&state)?;
     let response_suite = codec::decode_header(&response)?.suite;
     codec::check_suite(Some(loaded.suite), response_suite).map_err(|f| {
         f.context(format!(
@@ -329,20 +411,31 @@ fn finish(o: &Options, ui: Ui) -> Outcome<()> {
             files::describe(&response_path, false)
         ))
     })?;
+    let digest = loaded.request_digest;
+    decapsulate_and_deliver(loaded, &state, &psk_path, ui, |secret| {
+        codec::finish(secret, &digest, &response)
+    })
+}
+
+/// The end of `finish`, once the response was checked: consumes the state, decapsulates with
+/// `decapsulate` and writes the PSK.
+fn decapsulate_and_deliver(
+    mut loaded: state::Loaded,
+    state: &Path,
+    psk_path: &Path,
+    ui: Ui,
+    decapsulate: impl FnOnce(&mut ClientSecret) -> Outcome<Psk> + Send,
+) -> Outcome<()> {
     // The PSK's temporary exists at its full size on disk before the state is consumed: a
     // full disk or an impossible name fails here, with the state still usable.
     let output =
-        files::Reserved::new(&psk_path, PSK_LINE_LEN).map_err(|f| f.context("writing PSK"))?;
+        files::Reserved::new(psk_path, PSK_LINE_LEN).map_err(|f| f.context("writing PSK"))?;
     // Consumed before use: from here on, a crash cannot leave a reusable state behind.
-    state::consume(&loaded, &state)?;
+    state::consume(&loaded, state)?;
     let mut psk = None;
     ui.step("decapsulating", || {
         with_big_stack(|| {
-            psk = Some(codec::finish(
-                &mut loaded.secret,
-                &loaded.request_digest,
-                &response,
-            )?);
+            psk = Some(decapsulate(&mut loaded.secret)?);
             Ok(())
         })
     })?;
@@ -355,11 +448,43 @@ fn finish(o: &Options, ui: Ui) -> Outcome<()> {
         "new PSK, fingerprint {}",
         codec::fingerprint(&psk)
     ));
-    state::remove(&state)
+    state::remove(state)
+}
+
+/// IVPN's reply to a request `keygen --format ivpn-json` made: as `finish` does for a binary
+/// response, with the reply's ciphertexts (it carries no request digest to check).
+fn finish_ivpn(
+    reply: &str,
+    loaded: state::Loaded,
+    state: &Path,
+    response_path: &Path,
+    psk_path: &Path,
+    ui: Ui,
+) -> Outcome<()> {
+    // Checked before the state is consumed: a bad reply leaves it usable.
+    let (kem1, kem2) = codec::ivpn::reply_ciphertexts(loaded.suite, reply)
+        .map_err(|f| f.context(format!("reply {}", files::describe(response_path, false))))?;
+    decapsulate_and_deliver(loaded, state, psk_path, ui, |secret| {
+        secret.finish(&kem1, &kem2).map_err(fail::from_pqpsk)
+    })
+}
+
+/// The format of an online command: only the binary one (IVPN's API is an HTTPS call; its
+/// documents are for keygen, respond and finish).
+fn online_format(o: &Options) -> Outcome<()> {
+    match format_of(o)? {
+        Format::Binary => Ok(()),
+        Format::IvpnJson => Err(Failure::new(
+            Code::Usage,
+            "--format ivpn-json is for keygen, respond and finish (IVPN's API is an HTTPS \
+             call: POST the request with curl or uclient-fetch); serve, connect and rotate \
+             speak the binary protocol",
+        )),
+    }
 }
 
 fn serve(o: &Options, ui: Ui) -> Outcome<()> {
-    format_of(o)?;
+    online_format(o)?;
     let wg = o.get("--wg").map(str::to_string);
     if let Some(iface) = &wg {
         wg::check_interface(iface)?;
@@ -431,12 +556,9 @@ fn journal_of(o: &Options, has_wg: bool) -> Outcome<Option<journal::Journal>> {
 
 impl ConnectPlan {
     fn from_options(o: &Options, command: &str) -> Outcome<ConnectPlan> {
-        format_of(o)?;
-        let address = o
-            .positionals(&["ADDR"])?
-            .first()
-            .cloned()
-            .unwrap_or_default();
+        online_format(o)?;
+        // `args::parse` checked that there is exactly one.
+        let address = o.positional.first().cloned().unwrap_or_default();
         let suite = suite_of(o)?.unwrap_or_default();
         let timeout = Duration::from_secs(o.number("--timeout", 30, MAX_TIMEOUT_SECS)?);
         let psk_path = o.get("--psk").map(PathBuf::from);
@@ -513,7 +635,7 @@ impl ConnectPlan {
             journal.recover(ui)?;
         }
         // Key generation before connecting: the server should not wait seconds for us.
-        let (mut secret, request, digest) = keygen_request(ui, self.suite)?;
+        let (mut secret, request, digest) = keygen_request(ui, self.suite, None)?;
         let started = Instant::now();
         // The key is written by the crypto thread into this frame's slot, not returned through
         // the thread's (heap-allocated, not wiped) result.
@@ -642,139 +764,190 @@ fn rotate(o: &Options, ui: Ui) -> Outcome<()> {
     rotate::run(&plan, &schedule, ui)
 }
 
-/// One subcommand: its options and what runs it.
+/// One subcommand: its grammar (options, usage) and what runs it.
 struct Command {
-    name: &'static str,
-    spec: Spec,
+    /// A heading printed before it in `pqpsk --help`.
+    heading: Option<&'static str>,
+    grammar: Grammar,
     run: fn(&Options, Ui) -> Outcome<()>,
 }
 
+// Each synopsis begins on a line of its own, indented by two spaces (`.ci/contrib` finds the
+// subcommands there and checks that the man page has a section for each).
 const COMMANDS: &[Command] = &[
     Command {
-        name: "keygen",
-        spec: &[
-            COMMON[0],
-            COMMON[1],
-            COMMON[2],
-            ("--suite", true),
-            ("--state", true),
-            ("--request", true),
-        ],
+        heading: Some("Offline, through files (a path of - is stdin or stdout):"),
+        grammar: Grammar {
+            name: "keygen",
+            synopsis: "\
+  pqpsk keygen  [--suite S] [--format F] --state STATE --request REQ",
+            about: "client: key pairs and request",
+            options: &[
+                "suite",
+                "format",
+                "state",
+                "request",
+                "kem-library-version",
+                "session-token-file",
+                "public-key",
+                "connected-public-key",
+            ],
+            positionals: &[],
+        },
         run: keygen,
     },
     Command {
-        name: "respond",
-        spec: &[
-            COMMON[0],
-            COMMON[1],
-            COMMON[2],
-            ("--suite", true),
-            ("--request", true),
-            ("--response", true),
-            ("--psk", true),
-        ],
+        heading: None,
+        grammar: Grammar {
+            name: "respond",
+            synopsis: "\
+  pqpsk respond [--suite S] [--format F] --request REQ --response RESP --psk PSK",
+            about: "server: response and its PSK",
+            options: &["suite", "format", "request", "response", "psk"],
+            positionals: &[],
+        },
         run: respond,
     },
     Command {
-        name: "finish",
-        spec: &[
-            COMMON[0],
-            COMMON[1],
-            COMMON[2],
-            ("--state", true),
-            ("--response", true),
-            ("--psk", true),
-        ],
+        heading: None,
+        grammar: Grammar {
+            name: "finish",
+            synopsis: "\
+  pqpsk finish  [--format F] --state STATE --response RESP --psk PSK",
+            about: "client: its PSK; STATE is consumed",
+            options: &["format", "state", "response", "psk"],
+            positionals: &[],
+        },
         run: finish,
     },
     Command {
-        name: "serve",
-        spec: &[
-            COMMON[0],
-            COMMON[1],
-            COMMON[2],
-            ("--suite", true),
-            ("--listen", true),
-            ("--wg", true),
-            ("--psk", true),
-            ("--max-connections", true),
-            ("--max-per-address", true),
-            ("--timeout", true),
-            ("--count", true),
-            ("--journal", true),
-            ("--rollback-after", true),
-        ],
+        heading: Some(
+            "Online, one exchange per TCP connection (run it inside the tunnel or another\n\
+             authenticated channel: the exchange itself authenticates nobody):",
+        ),
+        grammar: Grammar {
+            name: "serve",
+            synopsis: "\
+  pqpsk serve   --listen ADDR (--wg IFACE | --psk PSK) [--suite S] [--max-connections N]\n\
+                [--max-per-address N] [--timeout SECS] [--count N]\n\
+                [--journal DIR [--rollback-after SECS]]",
+            about: "server: one exchange per connection, the key to WireGuard or a file",
+            options: &[
+                "format",
+                "suite",
+                "listen",
+                "wg",
+                "psk",
+                "max-connections",
+                "max-per-address",
+                "timeout",
+                "count",
+                "journal",
+                "rollback-after",
+            ],
+            positionals: &[],
+        },
         run: serve,
     },
     Command {
-        name: "connect",
-        spec: &[
-            COMMON[0],
-            COMMON[1],
-            COMMON[2],
-            ("--suite", true),
-            ("--wg", true),
-            ("--peer", true),
-            ("--psk", true),
-            ("--timeout", true),
-            ("--journal", true),
-            ("--rollback-after", true),
-        ],
+        heading: None,
+        grammar: Grammar {
+            name: "connect",
+            synopsis: "\
+  pqpsk connect ADDR (--wg IFACE --peer PUBKEY | --psk PSK) [--suite S] [--timeout SECS]\n\
+                [--journal DIR [--rollback-after SECS]]",
+            about: "client: one exchange with the server at ADDR",
+            options: &[
+                "format",
+                "suite",
+                "wg",
+                "peer",
+                "psk",
+                "timeout",
+                "journal",
+                "rollback-after",
+            ],
+            positionals: &["ADDR"],
+        },
         run: connect,
     },
     Command {
-        name: "rotate",
-        spec: &[
-            COMMON[0],
-            COMMON[1],
-            COMMON[2],
-            ("--suite", true),
-            ("--wg", true),
-            ("--peer", true),
-            ("--psk", true),
-            ("--timeout", true),
-            ("--interval", true),
-            ("--jitter", true),
-            ("--count", true),
-            ("--journal", true),
-            ("--rollback-after", true),
-        ],
+        heading: None,
+        grammar: Grammar {
+            name: "rotate",
+            synopsis: "\
+  pqpsk rotate  ADDR (--wg IFACE --peer PUBKEY | --psk PSK) --interval SECS [--jitter SECS]\n\
+                [--count N] [--suite S] [--timeout SECS] [--journal DIR [--rollback-after SECS]]",
+            about: "client as a service: one exchange every SECS (plus a random delay up to\n\
+                    --jitter, default a tenth of SECS); a failed one is retried after 5 s, 10 s,\n\
+                    20 s ... (never more than SECS); exchanges never overlap; --count N stops\n\
+                    after N successful rotations",
+            options: &[
+                "format",
+                "suite",
+                "wg",
+                "peer",
+                "psk",
+                "timeout",
+                "interval",
+                "jitter",
+                "count",
+                "journal",
+                "rollback-after",
+            ],
+            positionals: &["ADDR"],
+        },
         run: rotate,
     },
     Command {
-        name: "status",
-        spec: &[
-            COMMON[0],
-            COMMON[1],
-            COMMON[2],
-            ("--journal", true),
-            ("--machine", false),
-        ],
-        run: status,
+        heading: Some("The rotation journal (--journal DIR):"),
+        grammar: Grammar {
+            name: "recover",
+            synopsis: "\
+  pqpsk recover --journal DIR [--rollback-after SECS]",
+            about: "complete or undo the rotations a crash interrupted, then exit",
+            options: &["format", "journal", "rollback-after"],
+            positionals: &[],
+        },
+        run: recover,
     },
     Command {
-        name: "recover",
-        spec: &[
-            COMMON[0],
-            COMMON[1],
-            COMMON[2],
-            ("--journal", true),
-            ("--rollback-after", true),
-        ],
-        run: recover,
+        heading: None,
+        grammar: Grammar {
+            name: "status",
+            synopsis: "\
+  pqpsk status  --journal DIR [--machine]",
+            about: "per peer: suite, last successful rotation, fingerprint, state (pending,\n\
+                    applied, ok, rolled-back), last error",
+            options: &["format", "journal", "machine"],
+            positionals: &[],
+        },
+        run: status,
     },
 ];
 
-fn run(argv: &[String]) -> Outcome<()> {
-    let Some((name, rest)) = argv.split_first() else {
+/// A command-line argument as text: a non-UTF-8 one is a usage error, never a panic.
+fn text_arg(arg: &OsString) -> Outcome<&str> {
+    arg.to_str().ok_or_else(|| {
+        Failure::new(
+            Code::Usage,
+            format!("argument {} is not valid UTF-8", arg.to_string_lossy()),
+        )
+    })
+}
+
+fn run(argv: Vec<OsString>) -> Outcome<()> {
+    let mut argv = argv.into_iter();
+    let Some(name) = argv.next() else {
         return Err(Failure::new(
             Code::Usage,
-            format!("no command given\n\n{HELP}"),
+            format!("no command given\n\n{}", global_help()),
         ));
     };
-    match name.as_str() {
+    let name = text_arg(&name)?;
+    match name {
         "help" | "--help" | "-h" => {
-            stdout_text(format_args!("{HELP}"));
+            stdout_text(format_args!("{}", global_help()));
             return Ok(());
         }
         "version" | "--version" | "-V" => {
@@ -783,26 +956,25 @@ fn run(argv: &[String]) -> Outcome<()> {
         }
         _ => {}
     }
-    let command = COMMANDS.iter().find(|c| c.name == name).ok_or_else(|| {
-        Failure::new(
-            Code::Usage,
-            format!("unknown command {name:?} (try `pqpsk --help`)"),
-        )
-    })?;
-    let options = args::parse(command.name, command.spec, rest)?;
+    let command = COMMANDS
+        .iter()
+        .find(|c| c.grammar.name == name)
+        .ok_or_else(|| {
+            Failure::new(
+                Code::Usage,
+                format!("unknown command {name:?} (try `pqpsk --help`)"),
+            )
+        })?;
+    let options = args::parse(&command.grammar, argv)?;
     if options.flag("--help") {
-        stdout_text(format_args!("{HELP}"));
+        stdout_text(format_args!("{}", command.grammar.help()));
         return Ok(());
-    }
-    if command.name != "connect" && command.name != "rotate" {
-        options.positionals(&[])?;
     }
     (command.run)(&options, Ui::new(options.flag("--quiet")))
 }
 
 fn main() -> ExitCode {
-    let argv: Vec<String> = std::env::args().skip(1).collect();
-    match run(&argv) {
+    match run(std::env::args_os().skip(1).collect()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             stderr_line(format_args!("pqpsk: error: {failure}"));

@@ -16,7 +16,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use oqs::kem::{Algorithm, Kem};
 use pqpsk::ivpn::json::{KeySetReply, KeySetRequest};
-use pqpsk::{ClientSecret, OsRng, Psk, Suite};
+use pqpsk::{ClientSecret, Psk, Suite, SysRng};
 use sha2::{Digest, Sha256};
 
 const SUITES: [Suite; 2] = [Suite::IvpnKyber1024McEliece348864, Suite::IvpnKyber1024];
@@ -74,7 +74,7 @@ fn liboqs_client_pqpsk_server(suite: Suite) {
     let mut ct2 = vec![0u8; suite.kem2_ciphertext_len()];
     let server_psk = pqpsk::respond_suite(
         suite,
-        &mut OsRng,
+        &mut SysRng,
         &parsed.kem_public_key1,
         &parsed.kem_public_key2,
         &mut ct1,
@@ -117,7 +117,7 @@ fn pqpsk_client_liboqs_server(suite: Suite) {
     let mut pk1 = vec![0u8; suite.kem1_public_key_len()];
     let mut pk2 = vec![0u8; suite.kem2_public_key_len()];
     client
-        .generate_suite(suite, &mut OsRng, &mut pk1, &mut pk2)
+        .generate_suite(suite, &mut SysRng, &mut pk1, &mut pk2)
         .unwrap();
     let request = KeySetRequest::new(suite, "token", "WgPub=", "", &pk1, &pk2)
         .to_json()
@@ -195,7 +195,7 @@ fn liboqs_kyber_is_not_fips203_mlkem() {
     let mut pk1 = vec![0u8; 1568];
     let mut pk2 = vec![0u8; 0];
     client
-        .generate_suite(Suite::IvpnKyber1024, &mut OsRng, &mut pk1, &mut pk2)
+        .generate_suite(Suite::IvpnKyber1024, &mut SysRng, &mut pk1, &mut pk2)
         .unwrap();
     let (ct1, ss1) = kyber
         .encapsulate(kyber.public_key_from_bytes(&pk1).unwrap())
@@ -207,7 +207,7 @@ fn liboqs_kyber_is_not_fips203_mlkem() {
     let mut again = ClientSecret::new_boxed();
     let mut pk1b = vec![0u8; 1568];
     again
-        .generate_suite(Suite::IvpnKyber1024, &mut OsRng, &mut pk1b, &mut [])
+        .generate_suite(Suite::IvpnKyber1024, &mut SysRng, &mut pk1b, &mut [])
         .unwrap();
     again.export_into(&mut exported).unwrap();
     let seed: [u8; 64] = exported[4..68].try_into().unwrap();

@@ -1,0 +1,169 @@
+//! The command line itself (issue 17): per-subcommand help, exit codes of bad arguments,
+//! non-UTF-8 arguments, through the real `pqpsk` binary.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStringExt;
+use std::process::{Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_pqpsk");
+
+/// Every subcommand the command has.
+const SUBCOMMANDS: [&str; 8] = [
+    "keygen", "respond", "finish", "serve", "connect", "rotate", "recover", "status",
+];
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn pqpsk<I: IntoIterator<Item = S>, S: Into<OsString>>(args: I) -> Run {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-args");
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = Command::new(BIN)
+        .args(args.into_iter().map(Into::into))
+        .current_dir(&dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn usage_error(args: &[&str], text: &str) -> String {
+    let run = pqpsk(args.iter().copied());
+    assert_eq!(run.code, 2, "pqpsk {args:?}: {}", run.stderr);
+    assert!(
+        run.stderr.contains(text),
+        "pqpsk {args:?}: expected {text:?} in {:?}",
+        run.stderr
+    );
+    run.stderr
+}
+
+#[test]
+fn every_subcommand_prints_its_own_usage_for_help_and_h() {
+    let global = pqpsk(["--help"]);
+    assert_eq!(global.code, 0);
+    for command in SUBCOMMANDS {
+        assert!(
+            global.stdout.contains(&format!("\n  pqpsk {command} ")),
+            "{command} missing from the global help"
+        );
+        for flag in ["--help", "-h"] {
+            // Options before the flag are fine; the help wins over missing required ones.
+            let run = pqpsk([command, flag]);
+            assert_eq!(run.code, 0, "pqpsk {command} {flag}: {}", run.stderr);
+            assert!(
+                run.stdout.starts_with(&format!("usage: pqpsk {command} ")),
+                "pqpsk {command} {flag}: {:?}",
+                run.stdout
+            );
+            assert!(run.stdout.contains("-h, --help"));
+            assert!(run.stderr.is_empty(), "{}", run.stderr);
+            // Not the global help.
+            assert!(!run.stdout.contains("Exit codes: 0 ok"));
+        }
+    }
+    // Each lists its own options and not the others'.
+    let keygen = pqpsk(["keygen", "--help"]).stdout;
+    assert!(keygen.contains("--state STATE") && keygen.contains("--request REQ"));
+    assert!(!keygen.contains("--listen") && !keygen.contains("--machine"));
+    let serve = pqpsk(["serve", "-h"]).stdout;
+    assert!(serve.contains("--listen ADDR") && serve.contains("--max-connections N"));
+    assert!(!serve.contains("--peer") && !serve.contains("--state"));
+    let status = pqpsk(["status", "-qh"]).stdout;
+    assert!(status.contains("--machine"));
+    // Every line of every help fits a terminal.
+    for text in [global.stdout, keygen, serve, status] {
+        for line in text.lines() {
+            assert!(line.chars().count() <= 100, "too long: {line:?}");
+        }
+    }
+}
+
+#[test]
+fn bad_listen_is_a_usage_error() {
+    for bad in [
+        "nonsense",
+        "10.0.0.1",
+        "10.0.0.1:70000",
+        "::1:7700",
+        "a b:1",
+        ":7700",
+    ] {
+        usage_error(
+            &["serve", "--listen", bad, "--psk", "p"],
+            &format!("--listen {bad:?}"),
+        );
+    }
+}
+
+#[test]
+fn bad_peer_is_an_error_about_a_public_key() {
+    for bad in [
+        "abc",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA!=",
+        // Non-canonical: the last character before = has unused bits set.
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB=",
+        "--help",
+    ] {
+        let stderr = usage_error(
+            &["connect", "127.0.0.1:1", "--wg", "wg0", "--peer", bad],
+            "not a WireGuard public key",
+        );
+        assert!(!stderr.contains("PSK"), "{stderr}");
+        assert!(stderr.contains("`wg pubkey`"), "{stderr}");
+    }
+}
+
+#[test]
+fn non_utf8_arguments_are_usage_errors_not_panics() {
+    let bad = || OsString::from_vec(vec![b'x', 0xff, b'y']);
+    let cases: Vec<Vec<OsString>> = vec![
+        vec![bad()],
+        vec![
+            "keygen".into(),
+            "--state".into(),
+            bad(),
+            "--request".into(),
+            "r".into(),
+        ],
+        vec!["connect".into(), bad(), "--psk".into(), "p".into()],
+        vec!["keygen".into(), OsString::from_vec(b"--st\xffate".to_vec())],
+    ];
+    for args in cases {
+        let run = pqpsk(args.clone());
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.starts_with("pqpsk: error: "), "{}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn option_forms_and_their_errors() {
+    usage_error(&["keygen", "--state"], "--state needs a value");
+    usage_error(&["keygen", "--quiet=yes"], "--quiet takes no value");
+    usage_error(&["keygen", "-x"], "unknown option -x for `pqpsk keygen`");
+    usage_error(
+        &["keygen", "--listen", "1.2.3.4:5"],
+        "unknown option --listen",
+    );
+    usage_error(
+        &["keygen", "--state", "a", "--state=b"],
+        "--state given twice",
+    );
+    usage_error(&["keygen", "stray"], "takes 0 argument(s)");
+    usage_error(
+        &["connect", "--psk", "p"],
+        "takes 1 argument(s) (ADDR), got 0",
+    );
+    usage_error(&["status", "--journal="], "non-empty");
+    // `--` ends the options: what follows is positional.
+    usage_error(&["status", "--", "--journal", "d"], "takes 0 argument(s)");
+}

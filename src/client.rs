@@ -10,6 +10,7 @@ use crate::exchange::{self, KeptSecrets};
 use crate::mceliece::KeygenWorkspace;
 use crate::message::MessageType;
 use crate::psk::Psk;
+use crate::rng::RandomSource;
 use crate::sizes::{CLIENT_SECRET_LEN, KEM1_SECRET_MAX_LEN, KEM2_SECRET_MAX_LEN};
 use crate::suite::Suite;
 use crate::wire::{self, Header, Response};
@@ -88,7 +89,7 @@ impl ClientSecret {
     /// ([`KEYGEN_WORKSPACE_LEN`](crate::mce::keygen::KEYGEN_WORKSPACE_LEN) bytes) on the stack:
     /// about 100 KB of stack in all on x86_64 (no_std.md gives the figure per target). With a smaller stack, use [`ClientSecret::generate_in`] and a
     /// workspace of your own (a `static` on firmware). See no_std.md.
-    pub fn generate<R: TryCryptoRng + ?Sized>(
+    pub fn generate<R: RandomSource + ?Sized>(
         &mut self,
         rng: &mut R,
         mlkem_public_key_out: &mut [u8],
@@ -107,7 +108,7 @@ impl ClientSecret {
     /// keys into the caller's buffers, of [`Suite::kem1_public_key_len`] and
     /// [`Suite::kem2_public_key_len`] bytes (an empty `kem2_public_key_out` for a suite without a
     /// second KEM). Errors, RNG and stack as for [`ClientSecret::generate`].
-    pub fn generate_suite<R: TryCryptoRng + ?Sized>(
+    pub fn generate_suite<R: RandomSource + ?Sized>(
         &mut self,
         suite: Suite,
         rng: &mut R,
@@ -120,7 +121,7 @@ impl ClientSecret {
     /// [`ClientSecret::generate_suite`] with McEliece's key-generation scratch in `workspace`
     /// (wiped before returning) instead of on the stack: the whole key generation then needs
     /// only tens of KB of stack (no_std.md gives the figures per target).
-    pub fn generate_in<R: TryCryptoRng + ?Sized>(
+    pub fn generate_in<R: RandomSource + ?Sized>(
         &mut self,
         suite: Suite,
         rng: &mut R,
@@ -248,7 +249,7 @@ impl ClientSecret {
     /// the stack) straight into a request message in the start of `request_out`, and returns the
     /// message length ([`wire::request_len`]). On error nothing is written and `self` is
     /// unchanged.
-    pub fn generate_request<R: TryCryptoRng + ?Sized>(
+    pub fn generate_request<R: RandomSource + ?Sized>(
         &mut self,
         rng: &mut R,
         request_out: &mut [u8],
@@ -259,7 +260,7 @@ impl ClientSecret {
 
     /// [`ClientSecret::generate_request`] for any `suite`, with McEliece's key-generation scratch
     /// in the caller's `workspace` (as [`ClientSecret::generate_in`]).
-    pub fn generate_request_in<R: TryCryptoRng + ?Sized>(
+    pub fn generate_request_in<R: RandomSource + ?Sized>(
         &mut self,
         suite: Suite,
         rng: &mut R,

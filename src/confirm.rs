@@ -38,6 +38,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::error::Error;
 use crate::psk::Psk;
+use crate::rng::RandomSource;
 use crate::suite::Suite;
 use crate::wire::{self, Header, MessageType, HEADER_LEN};
 
@@ -323,7 +324,7 @@ impl<'a> BoundResponse<'a> {
 /// The server's job in protocol 2, bytes to bytes: as protocol 1's `wire::respond_to_request`, but the
 /// response written to the start of `response_out` is a bound response (it carries the
 /// request's digest). Returns its length and the PSK; on error nothing is written.
-pub fn respond_bound<R: rand_core::TryCryptoRng + ?Sized>(
+pub fn respond_bound<R: RandomSource + ?Sized>(
     rng: &mut R,
     request: &[u8],
     response_out: &mut [u8],

@@ -106,6 +106,7 @@ pub mod wire;
 pub use client::ClientSecret;
 pub use error::{Error, Field};
 pub use psk::{Psk, PskBase64};
+pub use rng::RandomSource;
 pub use secret::SharedSecret;
 pub use server::{respond, respond_suite};
 pub use suite::Suite;

@@ -24,6 +24,42 @@ use crate::sizes::RNG_SEED_LEN;
 
 const LABEL: &[u8] = b"pqpsk v1 rng";
 
+/// What every randomised call of this crate takes: any `rand_core` 0.10 [`TryCryptoRng`], such
+/// as [`SysRng`](crate::SysRng) with `std` or a hardware generator on firmware.
+///
+/// It is implemented for every such type and adds nothing to it. It exists for the compiler's
+/// message: an RNG written for another `rand_core` (0.6 and 0.9 are what most HALs and `rand`
+/// versions still implement) is a different trait to Rust, and without this the error only says
+/// that a trait bound is not satisfied. With it, the error names the version and points to the
+/// adapter in [`no_std_guide`](crate::no_std_guide).
+///
+/// A generator of `rand_core` 0.6 is refused at compile time (with the message above):
+///
+/// ```compile_fail
+/// struct Hal06; // what a HAL's TRNG driver on rand_core 0.6 implements
+/// impl rand_core_06::RngCore for Hal06 {
+///     fn next_u32(&mut self) -> u32 { 0 }
+///     fn next_u64(&mut self) -> u64 { 0 }
+///     fn fill_bytes(&mut self, _: &mut [u8]) {}
+///     fn try_fill_bytes(&mut self, _: &mut [u8]) -> Result<(), rand_core_06::Error> { Ok(()) }
+/// }
+/// impl rand_core_06::CryptoRng for Hal06 {}
+///
+/// let (mut pk1, mut pk2) = (vec![0u8; 1568], vec![0u8; 261_120]);
+/// pqpsk::ClientSecret::new_boxed().generate(&mut Hal06, &mut pk1, &mut pk2);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a rand_core 0.10 `TryCryptoRng`, the RNG trait pqpsk takes",
+    label = "not a rand_core 0.10 RNG",
+    note = "pqpsk uses rand_core 0.10 and re-exports it as `pqpsk::rand_core`: implement \
+            `pqpsk::rand_core::TryCryptoRng` for your generator, or wrap a rand_core 0.6 / 0.9 RNG \
+            in the 10-line adapter of pqpsk's no_std guide (docs: `pqpsk::no_std_guide`)",
+    note = "with `std`, `pqpsk::SysRng` is the operating system's generator"
+)]
+pub trait RandomSource: TryCryptoRng {}
+
+impl<R: TryCryptoRng + ?Sized> RandomSource for R {}
+
 /// What an expanded stream is used for; part of the expansion input so that the client's and the
 /// server's streams can never coincide even if an RNG repeats itself.
 #[derive(Clone, Copy)]

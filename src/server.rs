@@ -1,10 +1,9 @@
 //! The server side: encapsulate to the client's public keys and derive the PSK.
 
-use rand_core::TryCryptoRng;
-
 use crate::error::Error;
 use crate::exchange;
 use crate::psk::Psk;
+use crate::rng::RandomSource;
 use crate::suite::Suite;
 
 /// Encapsulates to both of the client's public keys in the default suite, writes both
@@ -14,7 +13,7 @@ use crate::suite::Suite;
 /// Lengths, the FIPS 203 check of the ML-KEM key and the RNG are all
 /// dealt with before anything is written, so an error leaves both output buffers untouched.
 /// Draws [`RNG_SEED_LEN`](crate::sizes::RNG_SEED_LEN) bytes from `rng`.
-pub fn respond<R: TryCryptoRng + ?Sized>(
+pub fn respond<R: RandomSource + ?Sized>(
     rng: &mut R,
     mlkem_public_key: &[u8],
     mceliece_public_key: &[u8],
@@ -36,7 +35,7 @@ pub fn respond<R: TryCryptoRng + ?Sized>(
 /// `kem2_*`); a suite without a second KEM takes empty `kem2_*` slices. Errors as for
 /// [`respond`] (for the IVPN suites a Kyber key failing the modulus check is
 /// `Error::InvalidKyberPublicKey`); nothing is written on error.
-pub fn respond_suite<R: TryCryptoRng + ?Sized>(
+pub fn respond_suite<R: RandomSource + ?Sized>(
     suite: Suite,
     rng: &mut R,
     kem1_public_key: &[u8],

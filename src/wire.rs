@@ -29,12 +29,11 @@
 //! and [`ClientSecret::finish_response`](crate::ClientSecret::finish_response), the server's is
 //! [`respond_to_request`] (decode, [`respond_suite`](crate::respond_suite), header).
 
-use rand_core::TryCryptoRng;
-
 use crate::error::Error;
 use crate::exchange;
 pub use crate::message::{MessageType, HEADER_LEN, MAGIC, VERSION};
 use crate::psk::Psk;
+use crate::rng::RandomSource;
 use crate::suite::Suite;
 use crate::suites::Part;
 
@@ -415,7 +414,7 @@ pub(crate) fn message_slots(header: Header, out: &mut [u8]) -> Result<Slots<'_>,
     note = "protocol 1 (a response not bound to its request): use `confirm::respond_bound` and \
             `confirm::Confirmation` (protocol 2); IVPN uses `respond_suite`"
 )]
-pub fn respond_to_request<R: TryCryptoRng + ?Sized>(
+pub fn respond_to_request<R: RandomSource + ?Sized>(
     rng: &mut R,
     request: &[u8],
     response_out: &mut [u8],

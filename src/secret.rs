@@ -29,9 +29,10 @@ impl core::fmt::Debug for SharedSecret {
 /// How many bytes of stack each step of one suite wipes after its backends ran (the
 /// `with_suite!` arms in `exchange.rs` name them). Each value is at least the depth that step's
 /// backends reach below the step's own frame, measured on 32-bit (thumbv7em at opt-level "s" and
-/// 3, armv7 Linux) and 64-bit (x86_64, aarch64) builds: the backends leave secret intermediates in their dead frames (our
-/// ML-KEM wipes its polynomials, seeds and Keccak states, but not the register spills), so the
-/// scrub must reach as deep as they did. It should reach no deeper, or the scrub itself would set
+/// 3, armv7 Linux) and 64-bit (x86_64, aarch64) builds: the backends leave secret intermediates
+/// in their dead frames (our ML-KEM wipes its polynomials, seeds and Keccak states, but not the
+/// register spills; Kyber's and HQC's crates wipe less), so the scrub must reach as deep as they
+/// did. It should reach no deeper, or the scrub itself would set
 /// the step's peak stack. tests/scrub_stack.rs checks, on the host, that no byte the backends left
 /// survives below the public entry points' own frames; the firmware (examples/firmware) checks
 /// the same on the Cortex-M4.
@@ -143,7 +144,9 @@ fn out_of_line<T>(f: impl FnOnce() -> T) -> T {
 }
 
 /// Best-effort wipe of the stack just below the caller's frame, where the backends' dead frames
-/// lie. Safe Rust: a zeroed array that `black_box` forces the compiler to really write.
+/// lie. Safe Rust: a zeroed array that `black_box` forces the compiler to really write. (The
+/// `memset` that zeroes it runs below the array and leaves its return address there: code
+/// addresses, not data; the stack tests skip those bottom bytes.)
 #[inline(never)]
 fn scrub_stack<const N: usize>() {
     let mut scratch = [0u8; N];

@@ -83,6 +83,12 @@ pub enum Error {
     /// The ML-KEM-1024 public key fails the FIPS 203 encapsulation-key check (a coefficient is
     /// not reduced modulo q = 3329).
     InvalidMlKemPublicKey,
+    /// An expanded ML-KEM-1024 decapsulation key
+    /// ([`mlkem::DecapsulationKey`](crate::mlkem::DecapsulationKey)) fails the FIPS 203 section
+    /// 7.3 check: the encapsulation key inside it is not reduced modulo q = 3329, or the hash
+    /// stored after it is not H of that key. The key was corrupted or is not an ML-KEM-1024
+    /// decapsulation key.
+    InvalidMlKemDecapsulationKey,
     /// The caller's random number generator reported a failure.
     Rng,
     /// The [`ClientSecret`](crate::ClientSecret) holds no key pair: it was never generated, was
@@ -203,6 +209,10 @@ impl fmt::Display for Error {
             } => write!(f, "{field}: expected {expected} bytes, got {actual}"),
             Error::InvalidMlKemPublicKey => f.write_str(
                 "ML-KEM-1024 public key rejected: a coefficient is not reduced modulo 3329 (FIPS 203 key check)",
+            ),
+            Error::InvalidMlKemDecapsulationKey => f.write_str(
+                "ML-KEM-1024 decapsulation key rejected: its encapsulation key is not reduced \
+                 modulo 3329 or does not match the hash stored with it (FIPS 203 key check)",
             ),
             Error::Rng => f.write_str("the random number generator failed"),
             Error::NoClientSecret => f.write_str(

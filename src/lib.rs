@@ -54,8 +54,8 @@
 //!
 //! The client's buffers are 361 KB in all (McEliece's 261,120-byte public key, a 90,240-byte
 //! key-generation workspace, a 6.6 KB [`ClientSecret`], the ML-KEM key and ciphertexts); a server
-//! needs 264 KB per exchange. Peak stack is 46-60 KB per operation on a Cortex-M4 with the
-//! workspace in a `static` ([`ClientSecret::generate_in`]), and about 100 KB for
+//! needs 264 KB per exchange. Peak stack is at most 16 KiB per operation of the default suite on a
+//! Cortex-M4 with the workspace in a `static` ([`ClientSecret::generate_in`]), and about 100 KB for
 //! [`ClientSecret::generate`], which puts the workspace on the stack. [`no_std_guide`] has the
 //! measured flash, RAM, stack and instruction counts per target.
 //!

@@ -26,13 +26,119 @@ impl core::fmt::Debug for SharedSecret {
     }
 }
 
-/// Stack bytes wiped after key generation: ML-KEM's key generation and McEliece's leave secret
-/// intermediates in their dead stack frames (McEliece's bulky scratch lives in its workspace,
-/// which it wipes itself). Sized to stay below what the operation itself uses (no_std.md), so the
-/// scrub does not raise the peak stack (tests/no_heap.rs measures the residue).
-pub(crate) const KEYGEN_SCRUB_LEN: usize = 40 * 1024;
-/// Stack bytes wiped after `respond` and `finish` (both use 40-60 KB), sized the same way.
-pub(crate) const EXCHANGE_SCRUB_LEN: usize = 28 * 1024;
+/// How many bytes of stack each step of one suite wipes after its backends ran (the
+/// `with_suite!` arms in `exchange.rs` name them). Each value is at least the depth that step's
+/// backends reach below the step's own frame, measured on 32-bit (thumbv7em at opt-level "s" and
+/// 3, armv7 Linux) and 64-bit (x86_64, aarch64) builds: the backends leave secret intermediates
+/// in their dead frames (our ML-KEM wipes its polynomials, seeds and Keccak states, but not the
+/// register spills; Kyber's and HQC's crates wipe less), so the scrub must reach as deep as they
+/// did. It should reach no deeper, or the scrub itself would set
+/// the step's peak stack. tests/scrub_stack.rs checks, on the host, that no byte the backends left
+/// survives below the public entry points' own frames; the firmware (examples/firmware) checks
+/// the same on the Cortex-M4.
+#[derive(Clone, Copy)]
+pub(crate) struct ScrubDepths {
+    /// After key generation with the caller's McEliece workspace.
+    pub(crate) generate: usize,
+    /// After key generation without one (McEliece's workspace then lies on the stack, above its
+    /// frames).
+    pub(crate) generate_on_stack: usize,
+    /// After the server's encapsulations and combiner.
+    pub(crate) respond: usize,
+    /// After the client's decapsulations and combiner.
+    pub(crate) finish: usize,
+}
+
+/// `bits32` on targets with 32-bit pointers, `bits64` on the others: the backends' frames differ
+/// (register spills, 64-bit words split in two, different inlining).
+const fn by_width(bits32: usize, bits64: usize) -> usize {
+    if cfg!(target_pointer_width = "32") {
+        bits32
+    } else {
+        bits64
+    }
+}
+
+/// `bare` on targets without an OS (thumbv7em and the other bare-metal builds), `hosted` on the
+/// others: for the one backend whose frames differ that much between them (`hqc-kem`: 141 KB on
+/// thumbv7em, 179 KB on armv7 Linux in key generation).
+#[cfg(feature = "hqc")]
+const fn by_os(bare: usize, hosted: usize) -> usize {
+    if cfg!(target_os = "none") {
+        bare
+    } else {
+        hosted
+    }
+}
+
+const KIB: usize = 1024;
+
+/// The default suite's key generation with a caller's workspace (McEliece's).
+const MCELIECE_GENERATE: usize = by_width(9 * KIB + KIB / 2, 12 * KIB);
+/// McEliece's key generation with its workspace on the stack: the workspace, then the frames
+/// that run below it, as deep as with a caller's workspace.
+const MCELIECE_GENERATE_ON_STACK: usize =
+    crate::mce::keygen::KEYGEN_WORKSPACE_LEN + MCELIECE_GENERATE;
+
+// The figures: peak stack with no scrub at all, in bytes, measured on 2026-12-01 as
+// thumbv7em opt "s" / thumbv7em opt 3 / armv7-linux (test profile) ; x86_64 / aarch64 (test
+// profile), then rounded up to a multiple of 512 B with some headroom. Each figure includes the
+// 200-300 B of the entry points' own frames, which lie above the scrubbed region: the scrub
+// starts below them and so reaches that much deeper than its length.
+impl ScrubDepths {
+    /// ML-KEM-1024 + McEliece-348864. McEliece sets every depth: its key generation (with a
+    /// workspace), encapsulation and decapsulation, at most 16 KiB each. Measured generate
+    /// 9,040 / 8,996 / 9,059 ; 10,199 / 11,724, respond 8,520 / 10,268 / 8,803 ; 8,791 / 8,916,
+    /// finish 15,276 / 15,692 / 15,419 ; 15,323 / 15,428.
+    pub(crate) const DEFAULT_SUITE: ScrubDepths = ScrubDepths {
+        generate: MCELIECE_GENERATE,
+        generate_on_stack: MCELIECE_GENERATE_ON_STACK,
+        respond: by_width(11 * KIB, 9 * KIB + KIB / 2),
+        // With the entry frames above it (200-300 B), the Cortex-M4's `finish` stays within
+        // issue 16's 16 KiB.
+        finish: 15 * KIB + KIB / 2,
+    };
+    /// ML-KEM-1024 alone: at most 4 KiB per operation, plus SHA-256 over the public key in
+    /// `respond`. Measured generate 2,104 / 2,588 / 2,387 ; 2,423 / 2,468, respond 8,520 /
+    /// 10,284 / 8,755 ; 8,759 / 8,884, finish 4,152 / 4,284 / 4,507 ; 4,487 / 4,532.
+    pub(crate) const MLKEM1024: ScrubDepths = ScrubDepths {
+        generate: 3 * KIB,
+        generate_on_stack: 3 * KIB,
+        respond: by_width(11 * KIB, 9 * KIB + KIB / 2),
+        finish: 5 * KIB,
+    };
+    /// ML-KEM-1024 + HQC-256: the `hqc-kem` crate keeps 7-14 KB values on the stack and reaches
+    /// far deeper than the other suites, and deeper on armv7 Linux than on the Cortex-M4
+    /// (bare metal gets its own generate and respond). Measured generate 141,212 / 118,816 / 178,887 ;
+    /// 178,183 / 178,068, respond 186,716 / 116,104 / 230,167 ; 229,479 / 229,236, finish
+    /// 236,676 / 206,224 / 199,791 ; 199,031 / 213,252.
+    #[cfg(feature = "hqc")]
+    pub(crate) const MLKEM1024_HQC256: ScrubDepths = ScrubDepths {
+        generate: by_os(140 * KIB, by_width(178 * KIB, 176 * KIB)),
+        generate_on_stack: by_os(140 * KIB, by_width(178 * KIB, 176 * KIB)),
+        respond: by_os(184 * KIB, 228 * KIB),
+        finish: by_width(234 * KIB, 212 * KIB),
+    };
+    /// IVPN: Round-3 Kyber-1024 (libcrux) + McEliece-348864. Kyber sets the depths but that of
+    /// McEliece's key generation with the workspace on the stack. Measured on x86_64 only:
+    /// generate 41,135, respond 46,183, finish 47,687.
+    #[cfg(feature = "ivpn")]
+    pub(crate) const IVPN_KYBER1024_MCELIECE348864: ScrubDepths = ScrubDepths {
+        generate: 42 * KIB,
+        generate_on_stack: MCELIECE_GENERATE_ON_STACK,
+        respond: 46 * KIB,
+        finish: 47 * KIB + KIB / 2,
+    };
+    /// IVPN: Round-3 Kyber-1024 alone. Measured on x86_64 only: generate 41,135, respond
+    /// 46,151, finish 47,655.
+    #[cfg(feature = "ivpn")]
+    pub(crate) const IVPN_KYBER1024: ScrubDepths = ScrubDepths {
+        generate: 42 * KIB,
+        generate_on_stack: 42 * KIB,
+        respond: 46 * KIB,
+        finish: 47 * KIB + KIB / 2,
+    };
+}
 
 /// Runs `f` in a frame of its own, then wipes `N` bytes of the stack where that frame and
 /// everything `f` called were. `f` must not be inlined into the caller, or the caller's frame would
@@ -51,7 +157,9 @@ fn out_of_line<T>(f: impl FnOnce() -> T) -> T {
 }
 
 /// Best-effort wipe of the stack just below the caller's frame, where the backends' dead frames
-/// lie. Safe Rust: a zeroed array that `black_box` forces the compiler to really write.
+/// lie. Safe Rust: a zeroed array that `black_box` forces the compiler to really write. (The
+/// `memset` that zeroes it runs below the array and leaves its return address there: code
+/// addresses, not data; the stack tests skip those bottom bytes.)
 #[inline(never)]
 fn scrub_stack<const N: usize>() {
     let mut scratch = [0u8; N];

@@ -2,12 +2,17 @@
 # Builds the firmware for thumbv7em-none-eabihf in two profiles, prints its flash and static-RAM
 # sections, a per-crate breakdown of .text + .rodata and the largest symbols, then runs it in QEMU
 # (mps2-an386, Cortex-M4) and prints the peak stack and instruction count of each operation.
-# Exits non-zero if the firmware does not finish in time or the PSKs differ.
+# Exits non-zero if the firmware does not finish in time or the PSKs differ, if a step of a suite
+# leaves data on the stack below its entry frames (its stack scrub is too shallow), if a step of
+# the default suite needs more than 16 KiB of stack (issue 16's goal), or if the figures that
+# no_std.md and README.md quote differ from this run by more than 10% (figures.py: those tables
+# are generated from this script's output and from nowhere else).
 #
 #   examples/firmware/measure.sh           # from anywhere; installs what it needs, idempotent;
 #                                          # runs the opt-level 3 build in QEMU (what CI runs:
 #                                          # its key generation is 3x fewer instructions)
 #   examples/firmware/measure.sh --all     # runs the opt-level "s" build too
+#   examples/firmware/measure.sh --write   # --all, then rewrites the docs' measured tables
 #   TOP=30 examples/firmware/measure.sh    # show more symbols
 #
 # Needs rustup + cargo. Installs the target with rustup, and with apt-get (only when missing)
@@ -16,11 +21,20 @@
 set -euo pipefail
 
 RUN_PROFILES=(release-o3)
+WRITE=0
 case "${1:-}" in
     --all) RUN_PROFILES=(release release-o3) ;;
+    --write) RUN_PROFILES=(release release-o3) WRITE=1 ;;
     "") ;;
-    *) echo "usage: $0 [--all]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--all | --write]" >&2; exit 2 ;;
 esac
+# Stack a step may leave holding data below the measuring frame: the frames of the public entry
+# points above the scrubbed one (pointers, lengths, the result). Deeper data means the scrub
+# missed some of the backends' frames.
+ENTRY_FRAMES=1024
+# Issue 16: every operation of the default hybrid in 16 KiB of stack, with the caller's workspace.
+DEFAULT_SUITE=mlkem1024-mceliece348864
+DEFAULT_SUITE_STACK=16384
 
 TARGET=thumbv7em-none-eabihf
 PROFILES=(release release-o3)
@@ -60,6 +74,9 @@ fi
 if ! command -v qemu-system-arm >/dev/null; then
     apt_install qemu-system-arm
 fi
+if ! command -v python3 >/dev/null; then
+    apt_install python3
+fi
 
 # --- no std, no alloc --------------------------------------------------------------------------
 # The link itself proves it (thumbv7em has no std, and the firmware defines no global allocator);
@@ -89,10 +106,13 @@ echo "(bytes; flash image = .vector_table + .text + .rodata + .data)"
 echo
 printf '%-34s %9s %9s %13s %7s %9s %8s %12s\n' \
     profile .text .rodata text+rodata .data .bss .vectors "flash image"
+MEASURED=target/$TARGET/measured.tsv
+: >"$MEASURED"
 for p in "${PROFILES[@]}"; do
     f=$(elf "$p")
     t=$(section "$f" .text) r=$(section "$f" .rodata) d=$(section "$f" .data)
     b=$(section "$f" .bss) v=$(section "$f" .vector_table)
+    printf 'image\t%s\t%d\t%d\t%d\n' "$p" "$((t + r))" "$d" "$b" >>"$MEASURED"
     case $p in
         release) label='release    (opt-level="s", lto)' ;;
         release-o3) label='release-o3 (opt-level=3, lto)' ;;
@@ -184,19 +204,37 @@ for p in "${RUN_PROFILES[@]}"; do
         -semihosting-config enable=on,target=native -icount shift=0 -kernel "$(elf "$p")" \
         >"$log" 2>&1 || status=$?
     secs=$((SECONDS - run_started))
-    awk -v p="$p" -v secs="$secs" '
+    awk -v p="$p" -v secs="$secs" -v tsv="$MEASURED" -v entry="$ENTRY_FRAMES" \
+        -v dsuite="$DEFAULT_SUITE" -v dstack="$DEFAULT_SUITE_STACK" '
         $1 == "calibration" { per_tick = $2 / $5 }
         $1 == "suite" { suite = $2 }
-        $1 == "op" { name[++n] = suite " " $2; stack[n] = $4; ticks[n] = $7 }
+        / alone$/ { suite = "alone" }
+        $1 == "op" { name[++n] = suite " " $2; stack[n] = $4; ticks[n] = $7; left[n] = $9
+                     step[n] = $2; in_suite[n] = $2 !~ /^(mlkem|mce)-/; of[n] = suite }
         $0 == "PSKs match" { ok = 1 }
         /^FAILED/ { print "  " p ": " $0 }
         END {
-            if (per_tick == 0) { print "  " p ": no calibration line"; exit }
+            if (per_tick == 0) { print "  " p ": no calibration line"; exit 1 }
             printf "  %-11s (%.1f instructions per SysTick tick; %d s in QEMU)\n", p, per_tick, secs
-            for (i = 1; i <= n; i++)
-                printf "    %-34s peak stack %8d bytes  %14.0f instructions\n", name[i], stack[i], ticks[i] * per_tick
+            bad = 0
+            for (i = 1; i <= n; i++) {
+                note = ""
+                # The suites steps scrub the stack their backends used (the KEMs measured
+                # alone do not).
+                if (in_suite[i] && left[i] > entry) {
+                    note = "  !! data left " left[i] " B deep: the scrub missed the backends"; bad = 1
+                }
+                if (in_suite[i] && of[i] == dsuite && stack[i] > dstack) {
+                    note = note "  !! above " dstack " B"; bad = 1
+                }
+                printf "    %-34s peak stack %8d bytes  %14.0f instructions  data left at %6d B%s\n", \
+                    name[i], stack[i], ticks[i] * per_tick, left[i], note
+                printf "step\t%s\t%s\t%s\t%d\t%.0f\t%d\n", p, of[i], step[i], stack[i], \
+                    ticks[i] * per_tick, left[i] >> tsv
+            }
             print "    " (ok ? "PSKs match" : "PSKs did NOT match")
-        }' "$log"
+            exit bad
+        }' "$log" || failed=1
     if [ "$status" -ne 0 ] || ! grep -qx "PSKs match" "$log"; then
         case $status in
             124) say "!! $p: did not finish within ${QEMU_TIMEOUT} s (a stack overflow hangs)" ;;
@@ -205,6 +243,15 @@ for p in "${RUN_PROFILES[@]}"; do
         failed=1
     fi
 done
+
+# --- the docs' figures: generated from this run (--write) or checked against it ----------------
+DOCS=(../../no_std.md ../../README.md)
+echo
+if [ "$WRITE" = 1 ] && [ "$failed" = 0 ]; then
+    python3 figures.py write "$MEASURED" "${DOCS[@]}"
+else
+    python3 figures.py check "$MEASURED" "${DOCS[@]}" || failed=1
+fi
 
 echo
 echo "measure.sh took $((SECONDS - started)) s"

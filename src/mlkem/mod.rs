@@ -215,13 +215,14 @@ pub fn expand_decapsulation_key(
 pub struct DecapsulationKey<'a>(&'a [u8; DECAPSULATION_KEY_LEN]);
 
 impl<'a> DecapsulationKey<'a> {
-    /// Checks `dk`. Fails with [`Error::InvalidClientSecret`] if the hash does not match.
+    /// Checks `dk`. Fails with [`Error::InvalidMlKemDecapsulationKey`] if the encapsulation key
+    /// inside it fails the modulus check or the hash stored with it does not match.
     pub fn parse(dk: &'a [u8; DECAPSULATION_KEY_LEN]) -> Result<Self, Error> {
         let (_, ek, h, _) = Self::split(dk);
-        check_public_key(ek).map_err(|_| Error::InvalidClientSecret)?;
+        check_public_key(ek).map_err(|_| Error::InvalidMlKemDecapsulationKey)?;
         // A key is not secret's hash: comparing it with a branch is fine.
         if hash::sha3_256(&[ek]) != *h {
-            return Err(Error::InvalidClientSecret);
+            return Err(Error::InvalidMlKemDecapsulationKey);
         }
         Ok(DecapsulationKey(dk))
     }
@@ -250,5 +251,58 @@ impl<'a> DecapsulationKey<'a> {
         let m = kpke::decrypt(ciphertext, |j, p| kpke::unpack_secret(s, j, p));
         let mut work = *ek;
         finish_decapsulation(&mut work, h, z, &m, ciphertext)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fixed-seed expanded key: its own seed's, so that it passes.
+    fn expanded() -> [u8; DECAPSULATION_KEY_LEN] {
+        let seed: [u8; MLKEM_SEED_LEN] = core::array::from_fn(|i| i as u8);
+        let mut dk = [0u8; DECAPSULATION_KEY_LEN];
+        expand_decapsulation_key(&seed, &mut dk);
+        dk
+    }
+
+    #[test]
+    fn a_corrupt_expanded_key_has_its_own_error() {
+        let dk = expanded();
+        assert!(DecapsulationKey::parse(&dk).is_ok());
+
+        // The stored hash no longer matches the key.
+        let mut bad_hash = dk;
+        bad_hash[VEC_BYTES + EK_LEN] ^= 1;
+        assert!(matches!(
+            DecapsulationKey::parse(&bad_hash),
+            Err(Error::InvalidMlKemDecapsulationKey)
+        ));
+
+        // The embedded key's first coefficient set to q = 3329 (not reduced), with its hash
+        // recomputed, so that only the modulus check can refuse it.
+        let mut unreduced = dk;
+        unreduced[VEC_BYTES] = 0x01;
+        unreduced[VEC_BYTES + 1] = (unreduced[VEC_BYTES + 1] & 0xF0) | 0x0D;
+        let ek: [u8; EK_LEN] = unreduced[VEC_BYTES..VEC_BYTES + EK_LEN].try_into().unwrap();
+        assert_eq!(
+            check_public_key(&ek),
+            Err(Error::InvalidMlKemPublicKey),
+            "the test key must fail the modulus check"
+        );
+        let h = hash::sha3_256(&[&ek]);
+        unreduced[VEC_BYTES + EK_LEN..VEC_BYTES + EK_LEN + 32].copy_from_slice(&h);
+        assert!(matches!(
+            DecapsulationKey::parse(&unreduced),
+            Err(Error::InvalidMlKemDecapsulationKey)
+        ));
+
+        // It is not the serialized-secret error it used to be, and says what it is about.
+        assert_ne!(
+            Error::InvalidMlKemDecapsulationKey,
+            Error::InvalidClientSecret
+        );
+        let text = std::format!("{}", Error::InvalidMlKemDecapsulationKey);
+        assert!(text.contains("decapsulation key rejected"), "{text}");
     }
 }

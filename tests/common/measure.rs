@@ -83,7 +83,14 @@ pub struct StackUse {
     /// Bytes found afterwards in the painted region that are neither the paint pattern nor zero:
     /// data that dead frames did not wipe.
     pub residue: usize,
+    /// Depth below the caller's frame of the deepest such byte (0 if none), not counting the
+    /// [`SCRUB_CALL`] bytes at the bottom of the used stack: how far down data survives.
+    pub residue_depth: usize,
 }
+
+/// The bottom of the stack a pqpsk step used may hold the return address and saved registers
+/// of its stack scrub's own call to `memset`, below the zeroed array: not the backends' data.
+pub const SCRUB_CALL: usize = 128;
 
 /// Runs `f` and returns its result with the stack it used, found by painting the stack below the
 /// current frame with a pattern and looking for overwritten bytes afterwards.
@@ -111,9 +118,19 @@ pub fn peak_stack<T>(f: impl FnOnce() -> T) -> (T, StackUse) {
             residue += usize::from(byte != 0);
         }
     }
+    let mut deepest_residue = top;
+    for addr in (deepest + SCRUB_CALL).min(start)..start {
+        // SAFETY: as above.
+        let byte = unsafe { std::ptr::read_volatile(addr as *const u8) };
+        if byte != PATTERN && byte != 0 {
+            deepest_residue = addr;
+            break;
+        }
+    }
     let stack = StackUse {
         peak: top - deepest,
         residue,
+        residue_depth: top - deepest_residue,
     };
     (out, stack)
 }

@@ -26,8 +26,8 @@ use cortex_m_rt::entry;
 use cortex_m_semihosting::debug;
 use pqpsk::mceliece::KeygenWorkspace;
 use pqpsk::sizes::{
-    HQC_CIPHERTEXT_LEN, MCELIECE_PUBLIC_KEY_LEN, MLKEM_CIPHERTEXT_LEN, MLKEM_PUBLIC_KEY_LEN,
-    MLKEM_SEED_LEN,
+    HQC_CIPHERTEXT_LEN, MCELIECE_CIPHERTEXT_LEN, MCELIECE_PUBLIC_KEY_LEN, MCELIECE_SECRET_KEY_LEN,
+    MLKEM_CIPHERTEXT_LEN, MLKEM_PUBLIC_KEY_LEN, MLKEM_SEED_LEN,
 };
 use pqpsk::{ClientSecret, Suite};
 use rand_core::{TryCryptoRng, TryRng};
@@ -97,9 +97,10 @@ fn report_sections(out: &mut Out) {
     }
 }
 
-/// Runs one operation with its stack painted and its SysTick ticks counted, and reports both.
+/// Runs one operation with its stack painted and its SysTick ticks counted, and reports both
+/// and how deep it left data on the stack.
 fn step<T>(out: &mut Out, clock: &Clock, name: &str, f: impl FnOnce() -> T) -> T {
-    let ((result, ticks), peak) = stack::peak(|| {
+    let ((result, ticks), depths) = stack::peak(|| {
         let started = clock.ticks();
         let result = f();
         (result, clock.ticks() - started)
@@ -107,9 +108,9 @@ fn step<T>(out: &mut Out, clock: &Clock, name: &str, f: impl FnOnce() -> T) -> T
     out.text("op ")
         .text(name)
         .text(" stack ")
-        .num(peak as u64)
+        .num(depths.peak as u64)
         .text(" bytes ticks ");
-    out.num(ticks).end();
+    out.num(ticks).text(" left ").num(depths.left as u64).end();
     result
 }
 
@@ -143,6 +144,9 @@ fn main() -> ! {
     static mut CT2: [u8; HQC_CIPHERTEXT_LEN] = [0; HQC_CIPHERTEXT_LEN];
     // ML-KEM-1024 alone, measured after the suites: its own seed buffer.
     static mut MLKEM_SEED: [u8; MLKEM_SEED_LEN] = [0; MLKEM_SEED_LEN];
+    // McEliece alone, measured last: its own secret key buffer (the suites keep theirs inside
+    // `ClientSecret`).
+    static mut MCE_SK: [u8; MCELIECE_SECRET_KEY_LEN] = [0; MCELIECE_SECRET_KEY_LEN];
 
     let mut out = Out::open();
     out.text("pqpsk firmware: client + server exchange, static buffers, no heap")
@@ -218,7 +222,42 @@ fn main() -> ! {
         fail(&mut out, "ML-KEM-1024 secrets DIFFER");
     }
     out.text("ML-KEM-1024 secrets match").end();
+
+    // Classic McEliece 348864 alone, in the same buffers (its ciphertext in CT2's first bytes).
+    out.text("McEliece-348864 alone").end();
+    let rngs = (&mut client_rng, &mut server_rng);
+    let Some(ct) = CT2.first_chunk_mut::<MCELIECE_CIPHERTEXT_LEN>() else {
+        fail(&mut out, "ciphertext buffer too small")
+    };
+    if !mceliece_alone(&mut out, &clock, rngs, workspace, MCE_SK, PK2, ct) {
+        fail(&mut out, "McEliece secrets DIFFER");
+    }
+    out.text("McEliece secrets match").end();
     exit(true)
+}
+
+/// McEliece-348864 key generation (with the caller's workspace), encapsulation and
+/// decapsulation, each as its own measured step; true when both sides agree.
+fn mceliece_alone(
+    out: &mut Out,
+    clock: &Clock,
+    rngs: (&mut NotRandom, &mut NotRandom),
+    workspace: &mut KeygenWorkspace,
+    sk: &mut [u8; MCELIECE_SECRET_KEY_LEN],
+    pk: &mut [u8; MCELIECE_PUBLIC_KEY_LEN],
+    ct: &mut [u8; MCELIECE_CIPHERTEXT_LEN],
+) -> bool {
+    let (client_rng, server_rng) = rngs;
+    step(out, clock, "mce-keygen", || {
+        pqpsk::mceliece::generate(client_rng, pk, sk, workspace)
+    });
+    let sent = step(out, clock, "mce-encaps", || {
+        pqpsk::mceliece::encapsulate(server_rng, black_box(&*pk), ct)
+    });
+    let received = step(out, clock, "mce-decaps", || {
+        pqpsk::mceliece::decapsulate(black_box(&*sk), black_box(&*ct))
+    });
+    sent.as_bytes() == received.as_bytes()
 }
 
 /// ML-KEM-1024 key generation, encapsulation and decapsulation (from the 64-byte seed), each as

@@ -41,7 +41,8 @@ use crate::fail::{event, from_pqpsk, Code, Failure, Outcome};
 use crate::limits::{InFlight, Refusal, Refused, Slot, Slots};
 use crate::{deliver_psk, wg, Ui};
 
-/// Stack of a server connection thread: `respond` needs about 50 KB; musl's default is 128 KiB.
+/// Stack of a server connection thread: `respond` needs about 10 KB (no_std.md); musl's default
+/// is 128 KiB.
 const CONNECTION_STACK: usize = 1 << 20;
 
 /// Where the server puts each PSK.

@@ -5,9 +5,10 @@
 //! 1. **pending**, with the peer's previous PSK and the new one, before the side sends its
 //!    confirmation (client) or applies (server);
 //! 2. **applied**, with the time, once the new PSK is given to WireGuard;
-//! 3. then it watches `wg show IFACE latest-handshakes` for that peer. A handshake after the
-//!    apply time completes the rotation (the file is wiped and removed). If none comes within
-//!    `--rollback-after` seconds, the previous PSK is put back, logged, and the file removed.
+//! 3. then it watches `wg show IFACE latest-handshakes` for that peer. A handshake dated more
+//!    than [`MARGIN_SECS`] after the apply time completes the rotation (the file is wiped and
+//!    removed). If none comes within `--rollback-after` seconds of the apply, the previous PSK
+//!    is put back, logged, and the file removed.
 //!
 //! Both sides follow the same rule, so a key only one side applied is undone on that side, and
 //! a key both applied stays once it has worked. After a crash, the next start reads the
@@ -28,8 +29,8 @@
 //! Packets must flow, so the client makes them: while it watches, it **nudges** the tunnel with
 //! one small UDP datagram per second to an address WireGuard routes to the peer (the server's
 //! address when the exchange ran inside the tunnel, else a host in the peer's allowed-ips; see
-//! `wg::nudge_target`). The nudges start in the second after the apply, so the handshake they
-//! cause is later than both sides' apply times. So an idle tunnel rotates too: at once when no
+//! `wg::nudge_target`). The nudges start once the margin after the client's apply is over, so
+//! the handshake they cause counts on both sides. So an idle tunnel rotates too: soon when no
 //! session is alive (an exchange over another channel, or a tunnel idle for 180 s), else when
 //! the session that carried the exchange is 120 s old (165 s if the server started it). The
 //! cost: about one 100-byte packet per second on the wire (11 bytes of payload, 80 of IP, UDP
@@ -37,6 +38,25 @@
 //! server that drops it, until the handshake is seen; nothing is sent once it has been. The
 //! nudge target is kept in the journal, so `recover` nudges too. The server does not nudge;
 //! the client's traffic is enough for both, and a handshake is what both sides watch for.
+//!
+//! **The margin** ([`MARGIN_SECS`], 5 s). `latest-handshakes` says when a handshake completed,
+//! not with which key. For the side that *initiated* it the answer is the key it holds then:
+//! the PSK is mixed in last (Noise IKpsk2), when the initiator consumes the response. For the
+//! *responder* it is not: the responder mixes its PSK in when it makes the response, but both
+//! the kernel (`wg_packet_consume_data_done`) and wireguard-go (`ReceivedWithKeypair`) date the
+//! handshake only when the initiator's first packet under the new session arrives, one round
+//! trip later. So a handshake whose response was made with the old PSK just before the apply
+//! can be dated after it. Were it counted, a server could keep the new key on the strength of
+//! an old-key handshake while the client, crashed before it applied, recovers to the old key
+//! (or a client could keep it, stop nudging, and leave the server to roll back): a lock-out.
+//! The initiator sends that first packet (queued data, else a keepalive) the moment it has the
+//! response, so the gap is one round trip; WireGuard itself gives a handshake round trip
+//! REKEY_TIMEOUT (5 s) before it retries, so both sides count only a handshake dated more than
+//! 5 s after their apply, and the client nudges only after that. A handshake inside the margin
+//! is ignored on both sides (the client applied later than the server, so whatever the client
+//! counts the server counts too), and the next one comes by the session's age, within the
+//! bound. The cost is 5 s more for an idle rotation. With a `--rollback-after` of 5 s or less no
+//! handshake can count: every rotation rolls back (the tests' rollback runs rely on it).
 
 use std::net::{SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
@@ -52,6 +72,9 @@ use crate::{files, wg, Ui};
 
 /// The default `--rollback-after`, in seconds (see the module docs).
 pub const DEFAULT_BOUND_SECS: u64 = 190;
+/// A handshake counts only if `wg show` dates it more than this many seconds after the apply
+/// (see "The margin" in the module docs): WireGuard's REKEY_TIMEOUT.
+pub const MARGIN_SECS: u64 = 5;
 /// How often the handshake time is read while watching.
 const POLL: Duration = Duration::from_millis(500);
 const MAGIC: &str = "pqpsk-journal 1";
@@ -402,22 +425,22 @@ impl Journal {
         let (iface, peer) = (entry.iface.as_str(), entry.peer.as_str());
         let applied_at = entry.applied_at.unwrap_or_else(now);
         let deadline = applied_at.saturating_add(self.bound.as_secs());
+        let counts_after = applied_at.saturating_add(MARGIN_SECS);
         let fingerprint = crate::codec::fingerprint(&entry.new);
         let mut nudger = entry
             .nudge
             .map(|target| Nudger::new(target, iface, peer, ui));
         loop {
             crash_point("watching");
-            // Not in the second of the apply: a handshake the nudge starts must be later than
-            // both sides' apply times (the server applied first), or the watch would not
-            // count it.
-            if let Some(nudger) = nudger.as_mut().filter(|_| now() > applied_at) {
+            // Not before the margin is over: a handshake the nudge starts must count on both
+            // sides (the server applied first, so its margin ends first).
+            if let Some(nudger) = nudger.as_mut().filter(|_| now() > counts_after) {
                 nudger.nudge(ui);
             }
-            // A handshake in the same second as the apply may have used the old key: only a
+            // A handshake in the margin may be one that was in flight with the old key: only a
             // later one proves the new key.
             match wg::latest_handshake(iface, peer) {
-                Ok(at) if at > applied_at => {
+                Ok(at) if at > counts_after => {
                     Self::remove(path);
                     self.note(iface, peer, ui, |s| {
                         s.state = "ok".into();

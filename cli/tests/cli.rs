@@ -1701,7 +1701,10 @@ fn rotate_runs_exchanges_one_after_another_and_retries_with_backoff() {
 }
 
 // The journal and rollback (`--journal DIR`, with `--wg`), against a fake `wg` that keeps each
-// interface's key in FAKE_DIR/IFACE.key and its latest handshake in FAKE_DIR/IFACE.hs.
+// interface's key in FAKE_DIR/IFACE.key and its latest handshake in FAKE_DIR/IFACE.hs. With
+// FAKE_STALE_HS set, every `set` also dates a handshake one second later: what a handshake in
+// flight with the old key, whose response was made just before the apply, looks like to a
+// responder (WireGuard dates it when the initiator's first packet arrives).
 
 const OLD_KEY: &str = "T0xET0xET0xET0xET0xET0xET0xET0xET0xET0xET0w=";
 
@@ -1715,6 +1718,7 @@ fn stateful_wg(d: &Path) -> PathBuf {
          'show preshared-keys') printf '%s\\t%s\\n' \"$FAKE_PEER\" \"$(cat \"$FAKE_DIR/$2.key\" 2>/dev/null || echo '(none)')\" ;;\n\
          'show latest-handshakes') printf '%s\\t%s\\n' \"$FAKE_PEER\" \"$(cat \"$FAKE_DIR/$2.hs\" 2>/dev/null || echo 0)\" ;;\n\
          'set peer') if [ \"$6\" = /dev/null ]; then rm -f \"$FAKE_DIR/$2.key\"; else head -c 44 > \"$FAKE_DIR/$2.key\"; fi\n\
+              if [ -n \"$FAKE_STALE_HS\" ]; then echo $(($(date +%s) + 1)) > \"$FAKE_DIR/$2.hs\"; fi\n\
               cat \"$FAKE_DIR/$2.key\" >> \"$FAKE_DIR/$2.log\" 2>/dev/null; echo >> \"$FAKE_DIR/$2.log\" ;;\n\
          *) echo \"fake wg: unexpected $*\" >&2; exit 1 ;;\n\
          esac\n",
@@ -2047,4 +2051,39 @@ fn a_server_watching_for_a_handshake_holds_no_connection_slot() {
     );
     server.wait_for("rolled back");
     assert_eq!(fs::read_to_string(d.join("wg0.key")).unwrap(), OLD_KEY);
+}
+
+#[test]
+fn a_handshake_in_flight_with_the_old_key_does_not_keep_the_new_one() {
+    let d = dir("journal-stale");
+    let wg = stateful_wg(&d);
+    fs::create_dir_all(d.join("sj")).unwrap();
+    fs::create_dir_all(d.join("j")).unwrap();
+    fs::write(d.join("wg0.key"), OLD_KEY).unwrap();
+    fs::write(d.join("wg1.key"), OLD_KEY).unwrap();
+    let mut server_env = wg_env(&wg, &d, CLIENT_KEY);
+    server_env.push(("FAKE_STALE_HS", "1".into()));
+    let mut server = Server::start(
+        &d,
+        &["--wg", "wg0", "--journal", "sj", "--rollback-after", "8"],
+        &server_env,
+    );
+    // The server applies and sees a handshake dated a second later, made with the old key; the
+    // client is killed before it applies, so its restart keeps the old key.
+    let mut env = wg_env(&wg, &d, SERVER_KEY);
+    env.push(("PQPSK_CRASH_AT", "client-before-apply".to_string()));
+    let run = run_env(&journalled_connect(&server.address(), "8"), &d, &env);
+    assert_eq!(run.code, -1, "did not crash: {}", run.stderr);
+    let run = run_env(
+        &["recover", "--journal", "j", "--rollback-after", "8"],
+        &d,
+        &wg_env(&wg, &d, SERVER_KEY),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(fs::read_to_string(d.join("wg1.key")).unwrap(), OLD_KEY);
+    // The server must not count that handshake: it rolls back, and both sides agree.
+    let line = server.wait_for("[ro");
+    assert!(line.contains("[rolled-back]"), "{line}");
+    assert_eq!(fs::read_to_string(d.join("wg0.key")).unwrap(), OLD_KEY);
+    assert_eq!(journal_files(&d.join("sj")), 0);
 }

@@ -8,7 +8,8 @@
 //! 3. then it watches `wg show IFACE latest-handshakes` for that peer. A handshake dated more
 //!    than [`MARGIN_SECS`] after the apply time completes the rotation (the file is wiped and
 //!    removed). If none comes within `--rollback-after` seconds of the apply, the previous PSK
-//!    is put back, logged, and the file removed.
+//!    is put back (in the `--psk` file written in the same exchange too), logged, and the file
+//!    removed.
 //!
 //! Both sides follow the same rule, so a key only one side applied is undone on that side, and
 //! a key both applied stays once it has worked. After a crash, the next start reads the
@@ -160,6 +161,24 @@ impl Nudger {
     }
 }
 
+/// Puts the previous key back in the `--psk` file (atomic, 0600, never through a symbolic link),
+/// or removes the file if WireGuard had no PSK before: the file follows WireGuard's key. Done
+/// before the journal entry goes, so a crash here is redone on the next start.
+fn restore_psk_file(path: &Path, previous: Option<&Psk>) -> Outcome<()> {
+    files::check_output(path, "PSK file")?;
+    match previous {
+        Some(psk) => crate::deliver_psk(path, psk),
+        None => match files::wipe_in_place(path).and_then(|()| std::fs::remove_file(path)) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(Failure::new(
+                Code::Io,
+                format!("removing PSK file {}: {e}", path.display()),
+            )),
+        },
+    }
+}
+
 fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -181,6 +200,35 @@ struct Entry {
     applied_at: Option<u64>,
     /// The client's nudge target (see the module docs); the server has none.
     nudge: Option<SocketAddr>,
+    /// The `--psk` file written in the same exchange (absolute): a rollback puts the previous
+    /// key there too, so the file always holds the key WireGuard has.
+    psk_file: Option<PathBuf>,
+}
+
+/// A path as one line of the journal: hex of its bytes (any byte may be in a path).
+fn path_to_hex(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    path.as_os_str()
+        .as_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn path_from_hex(text: &str) -> Option<PathBuf> {
+    use std::os::unix::ffi::OsStringExt;
+    if text.is_empty() || !text.len().is_multiple_of(2) {
+        return None;
+    }
+    let bytes = (0..text.len())
+        .step_by(2)
+        .map(|i| {
+            text.get(i..i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        })
+        .collect::<Option<Vec<u8>>>()?;
+    let path = PathBuf::from(std::ffi::OsString::from_vec(bytes));
+    path.is_absolute().then_some(path)
 }
 
 impl Entry {
@@ -192,9 +240,13 @@ impl Entry {
         let nudge = self
             .nudge
             .map_or_else(|| "none".to_string(), |a| a.to_string());
+        let psk_file = self
+            .psk_file
+            .as_deref()
+            .map_or_else(|| "none".to_string(), path_to_hex);
         let text = Zeroizing::new(format!(
             "{MAGIC}\niface {}\npeer {}\nprevious {previous}\nnew {}\napplied_at {}\n\
-             nudge {nudge}\n",
+             nudge {nudge}\npsk_file {psk_file}\n",
             self.iface,
             self.peer,
             self.new.to_base64().as_str(),
@@ -233,6 +285,15 @@ impl Entry {
                 None => return Err(bad("misplaced field after applied_at")),
             },
         };
+        // Absent in entries written before the PSK file was journalled.
+        let psk_file = match lines.next() {
+            None => None,
+            Some(line) => match line.strip_prefix("psk_file ") {
+                Some("none") => None,
+                Some(hex) => Some(path_from_hex(hex).ok_or_else(|| bad("bad psk_file path"))?),
+                None => return Err(bad("misplaced field after nudge")),
+            },
+        };
         if lines.next().is_some() {
             return Err(bad("trailing lines"));
         }
@@ -251,6 +312,7 @@ impl Entry {
             new,
             applied_at: (applied_at != 0).then_some(applied_at),
             nudge,
+            psk_file,
         })
     }
 }
@@ -322,14 +384,23 @@ impl Journal {
     }
 
     /// Step 1 (server): records the peer's current key and the new one, before this side
-    /// applies.
-    pub fn begin(&self, iface: &str, peer: &str, suite: &str, new: &Psk, ui: Ui) -> Outcome<()> {
-        self.begin_entry(iface, peer, suite, new, None, ui)
+    /// applies, and the `--psk` file (if any) the exchange will write.
+    pub fn begin(
+        &self,
+        iface: &str,
+        peer: &str,
+        suite: &str,
+        new: &Psk,
+        psk_file: Option<&Path>,
+        ui: Ui,
+    ) -> Outcome<()> {
+        self.begin_entry(iface, peer, suite, new, None, psk_file, ui)
     }
 
     /// Step 1 (client): as [`Journal::begin`], before the client confirms, with where it will
     /// nudge the tunnel while it watches (worked out from `server`, the address it exchanged
     /// with; a failure here only costs the nudges, so it is logged and the rotation goes on).
+    #[allow(clippy::too_many_arguments)]
     pub fn begin_client(
         &self,
         iface: &str,
@@ -337,6 +408,7 @@ impl Journal {
         suite: &str,
         new: &Psk,
         server: &str,
+        psk_file: Option<&Path>,
         ui: Ui,
     ) -> Outcome<()> {
         let deadline = Instant::now() + NUDGE_RESOLVE;
@@ -366,9 +438,10 @@ impl Journal {
                 None
             }
         };
-        self.begin_entry(iface, peer, suite, new, nudge, ui)
+        self.begin_entry(iface, peer, suite, new, nudge, psk_file, ui)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn begin_entry(
         &self,
         iface: &str,
@@ -376,9 +449,18 @@ impl Journal {
         suite: &str,
         new: &Psk,
         nudge: Option<SocketAddr>,
+        psk_file: Option<&Path>,
         ui: Ui,
     ) -> Outcome<()> {
         let previous = wg::preshared_key(iface, peer)?;
+        // Absolute, so that `recover` from another directory finds it; `-` (stdout) is not a
+        // file to roll back.
+        let psk_file = match psk_file.filter(|p| !files::is_stdio(p)) {
+            Some(path) => Some(std::path::absolute(path).map_err(|e| {
+                Failure::new(Code::Io, format!("PSK file {}: {e}", path.display()))
+            })?),
+            None => None,
+        };
         self.write(&Entry {
             iface: iface.to_string(),
             peer: peer.to_string(),
@@ -386,6 +468,7 @@ impl Journal {
             new: new.clone(),
             applied_at: None,
             nudge,
+            psk_file,
         })?;
         self.note(iface, peer, ui, |s| {
             s.suite = suite.to_string();
@@ -468,6 +551,10 @@ impl Journal {
         }
         wg::restore_psk(iface, peer, entry.previous.as_ref())
             .map_err(|f| f.context("rolling back to the previous PSK"))?;
+        if let Some(path) = &entry.psk_file {
+            restore_psk_file(path, entry.previous.as_ref())
+                .map_err(|f| f.context("rolling back the PSK file"))?;
+        }
         crash_point("rolled-back");
         Self::remove(path);
         self.note(iface, peer, ui, |s| {
@@ -546,6 +633,7 @@ mod tests {
             new: Psk::from_bytes([3; 32]),
             applied_at: Some(1_700_000_000),
             nudge: Some("10.0.0.1:7700".parse().unwrap()),
+            psk_file: Some(PathBuf::from("/var/lib/pqpsk/a b\nc.psk")),
         };
         let bytes = entry.encode();
         let text = std::str::from_utf8(&bytes).unwrap();
@@ -554,8 +642,16 @@ mod tests {
         assert!(back.previous.is_none() && back.new == entry.new);
         assert_eq!(back.applied_at, Some(1_700_000_000));
         assert_eq!(back.nudge, entry.nudge);
-        // An entry written before nudges existed has no nudge line.
-        let old = text.replace("nudge 10.0.0.1:7700\n", "");
+        assert_eq!(back.psk_file, entry.psk_file);
+        let hex = path_to_hex(entry.psk_file.as_deref().unwrap());
+        // An entry written before the PSK file was journalled has no psk_file line; one written
+        // before nudges existed has neither.
+        let no_file = text.replace(&format!("psk_file {hex}\n"), "");
+        assert_eq!(
+            Entry::decode(&no_file, Path::new("j")).unwrap().psk_file,
+            None
+        );
+        let old = no_file.replace("nudge 10.0.0.1:7700\n", "");
         assert_eq!(Entry::decode(&old, Path::new("j")).unwrap().nudge, None);
         let none = text.replace("nudge 10.0.0.1:7700", "nudge none");
         assert_eq!(Entry::decode(&none, Path::new("j")).unwrap().nudge, None);
@@ -566,6 +662,11 @@ mod tests {
             text.lines().take(3).collect::<Vec<_>>().join("\n"),
             text.replace("nudge 10.0.0.1:7700", "nudge somewhere"),
             text.replace("nudge 10.0.0.1:7700", "later 10.0.0.1:7700"),
+            text.replace(&hex, "2f7"),
+            text.replace(&hex, "zz"),
+            text.replace(&hex, ""),
+            text.replace(&hex, &path_to_hex(Path::new("relative.psk"))),
+            text.replace("psk_file", "psk"),
             format!("{text}extra\n"),
         ] {
             assert_eq!(

@@ -1806,6 +1806,48 @@ fn a_client_key_without_a_handshake_is_rolled_back_and_one_with_a_handshake_stay
     let env = wg_env(&wg, &d, SERVER_KEY);
     let mut server = Server::start(&d, &["--psk", "server.psk"], &[]);
     let connect = journalled_connect(&server.address(), "2");
+    // No handshake, and WireGuard had no PSK before: the key and the --psk file both go.
+    let _ = fs::remove_file(d.join("wg1.key"));
+    let mut with_file = connect.clone();
+    with_file.extend(["--psk".to_string(), "client.psk".to_string()]);
+    let run = run_env(&with_file, &d, &env);
+    assert_eq!(run.code, 7, "{}", run.stderr);
+    server.wait_for("PSK written");
+    assert!(!d.join("wg1.key").exists());
+    assert!(!d.join("client.psk").exists());
+    fs::remove_file(d.join("wg1.log")).unwrap();
+    // A symbolic link in the file's place is not followed by the rollback.
+    fs::write(d.join("wg1.key"), OLD_KEY).unwrap();
+    fs::write(d.join("elsewhere"), "untouched").unwrap();
+    let mut crashing = env.clone();
+    crashing.push(("PQPSK_CRASH_AT", "watching".to_string()));
+    assert_eq!(run_env(&with_file, &d, &crashing).code, -1);
+    server.wait_for("PSK written");
+    fs::remove_file(d.join("client.psk")).unwrap();
+    std::os::unix::fs::symlink("elsewhere", d.join("client.psk")).unwrap();
+    let run = run_env(
+        &["recover", "--journal", "j", "--rollback-after", "2"],
+        &d,
+        &env,
+    );
+    // Refused (exit 3), and the entry kept: the next start tries again.
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("symbolic link"), "{}", run.stderr);
+    assert_eq!(journal_files(&d.join("j")), 1);
+    assert_eq!(
+        fs::read_to_string(d.join("elsewhere")).unwrap(),
+        "untouched"
+    );
+    fs::remove_file(d.join("client.psk")).unwrap();
+    let run = run_env(
+        &["recover", "--journal", "j", "--rollback-after", "2"],
+        &d,
+        &env,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(read_psk(&d.join("client.psk")), OLD_KEY);
+    assert_eq!(mode(&d.join("client.psk")), 0o600);
+    fs::remove_file(d.join("wg1.log")).unwrap();
     // No handshake ever: the previous key comes back.
     let run = run_env(&connect, &d, &env);
     assert_eq!(run.code, 7, "{}", run.stderr);
@@ -1908,13 +1950,25 @@ fn the_server_rolls_back_a_key_no_handshake_used() {
     fs::write(d.join("wg0.key"), OLD_KEY).unwrap();
     let mut server = Server::start(
         &d,
-        &["--wg", "wg0", "--journal", "j", "--rollback-after", "2"],
+        &[
+            "--wg",
+            "wg0",
+            "--psk",
+            "server.psk",
+            "--journal",
+            "j",
+            "--rollback-after",
+            "2",
+        ],
         &wg_env(&wg, &d, CLIENT_KEY),
     );
     let run = connect(&d, &server.address(), &["--psk", "client.psk"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     server.wait_for("rolled back");
     assert_eq!(fs::read_to_string(d.join("wg0.key")).unwrap(), OLD_KEY);
+    // The --psk file written in the same exchange follows the key back (atomically, 0600).
+    assert_eq!(read_psk(&d.join("server.psk")), OLD_KEY);
+    assert_eq!(mode(&d.join("server.psk")), 0o600);
     assert_eq!(journal_files(&d.join("j")), 0);
     // Killed right after applying: the restarted server undoes it by itself.
     drop(server);

@@ -30,6 +30,10 @@
 //!   key generation and key expansion from secret RNG bytes; encapsulation of a secret message to
 //!   a public key; decapsulation from a secret seed and from the expanded key, of an honest
 //!   ciphertext and of a tampered one (implicit rejection);
+//! - `confirm`: protocol 2 (`pqpsk::confirm`): `respond_bound` with a secret RNG,
+//!   `ClientSecret::finish_bound_response` with the secret keys marked undefined, and both
+//!   sides' `Confirmation` (key derivation from the PSK, tags, their checks); the messages that
+//!   go on the wire are declassified, as is the yes/no of each check;
 //! - `psk`: `Psk::to_base64`, `Psk::from_base64`, `Psk::ct_eq` on a PSK made of RNG bytes;
 //! - `all`: the whole exchange with a secret RNG throughout, then the `psk` steps on its PSKs;
 //! - `selftest`: a deliberate secret-dependent branch and table lookup in this program, which
@@ -381,6 +385,60 @@ fn run(phase: &str) -> Result<(), String> {
                 vg::declassify_bool(client.ct_eq(&server))
             });
             assert!(same, "client and server PSKs differ");
+        }
+        "confirm" => {
+            use pqpsk::confirm::{self, Confirmation};
+            let suite = pqpsk::Suite::default();
+            let mut b = Buffers::new();
+            let mut request = vec![0u8; pqpsk::wire::MAX_REQUEST_LEN];
+            let n = b
+                .client
+                .generate_request(&mut public_rng, &mut request)
+                .expect("generate_request");
+            let request = &request[..n];
+            let digest = confirm::request_digest(request);
+            let mut response = vec![0u8; confirm::MAX_BOUND_RESPONSE_LEN];
+            let (m, server) = step("confirm::respond_bound", || {
+                confirm::respond_bound(&mut secret_rng, request, &mut response)
+                    .expect("respond_bound")
+            });
+            // Sent in clear.
+            vg::declassify(&mut response[..m]);
+            let response = &response[..m];
+            b.poison_client_secret();
+            let client = step("ClientSecret::finish_bound_response", || {
+                b.client
+                    .finish_bound_response(&digest, response)
+                    .expect("finish_bound_response")
+            });
+            let client_side = step("Confirmation::new (client)", || {
+                Confirmation::new(&client, &digest, response)
+            });
+            let server_side = step("Confirmation::new (server)", || {
+                Confirmation::new(&server, &digest, response)
+            });
+            let mut tag = [0u8; confirm::CLIENT_CONFIRM_LEN];
+            let t = step("Confirmation::encode_client", || {
+                client_side.encode_client(suite, &mut tag).expect("encode")
+            });
+            vg::declassify(&mut tag[..t]);
+            let ok = step("Confirmation::check_client", || {
+                server_side.check_client(suite, &tag[..t]).is_ok()
+            });
+            assert!(vg::declassify_bool(ok), "the client's tag was refused");
+            let mut reply = [0u8; confirm::SERVER_CONFIRM_LEN];
+            let r = step("Confirmation::encode_server", || {
+                server_side
+                    .encode_server(suite, true, &mut reply)
+                    .expect("encode")
+            });
+            vg::declassify(&mut reply[..r]);
+            let applied = step("Confirmation::check_server", || {
+                client_side
+                    .check_server(suite, &reply[..r])
+                    .unwrap_or(false)
+            });
+            assert!(vg::declassify_bool(applied), "the server's tag was refused");
         }
         "mce-encaps" => {
             let mut pk = pqpsk::mceliece_public_key_buffer();

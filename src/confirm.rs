@@ -229,8 +229,14 @@ impl Confirmation {
             0 => (false, Role::ServerNotApplied),
             value => return Err(Error::BadConfirmationStatus { value }),
         };
-        self.verify(role, tag)?;
-        Ok(applied)
+        // The one branch on a value derived from the key: the tag's verdict, which the peer
+        // learns anyway (the exchange goes on or stops). .ci/ct-check accepts the line marked.
+        if ct_eq(&self.tag(role), tag) {
+            // ct-check: accepted branch
+            Ok(applied)
+        } else {
+            Err(Error::ConfirmationFailed)
+        }
     }
 }
 

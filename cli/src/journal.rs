@@ -5,9 +5,11 @@
 //! 1. **pending**, with the peer's previous PSK and the new one, before the side sends its
 //!    confirmation (client) or applies (server);
 //! 2. **applied**, with the time, once the new PSK is given to WireGuard;
-//! 3. then it watches `wg show IFACE latest-handshakes` for that peer. A handshake after the
-//!    apply time completes the rotation (the file is wiped and removed). If none comes within
-//!    `--rollback-after` seconds, the previous PSK is put back, logged, and the file removed.
+//! 3. then it watches `wg show IFACE latest-handshakes` for that peer. A handshake dated more
+//!    than [`MARGIN_SECS`] after the apply time completes the rotation (the file is wiped and
+//!    removed). If none comes within `--rollback-after` seconds of the apply, the previous PSK
+//!    is put back (in the `--psk` file written in the same exchange too), logged, and the file
+//!    removed.
 //!
 //! Both sides follow the same rule, so a key only one side applied is undone on that side, and
 //! a key both applied stays once it has worked. After a crash, the next start reads the
@@ -28,8 +30,8 @@
 //! Packets must flow, so the client makes them: while it watches, it **nudges** the tunnel with
 //! one small UDP datagram per second to an address WireGuard routes to the peer (the server's
 //! address when the exchange ran inside the tunnel, else a host in the peer's allowed-ips; see
-//! `wg::nudge_target`). The nudges start in the second after the apply, so the handshake they
-//! cause is later than both sides' apply times. So an idle tunnel rotates too: at once when no
+//! `wg::nudge_target`). The nudges start once the margin after the client's apply is over, so
+//! the handshake they cause counts on both sides. So an idle tunnel rotates too: soon when no
 //! session is alive (an exchange over another channel, or a tunnel idle for 180 s), else when
 //! the session that carried the exchange is 120 s old (165 s if the server started it). The
 //! cost: about one 100-byte packet per second on the wire (11 bytes of payload, 80 of IP, UDP
@@ -37,6 +39,25 @@
 //! server that drops it, until the handshake is seen; nothing is sent once it has been. The
 //! nudge target is kept in the journal, so `recover` nudges too. The server does not nudge;
 //! the client's traffic is enough for both, and a handshake is what both sides watch for.
+//!
+//! **The margin** ([`MARGIN_SECS`], 5 s). `latest-handshakes` says when a handshake completed,
+//! not with which key. For the side that *initiated* it the answer is the key it holds then:
+//! the PSK is mixed in last (Noise IKpsk2), when the initiator consumes the response. For the
+//! *responder* it is not: the responder mixes its PSK in when it makes the response, but both
+//! the kernel (`wg_packet_consume_data_done`) and wireguard-go (`ReceivedWithKeypair`) date the
+//! handshake only when the initiator's first packet under the new session arrives, one round
+//! trip later. So a handshake whose response was made with the old PSK just before the apply
+//! can be dated after it. Were it counted, a server could keep the new key on the strength of
+//! an old-key handshake while the client, crashed before it applied, recovers to the old key
+//! (or a client could keep it, stop nudging, and leave the server to roll back): a lock-out.
+//! The initiator sends that first packet (queued data, else a keepalive) the moment it has the
+//! response, so the gap is one round trip; WireGuard itself gives a handshake round trip
+//! REKEY_TIMEOUT (5 s) before it retries, so both sides count only a handshake dated more than
+//! 5 s after their apply, and the client nudges only after that. A handshake inside the margin
+//! is ignored on both sides (the client applied later than the server, so whatever the client
+//! counts the server counts too), and the next one comes by the session's age, within the
+//! bound. The cost is 5 s more for an idle rotation. With a `--rollback-after` of 5 s or less no
+//! handshake can count: every rotation rolls back (the tests' rollback runs rely on it).
 
 use std::net::{SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
@@ -52,6 +73,9 @@ use crate::{files, wg, Ui};
 
 /// The default `--rollback-after`, in seconds (see the module docs).
 pub const DEFAULT_BOUND_SECS: u64 = 190;
+/// A handshake counts only if `wg show` dates it more than this many seconds after the apply
+/// (see "The margin" in the module docs): WireGuard's REKEY_TIMEOUT.
+pub const MARGIN_SECS: u64 = 5;
 /// How often the handshake time is read while watching.
 const POLL: Duration = Duration::from_millis(500);
 const MAGIC: &str = "pqpsk-journal 1";
@@ -137,6 +161,24 @@ impl Nudger {
     }
 }
 
+/// Puts the previous key back in the `--psk` file (atomic, 0600, never through a symbolic link),
+/// or removes the file if WireGuard had no PSK before: the file follows WireGuard's key. Done
+/// before the journal entry goes, so a crash here is redone on the next start.
+fn restore_psk_file(path: &Path, previous: Option<&Psk>) -> Outcome<()> {
+    files::check_output(path, "PSK file")?;
+    match previous {
+        Some(psk) => crate::deliver_psk(path, psk),
+        None => match files::wipe_in_place(path).and_then(|()| std::fs::remove_file(path)) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(Failure::new(
+                Code::Io,
+                format!("removing PSK file {}: {e}", path.display()),
+            )),
+        },
+    }
+}
+
 fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -158,6 +200,35 @@ struct Entry {
     applied_at: Option<u64>,
     /// The client's nudge target (see the module docs); the server has none.
     nudge: Option<SocketAddr>,
+    /// The `--psk` file written in the same exchange (absolute): a rollback puts the previous
+    /// key there too, so the file always holds the key WireGuard has.
+    psk_file: Option<PathBuf>,
+}
+
+/// A path as one line of the journal: hex of its bytes (any byte may be in a path).
+fn path_to_hex(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    path.as_os_str()
+        .as_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn path_from_hex(text: &str) -> Option<PathBuf> {
+    use std::os::unix::ffi::OsStringExt;
+    if text.is_empty() || !text.len().is_multiple_of(2) {
+        return None;
+    }
+    let bytes = (0..text.len())
+        .step_by(2)
+        .map(|i| {
+            text.get(i..i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        })
+        .collect::<Option<Vec<u8>>>()?;
+    let path = PathBuf::from(std::ffi::OsString::from_vec(bytes));
+    path.is_absolute().then_some(path)
 }
 
 impl Entry {
@@ -169,9 +240,13 @@ impl Entry {
         let nudge = self
             .nudge
             .map_or_else(|| "none".to_string(), |a| a.to_string());
+        let psk_file = self
+            .psk_file
+            .as_deref()
+            .map_or_else(|| "none".to_string(), path_to_hex);
         let text = Zeroizing::new(format!(
             "{MAGIC}\niface {}\npeer {}\nprevious {previous}\nnew {}\napplied_at {}\n\
-             nudge {nudge}\n",
+             nudge {nudge}\npsk_file {psk_file}\n",
             self.iface,
             self.peer,
             self.new.to_base64().as_str(),
@@ -210,6 +285,15 @@ impl Entry {
                 None => return Err(bad("misplaced field after applied_at")),
             },
         };
+        // Absent in entries written before the PSK file was journalled.
+        let psk_file = match lines.next() {
+            None => None,
+            Some(line) => match line.strip_prefix("psk_file ") {
+                Some("none") => None,
+                Some(hex) => Some(path_from_hex(hex).ok_or_else(|| bad("bad psk_file path"))?),
+                None => return Err(bad("misplaced field after nudge")),
+            },
+        };
         if lines.next().is_some() {
             return Err(bad("trailing lines"));
         }
@@ -228,6 +312,7 @@ impl Entry {
             new,
             applied_at: (applied_at != 0).then_some(applied_at),
             nudge,
+            psk_file,
         })
     }
 }
@@ -299,14 +384,23 @@ impl Journal {
     }
 
     /// Step 1 (server): records the peer's current key and the new one, before this side
-    /// applies.
-    pub fn begin(&self, iface: &str, peer: &str, suite: &str, new: &Psk, ui: Ui) -> Outcome<()> {
-        self.begin_entry(iface, peer, suite, new, None, ui)
+    /// applies, and the `--psk` file (if any) the exchange will write.
+    pub fn begin(
+        &self,
+        iface: &str,
+        peer: &str,
+        suite: &str,
+        new: &Psk,
+        psk_file: Option<&Path>,
+        ui: Ui,
+    ) -> Outcome<()> {
+        self.begin_entry(iface, peer, suite, new, None, psk_file, ui)
     }
 
     /// Step 1 (client): as [`Journal::begin`], before the client confirms, with where it will
     /// nudge the tunnel while it watches (worked out from `server`, the address it exchanged
     /// with; a failure here only costs the nudges, so it is logged and the rotation goes on).
+    #[allow(clippy::too_many_arguments)]
     pub fn begin_client(
         &self,
         iface: &str,
@@ -314,6 +408,7 @@ impl Journal {
         suite: &str,
         new: &Psk,
         server: &str,
+        psk_file: Option<&Path>,
         ui: Ui,
     ) -> Outcome<()> {
         let deadline = Instant::now() + NUDGE_RESOLVE;
@@ -343,9 +438,10 @@ impl Journal {
                 None
             }
         };
-        self.begin_entry(iface, peer, suite, new, nudge, ui)
+        self.begin_entry(iface, peer, suite, new, nudge, psk_file, ui)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn begin_entry(
         &self,
         iface: &str,
@@ -353,9 +449,18 @@ impl Journal {
         suite: &str,
         new: &Psk,
         nudge: Option<SocketAddr>,
+        psk_file: Option<&Path>,
         ui: Ui,
     ) -> Outcome<()> {
         let previous = wg::preshared_key(iface, peer)?;
+        // Absolute, so that `recover` from another directory finds it; `-` (stdout) is not a
+        // file to roll back.
+        let psk_file = match psk_file.filter(|p| !files::is_stdio(p)) {
+            Some(path) => Some(std::path::absolute(path).map_err(|e| {
+                Failure::new(Code::Io, format!("PSK file {}: {e}", path.display()))
+            })?),
+            None => None,
+        };
         self.write(&Entry {
             iface: iface.to_string(),
             peer: peer.to_string(),
@@ -363,6 +468,7 @@ impl Journal {
             new: new.clone(),
             applied_at: None,
             nudge,
+            psk_file,
         })?;
         self.note(iface, peer, ui, |s| {
             s.suite = suite.to_string();
@@ -402,22 +508,22 @@ impl Journal {
         let (iface, peer) = (entry.iface.as_str(), entry.peer.as_str());
         let applied_at = entry.applied_at.unwrap_or_else(now);
         let deadline = applied_at.saturating_add(self.bound.as_secs());
+        let counts_after = applied_at.saturating_add(MARGIN_SECS);
         let fingerprint = crate::codec::fingerprint(&entry.new);
         let mut nudger = entry
             .nudge
             .map(|target| Nudger::new(target, iface, peer, ui));
         loop {
             crash_point("watching");
-            // Not in the second of the apply: a handshake the nudge starts must be later than
-            // both sides' apply times (the server applied first), or the watch would not
-            // count it.
-            if let Some(nudger) = nudger.as_mut().filter(|_| now() > applied_at) {
+            // Not before the margin is over: a handshake the nudge starts must count on both
+            // sides (the server applied first, so its margin ends first).
+            if let Some(nudger) = nudger.as_mut().filter(|_| now() > counts_after) {
                 nudger.nudge(ui);
             }
-            // A handshake in the same second as the apply may have used the old key: only a
+            // A handshake in the margin may be one that was in flight with the old key: only a
             // later one proves the new key.
             match wg::latest_handshake(iface, peer) {
-                Ok(at) if at > applied_at => {
+                Ok(at) if at > counts_after => {
                     Self::remove(path);
                     self.note(iface, peer, ui, |s| {
                         s.state = "ok".into();
@@ -445,6 +551,10 @@ impl Journal {
         }
         wg::restore_psk(iface, peer, entry.previous.as_ref())
             .map_err(|f| f.context("rolling back to the previous PSK"))?;
+        if let Some(path) = &entry.psk_file {
+            restore_psk_file(path, entry.previous.as_ref())
+                .map_err(|f| f.context("rolling back the PSK file"))?;
+        }
         crash_point("rolled-back");
         Self::remove(path);
         self.note(iface, peer, ui, |s| {
@@ -523,6 +633,7 @@ mod tests {
             new: Psk::from_bytes([3; 32]),
             applied_at: Some(1_700_000_000),
             nudge: Some("10.0.0.1:7700".parse().unwrap()),
+            psk_file: Some(PathBuf::from("/var/lib/pqpsk/a b\nc.psk")),
         };
         let bytes = entry.encode();
         let text = std::str::from_utf8(&bytes).unwrap();
@@ -531,8 +642,16 @@ mod tests {
         assert!(back.previous.is_none() && back.new == entry.new);
         assert_eq!(back.applied_at, Some(1_700_000_000));
         assert_eq!(back.nudge, entry.nudge);
-        // An entry written before nudges existed has no nudge line.
-        let old = text.replace("nudge 10.0.0.1:7700\n", "");
+        assert_eq!(back.psk_file, entry.psk_file);
+        let hex = path_to_hex(entry.psk_file.as_deref().unwrap());
+        // An entry written before the PSK file was journalled has no psk_file line; one written
+        // before nudges existed has neither.
+        let no_file = text.replace(&format!("psk_file {hex}\n"), "");
+        assert_eq!(
+            Entry::decode(&no_file, Path::new("j")).unwrap().psk_file,
+            None
+        );
+        let old = no_file.replace("nudge 10.0.0.1:7700\n", "");
         assert_eq!(Entry::decode(&old, Path::new("j")).unwrap().nudge, None);
         let none = text.replace("nudge 10.0.0.1:7700", "nudge none");
         assert_eq!(Entry::decode(&none, Path::new("j")).unwrap().nudge, None);
@@ -543,6 +662,11 @@ mod tests {
             text.lines().take(3).collect::<Vec<_>>().join("\n"),
             text.replace("nudge 10.0.0.1:7700", "nudge somewhere"),
             text.replace("nudge 10.0.0.1:7700", "later 10.0.0.1:7700"),
+            text.replace(&hex, "2f7"),
+            text.replace(&hex, "zz"),
+            text.replace(&hex, ""),
+            text.replace(&hex, &path_to_hex(Path::new("relative.psk"))),
+            text.replace("psk_file", "psk"),
             format!("{text}extra\n"),
         ] {
             assert_eq!(

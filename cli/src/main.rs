@@ -649,7 +649,8 @@ impl ConnectPlan {
                 psk.ok_or_else(|| Failure::new(Code::Internal, "no key from decapsulation"))?;
             // Pending before this side confirms: a crash from here on is undone on restart.
             if let Some((journal, (iface, peer))) = journal {
-                journal.begin_client(iface, peer, self.suite.name(), &psk, address, ui)?;
+                let file = self.psk_path.as_deref();
+                journal.begin_client(iface, peer, self.suite.name(), &psk, address, file, ui)?;
                 journal::crash_point("client-before-confirm");
             }
             Ok(psk)

@@ -434,7 +434,7 @@ fn handle(
         .map_err(|e| from_pqpsk(e).context("client's confirmation; PSK not applied"))?;
     let journal = config.journal.as_ref().zip(wg_peer.as_ref());
     if let Some((journal, (iface, key))) = journal {
-        journal.begin(iface, key, suite.name(), &psk, ui)?;
+        journal.begin(iface, key, suite.name(), &psk, config.psk.as_deref(), ui)?;
         crate::journal::crash_point("server-before-apply");
     }
     let applied = apply_server_psk(

@@ -112,10 +112,7 @@ pub fn decode(bytes: &[u8]) -> Outcome<(Suite, MessageDigest, Box<ClientSecret>)
             "state is for suite id {id:#06x}, unknown to this build"
         ))
     })?;
-    // Checked: on a 32-bit target a length near u32::MAX overflows usize.
-    let total = usize::try_from(u32::from_be_bytes([l0, l1, l2, l3]))
-        .ok()
-        .and_then(|len| Some((len, len.checked_add(PREFIX_LEN + CHECKSUM_LEN)?)));
+    let total = implied_total(u32::from_be_bytes([l0, l1, l2, l3]));
     let Some((len, total)) = total.filter(|&(_, total)| total == bytes.len()) else {
         return Err(bad(format!(
             "truncated or damaged: {} bytes, but its length field says {}",
@@ -135,6 +132,16 @@ pub fn decode(bytes: &[u8]) -> Outcome<(Suite, MessageDigest, Box<ClientSecret>)
         .import(rest.get(..len).unwrap_or_default())
         .map_err(|e| bad(format!("the secret it holds is not valid: {e}")))?;
     Ok((suite, request_digest, secret))
+}
+
+/// The secret's length and the whole file's size that a length field implies, or `None` if
+/// that size does not fit. The sum is done in `u32`, the field's own width, so it overflows
+/// (and is refused) the same way on every target: a `usize` sum would overflow only on 32-bit
+/// ones, where the tests do not run.
+fn implied_total(len: u32) -> Option<(usize, usize)> {
+    let overhead = u32::try_from(PREFIX_LEN + CHECKSUM_LEN).ok()?;
+    let total = len.checked_add(overhead)?;
+    Some((usize::try_from(len).ok()?, usize::try_from(total).ok()?))
 }
 
 /// Writes a new state file, wiping any earlier state under that name first (never through a
@@ -227,5 +234,22 @@ mod tests {
         let e = decode(&bytes).err().unwrap();
         assert_eq!(e.code, Code::State);
         assert!(e.message.contains("length field says 4294967295"), "{e}");
+    }
+
+    /// The length arithmetic itself, with the values that overflow a 32-bit sum: refused on
+    /// 64-bit targets too (a wrapping or `usize` sum would accept them there).
+    #[test]
+    fn the_implied_size_is_checked_in_the_fields_width() {
+        let overhead = (PREFIX_LEN + CHECKSUM_LEN) as u32;
+        let largest = u32::MAX - overhead;
+        assert_eq!(
+            implied_total(largest),
+            Some((largest as usize, u32::MAX as usize))
+        );
+        for len in [largest + 1, u32::MAX - 1, u32::MAX] {
+            assert_eq!(implied_total(len), None, "{len}");
+        }
+        assert_eq!(implied_total(0), Some((0, overhead as usize)));
+        assert_eq!(implied_total(10), Some((10, 10 + overhead as usize)));
     }
 }

@@ -1705,7 +1705,10 @@ fn rotate_runs_exchanges_one_after_another_and_retries_with_backoff() {
 }
 
 // The journal and rollback (`--journal DIR`, with `--wg`), against a fake `wg` that keeps each
-// interface's key in FAKE_DIR/IFACE.key and its latest handshake in FAKE_DIR/IFACE.hs.
+// interface's key in FAKE_DIR/IFACE.key and its latest handshake in FAKE_DIR/IFACE.hs. With
+// FAKE_STALE_HS set, every `set` also dates a handshake one second later: what a handshake in
+// flight with the old key, whose response was made just before the apply, looks like to a
+// responder (WireGuard dates it when the initiator's first packet arrives).
 
 const OLD_KEY: &str = "T0xET0xET0xET0xET0xET0xET0xET0xET0xET0xET0w=";
 
@@ -1719,6 +1722,7 @@ fn stateful_wg(d: &Path) -> PathBuf {
          'show preshared-keys') printf '%s\\t%s\\n' \"$FAKE_PEER\" \"$(cat \"$FAKE_DIR/$2.key\" 2>/dev/null || echo '(none)')\" ;;\n\
          'show latest-handshakes') printf '%s\\t%s\\n' \"$FAKE_PEER\" \"$(cat \"$FAKE_DIR/$2.hs\" 2>/dev/null || echo 0)\" ;;\n\
          'set peer') if [ \"$6\" = /dev/null ]; then rm -f \"$FAKE_DIR/$2.key\"; else head -c 44 > \"$FAKE_DIR/$2.key\"; fi\n\
+              if [ -n \"$FAKE_STALE_HS\" ]; then echo $(($(date +%s) + 1)) > \"$FAKE_DIR/$2.hs\"; fi\n\
               cat \"$FAKE_DIR/$2.key\" >> \"$FAKE_DIR/$2.log\" 2>/dev/null; echo >> \"$FAKE_DIR/$2.log\" ;;\n\
          *) echo \"fake wg: unexpected $*\" >&2; exit 1 ;;\n\
          esac\n",
@@ -1806,6 +1810,48 @@ fn a_client_key_without_a_handshake_is_rolled_back_and_one_with_a_handshake_stay
     let env = wg_env(&wg, &d, SERVER_KEY);
     let mut server = Server::start(&d, &["--psk", "server.psk"], &[]);
     let connect = journalled_connect(&server.address(), "2");
+    // No handshake, and WireGuard had no PSK before: the key and the --psk file both go.
+    let _ = fs::remove_file(d.join("wg1.key"));
+    let mut with_file = connect.clone();
+    with_file.extend(["--psk".to_string(), "client.psk".to_string()]);
+    let run = run_env(&with_file, &d, &env);
+    assert_eq!(run.code, 7, "{}", run.stderr);
+    server.wait_for("PSK written");
+    assert!(!d.join("wg1.key").exists());
+    assert!(!d.join("client.psk").exists());
+    fs::remove_file(d.join("wg1.log")).unwrap();
+    // A symbolic link in the file's place is not followed by the rollback.
+    fs::write(d.join("wg1.key"), OLD_KEY).unwrap();
+    fs::write(d.join("elsewhere"), "untouched").unwrap();
+    let mut crashing = env.clone();
+    crashing.push(("PQPSK_CRASH_AT", "watching".to_string()));
+    assert_eq!(run_env(&with_file, &d, &crashing).code, -1);
+    server.wait_for("PSK written");
+    fs::remove_file(d.join("client.psk")).unwrap();
+    std::os::unix::fs::symlink("elsewhere", d.join("client.psk")).unwrap();
+    let run = run_env(
+        &["recover", "--journal", "j", "--rollback-after", "2"],
+        &d,
+        &env,
+    );
+    // Refused (exit 3), and the entry kept: the next start tries again.
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("symbolic link"), "{}", run.stderr);
+    assert_eq!(journal_files(&d.join("j")), 1);
+    assert_eq!(
+        fs::read_to_string(d.join("elsewhere")).unwrap(),
+        "untouched"
+    );
+    fs::remove_file(d.join("client.psk")).unwrap();
+    let run = run_env(
+        &["recover", "--journal", "j", "--rollback-after", "2"],
+        &d,
+        &env,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(read_psk(&d.join("client.psk")), OLD_KEY);
+    assert_eq!(mode(&d.join("client.psk")), 0o600);
+    fs::remove_file(d.join("wg1.log")).unwrap();
     // No handshake ever: the previous key comes back.
     let run = run_env(&connect, &d, &env);
     assert_eq!(run.code, 7, "{}", run.stderr);
@@ -1908,13 +1954,25 @@ fn the_server_rolls_back_a_key_no_handshake_used() {
     fs::write(d.join("wg0.key"), OLD_KEY).unwrap();
     let mut server = Server::start(
         &d,
-        &["--wg", "wg0", "--journal", "j", "--rollback-after", "2"],
+        &[
+            "--wg",
+            "wg0",
+            "--psk",
+            "server.psk",
+            "--journal",
+            "j",
+            "--rollback-after",
+            "2",
+        ],
         &wg_env(&wg, &d, CLIENT_KEY),
     );
     let run = connect(&d, &server.address(), &["--psk", "client.psk"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     server.wait_for("rolled back");
     assert_eq!(fs::read_to_string(d.join("wg0.key")).unwrap(), OLD_KEY);
+    // The --psk file written in the same exchange follows the key back (atomically, 0600).
+    assert_eq!(read_psk(&d.join("server.psk")), OLD_KEY);
+    assert_eq!(mode(&d.join("server.psk")), 0o600);
     assert_eq!(journal_files(&d.join("j")), 0);
     // Killed right after applying: the restarted server undoes it by itself.
     drop(server);
@@ -2051,4 +2109,39 @@ fn a_server_watching_for_a_handshake_holds_no_connection_slot() {
     );
     server.wait_for("rolled back");
     assert_eq!(fs::read_to_string(d.join("wg0.key")).unwrap(), OLD_KEY);
+}
+
+#[test]
+fn a_handshake_in_flight_with_the_old_key_does_not_keep_the_new_one() {
+    let d = dir("journal-stale");
+    let wg = stateful_wg(&d);
+    fs::create_dir_all(d.join("sj")).unwrap();
+    fs::create_dir_all(d.join("j")).unwrap();
+    fs::write(d.join("wg0.key"), OLD_KEY).unwrap();
+    fs::write(d.join("wg1.key"), OLD_KEY).unwrap();
+    let mut server_env = wg_env(&wg, &d, CLIENT_KEY);
+    server_env.push(("FAKE_STALE_HS", "1".into()));
+    let mut server = Server::start(
+        &d,
+        &["--wg", "wg0", "--journal", "sj", "--rollback-after", "8"],
+        &server_env,
+    );
+    // The server applies and sees a handshake dated a second later, made with the old key; the
+    // client is killed before it applies, so its restart keeps the old key.
+    let mut env = wg_env(&wg, &d, SERVER_KEY);
+    env.push(("PQPSK_CRASH_AT", "client-before-apply".to_string()));
+    let run = run_env(&journalled_connect(&server.address(), "8"), &d, &env);
+    assert_eq!(run.code, -1, "did not crash: {}", run.stderr);
+    let run = run_env(
+        &["recover", "--journal", "j", "--rollback-after", "8"],
+        &d,
+        &wg_env(&wg, &d, SERVER_KEY),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(fs::read_to_string(d.join("wg1.key")).unwrap(), OLD_KEY);
+    // The server must not count that handshake: it rolls back, and both sides agree.
+    let line = server.wait_for("[ro");
+    assert!(line.contains("[rolled-back]"), "{line}");
+    assert_eq!(fs::read_to_string(d.join("wg0.key")).unwrap(), OLD_KEY);
+    assert_eq!(journal_files(&d.join("sj")), 0);
 }

@@ -48,11 +48,13 @@ pub(crate) fn lt_bit(a: u32, b: u32) -> u32 {
 /// by 2^b when bit b of its count is set. After stages 0..=b an accepted value i sits at
 /// i - (z_i mod 2^(b+1)), where z_i counts the rejected values before i; for accepted i < j,
 /// j - i >= 1 + z_j - z_i, so these positions stay distinct and no two values ever meet. Every
-/// stage reads and writes every word, so memory access and time do not depend on the values.
+/// stage reads and writes every word (from one buffer into the other, which vectorises), so
+/// memory access and time do not depend on the values.
 fn draw_positions<R: CryptoRng + ?Sized>(rng: &mut R, ind: &mut [u16; T]) {
     let mut bytes = [0u8; DRAW_BYTES];
     // Per value: the value (bits 0..12), its count z (bits 16..24) and "accepted" (bit 31).
     let mut words = [0u32; 2 * T];
+    let mut moved = [0u32; 2 * T];
     loop {
         rng.fill_bytes(&mut bytes);
         let (pairs, _) = bytes.as_chunks::<2>();
@@ -63,23 +65,23 @@ fn draw_positions<R: CryptoRng + ?Sized>(rng: &mut R, ind: &mut [u16; T]) {
             *word = v | (rejected << 16) | (ok << 31);
             rejected += 1 - ok;
         }
+        let (mut cur, mut next) = (&mut words, &mut moved);
         for b in 0..COUNT_BITS {
             let d = 1usize << b;
-            // In place: position p takes its new word from p (if it stays) or p + d (if that
-            // one moves); p + d has not been rewritten yet, as p only increases.
-            for p in 0..2 * T {
-                let here = words.get(p).copied().unwrap_or(0);
-                let above = words.get(p + d).copied().unwrap_or(0);
-                let stays = (here >> 31) & !(here >> (16 + b));
-                let comes = (above >> 31) & (above >> (16 + b));
-                let new =
-                    (here & (stays & 1).wrapping_neg()) | (above & (comes & 1).wrapping_neg());
-                if let Some(w) = words.get_mut(p) {
-                    *w = new;
-                }
+            // Position p takes the word at p (if it stays) or at p + d (if that one moves).
+            let stays = |w: u32| w & ((w >> 31) & !(w >> (16 + b)) & 1).wrapping_neg();
+            let comes = |w: u32| w & ((w >> 31) & (w >> (16 + b)) & 1).wrapping_neg();
+            let (low, high) = next.split_at_mut(2 * T - d);
+            let (_, above) = cur.split_at(d);
+            for ((out, &here), &up) in low.iter_mut().zip(cur.iter()).zip(above) {
+                *out = stays(here) | comes(up);
             }
+            for (out, &here) in high.iter_mut().zip(cur.iter().skip(2 * T - d)) {
+                *out = stays(here);
+            }
+            core::mem::swap(&mut cur, &mut next);
         }
-        for (slot, w) in ind.iter_mut().zip(words.iter()) {
+        for (slot, w) in ind.iter_mut().zip(cur.iter()) {
             *slot = (w & 0x0FFF) as u16;
         }
         let mut reject = lt_bit(2 * T as u32 - rejected, T as u32);
@@ -104,6 +106,7 @@ fn draw_positions<R: CryptoRng + ?Sized>(rng: &mut R, ind: &mut [u16; T]) {
     }
     bytes.zeroize();
     words.zeroize();
+    moved.zeroize();
 }
 
 /// Bits of a count of rejected values (at most 2t = 128).

@@ -8,6 +8,8 @@
 //! does not have degree 64; the caller then retries from the next seed, as the reference does
 //! (which attempt succeeds is public).
 
+use zeroize::Zeroize;
+
 use super::gf::{self, Gf};
 
 pub use super::params::T;
@@ -17,13 +19,18 @@ pub type GenpolyScratch = [[Gf; T]; T + 1];
 
 /// Product in GF(2^12)[y] / (y^64 + y^3 + y + z).
 fn ext_mul(a: &[Gf; T], b: &[Gf; T]) -> [Gf; T] {
-    let mut prod = [0 as Gf; 2 * T - 1];
+    // Coefficients summed unreduced and reduced once each (reduction is linear).
+    let mut wide = [0u32; 2 * T - 1];
     for (i, &ai) in a.iter().enumerate() {
-        // prod[i..i + T] exists: i < T and the product has 2T - 1 coefficients.
+        // wide[i..i + T] exists: i < T and the product has 2T - 1 coefficients.
         #[allow(clippy::indexing_slicing)]
-        for (p, &bj) in prod[i..i + T].iter_mut().zip(b.iter()) {
-            *p ^= gf::mul(ai, bj);
+        for (p, &bj) in wide[i..i + T].iter_mut().zip(b.iter()) {
+            *p ^= gf::clmul(ai, bj);
         }
+    }
+    let mut prod = [0 as Gf; 2 * T - 1];
+    for (p, &w) in prod.iter_mut().zip(wide.iter()) {
+        *p = gf::reduce(w);
     }
     // y^64 = y^3 + y + z: fold the high coefficients down, highest first.
     for i in (T..2 * T - 1).rev() {
@@ -80,14 +87,18 @@ pub fn generate(f: &[Gf; T], mat: &mut GenpolyScratch) -> Option<[Gf; T]> {
         for col in mat[j..].iter_mut() {
             col[j] = gf::mul(col[j], inv);
         }
-        for k in 0..T {
-            if k != j {
-                let t = mat[j][k];
-                for col in mat[j..].iter_mut() {
-                    col[k] ^= gf::mul(col[j], t);
-                }
+        // Clear row k != j of every column: col[k] -= col[j] * (column j's row k, as it was
+        // before this step). With that factor 0 at k = j, row j stays, and column by column the
+        // rows are contiguous, so the loop over them vectorises.
+        let mut factor = mat[j];
+        factor[j] = 0;
+        for col in mat[j..].iter_mut() {
+            let cj = col[j];
+            for (c, &t) in col.iter_mut().zip(factor.iter()) {
+                *c ^= gf::mul(cj, t);
             }
         }
+        factor.zeroize();
     }
     Some(mat[T])
 }

@@ -18,6 +18,7 @@ pub use super::params::T;
 pub type GenpolyScratch = [[Gf; T]; T + 1];
 
 /// Product in GF(2^12)[y] / (y^64 + y^3 + y + z).
+#[inline(always)]
 fn ext_mul(a: &[Gf; T], b: &[Gf; T]) -> [Gf; T] {
     // Coefficients summed unreduced and reduced once each (reduction is linear).
     let mut wide = [0u32; 2 * T - 1];
@@ -48,9 +49,37 @@ fn ext_mul(a: &[Gf; T], b: &[Gf; T]) -> [Gf; T] {
     out
 }
 
-/// Computes the Goppa polynomial (its 64 low coefficients; it is monic) of the field element
-/// `f` of GF((2^12)^64). Returns `None` when `f` does not generate the whole extension field.
-pub fn generate(f: &[Gf; T], mat: &mut GenpolyScratch) -> Option<[Gf; T]> {
+/// The entry points, compiled once per instruction set (see [`super::simd`], which picks one):
+/// the products are 32-bit lane multiplications, which x86_64 has only from SSE4.1 on.
+macro_rules! entry_points {
+    ($(#[$isa:meta])*) => {
+        /// Computes the Goppa polynomial (its 64 low coefficients; it is monic) of the field
+        /// element `f` of GF((2^12)^64). Returns `None` when `f` does not generate the whole
+        /// extension field.
+        $(#[$isa])*
+        pub fn generate(
+            f: &[super::Gf; super::T],
+            mat: &mut super::GenpolyScratch,
+        ) -> Option<[super::Gf; super::T]> {
+            super::generate_body(f, mat)
+        }
+    };
+}
+
+/// For every CPU of the target.
+pub mod portable {
+    entry_points!();
+}
+
+/// For x86_64 CPUs with AVX2 (the same code, compiled with 256-bit vectors).
+#[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
+pub mod avx2 {
+    entry_points!(#[target_feature(enable = "avx2")]);
+}
+
+/// The body of `generate` (see the entry points).
+#[inline(always)]
+fn generate_body(f: &[Gf; T], mat: &mut GenpolyScratch) -> Option<[Gf; T]> {
     // mat[j] = beta^j; the system is solved on columns 0..T with column T as right-hand side,
     // indexing mat[column][row] as the reference does.
     mat[0] = [0; T];

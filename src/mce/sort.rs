@@ -169,16 +169,7 @@ fn sort_u32_body(x: &mut [u32]) {
             }
             j /= 2;
         }
-        // Runs of k elements alternate ascending and descending (the whole array ascends when
-        // k == n); the loops are written once per direction so that it is a constant inside.
-        for (r, run) in x.chunks_exact_mut(k).enumerate() {
-            let (blocks, _) = run.as_chunks_mut::<8>();
-            if r % 2 == 0 {
-                merge8_tail::<false>(blocks);
-            } else {
-                merge8_tail::<true>(blocks);
-            }
-        }
+        merge_tails(x, k);
         k *= 2;
     }
 }
@@ -216,6 +207,41 @@ fn sort8<const DOWN: bool>(b: &mut [u32; 8]) {
     cxd::<DOWN>(b1, b2);
     cxd::<DOWN>(b3, b4);
     cxd::<DOWN>(b5, b6);
+}
+
+/// The last three stages (distances 4, 2 and 1) of the merges of size `k`, on every block of 8.
+/// Runs of k elements alternate ascending and descending (the whole array ascends when k == n).
+///
+/// Where the compare-exchange is `min`/`max` the compiler vectorises across blocks, so one loop
+/// runs over all of them, however short the runs: a descending block is merged as the ascending
+/// merge of its complements (`!` reverses the order), its direction a public mask. Elsewhere
+/// the loop is written once per direction and run by run, so that the direction is a constant.
+#[inline(always)]
+fn merge_tails(x: &mut [u32], k: usize) {
+    #[cfg(any(target_arch = "aarch64", target_arch = "x86_64"))]
+    {
+        let (blocks, _) = x.as_chunks_mut::<8>();
+        let blocks_per_run = (k / 8).trailing_zeros();
+        for (i, block) in blocks.iter_mut().enumerate() {
+            let flip = (((i >> blocks_per_run) & 1) as u32).wrapping_neg();
+            for v in block.iter_mut() {
+                *v ^= flip;
+            }
+            merge8_tail::<false>(core::slice::from_mut(block));
+            for v in block.iter_mut() {
+                *v ^= flip;
+            }
+        }
+    }
+    #[cfg(not(any(target_arch = "aarch64", target_arch = "x86_64")))]
+    for (r, run) in x.chunks_exact_mut(k).enumerate() {
+        let (blocks, _) = run.as_chunks_mut::<8>();
+        if r % 2 == 0 {
+            merge8_tail::<false>(blocks);
+        } else {
+            merge8_tail::<true>(blocks);
+        }
+    }
 }
 
 /// The last three stages of a bitonic merge (distances 4, 2 and 1) on blocks of 8, in one

@@ -128,8 +128,8 @@ fn bitonic<P: Payload>(keys: &mut [u32], payload: &mut [P]) {
 ///
 /// A bitonic network like `bitonic`, without a payload and written for speed: it is the inner
 /// loop of the control bits (about 18 million compare-exchanges per key). Every direction is a
-/// compile-time or public flag, so each compare-exchange is a plain `min`/`max` pair (see
-/// [`cx_runs`]). Blocks of 8 are first sorted alone (a 19-comparator network: a sorted list of
+/// compile-time or public flag, so that each compare-exchange is a plain `min`/`max` pair where
+/// that is safe (see [`cx_runs`]). Blocks of 8 are first sorted alone (a 19-comparator network: a sorted list of
 /// keys is unique, so any network gives the same result); then each merge of size k >= 16 runs
 /// its stages of distance j >= 8 as two contiguous runs, and its last three stages (j = 4, 2, 1)
 /// inside blocks of 8.
@@ -212,9 +212,9 @@ fn sort8<const DOWN: bool>(b: &mut [u32; 8]) {
 /// The last three stages (distances 4, 2 and 1) of the merges of size `k`, on every block of 8.
 /// Runs of k elements alternate ascending and descending (the whole array ascends when k == n).
 ///
-/// Where the compare-exchange is `min`/`max` the compiler vectorises across blocks, so one loop
-/// runs over all of them, however short the runs: a descending block is merged as the ascending
-/// merge of its complements (`!` reverses the order), its direction a public mask. Elsewhere
+/// On aarch64 and x86_64 the compiler vectorises across blocks, so one loop runs over all of
+/// them, however short the runs: a descending block is merged as the ascending merge of its
+/// complements (`!` reverses the order), its direction a public mask. Elsewhere (scalar code)
 /// the loop is written once per direction and run by run, so that the direction is a constant.
 #[inline(always)]
 fn merge_tails(x: &mut [u32], k: usize) {
@@ -270,14 +270,15 @@ fn merge8_tail<const DOWN: bool>(blocks: &mut [[u32; 8]]) {
 /// Compare-exchanges `lo[i]` with `hi[i]` for every `i`: the smaller key goes to `lo`, or to
 /// `hi` when `descending` (a public flag: it depends only on the position in the network).
 ///
-/// On aarch64 and x86_64 this is `min`/`max`: vectorised, one instruction each (NEON
-/// `umin`/`umax`, AVX2 `vpminud`/`vpmaxud`); where a scalar copy remains, these targets compile
-/// it to a conditional select (`csel`, `cmov`), never a branch (`.ci/ct-check` checks the x86_64
-/// build). Elsewhere (armv7, Cortex-M, RISC-V, s390x) a select may become a branch, so the
-/// exchange is computed with [`less_mask`].
+/// On aarch64 this is `min`/`max`: vectorised, one NEON instruction each (`umin`/`umax`), and
+/// where a scalar copy remains a conditional select (`csel`; the AArch64 backend has no pass
+/// that turns selects back into branches). Everywhere else the exchange is computed with
+/// [`less_mask`]: x86_64's backend does turn some `cmov`s of a scalar `min` into branches
+/// (`.ci/ct-check` found one in a 2026-12-02 build), and armv7, Cortex-M0, RISC-V and s390x may
+/// branch on a select.
 #[inline(always)]
 fn cx_runs(lo: &mut [u32], hi: &mut [u32], descending: bool) {
-    #[cfg(any(target_arch = "aarch64", target_arch = "x86_64"))]
+    #[cfg(target_arch = "aarch64")]
     {
         if descending {
             for (a, b) in lo.iter_mut().zip(hi.iter_mut()) {
@@ -293,7 +294,7 @@ fn cx_runs(lo: &mut [u32], hi: &mut [u32], descending: bool) {
             }
         }
     }
-    #[cfg(not(any(target_arch = "aarch64", target_arch = "x86_64")))]
+    #[cfg(not(target_arch = "aarch64"))]
     {
         let dir = u32::from(descending).wrapping_neg();
         for (a, b) in lo.iter_mut().zip(hi.iter_mut()) {

@@ -14,7 +14,7 @@ use super::gf::{self, Gf};
 
 pub use super::params::T;
 
-/// Scratch for [`generate`]: the powers 1, beta, ..., beta^64 (a 65 x 64 matrix of field elements).
+/// Scratch for [`portable::generate`]: the powers 1, beta, ..., beta^64 (a 65 x 64 matrix of field elements).
 pub type GenpolyScratch = [[Gf; T]; T + 1];
 
 /// Product in GF(2^12)[y] / (y^64 + y^3 + y + z).

@@ -12,6 +12,8 @@ use rand_core::CryptoRng;
 use shake::{ExtendableOutput, Shake256, Update, XofReader};
 use zeroize::Zeroize;
 
+use super::simd::sort_u32;
+
 use crate::secret::SharedSecret;
 use crate::sizes::{MCELIECE_CIPHERTEXT_LEN, MCELIECE_PUBLIC_KEY_LEN, SHARED_SECRET_LEN};
 
@@ -37,41 +39,64 @@ pub(crate) fn lt_bit(a: u32, b: u32) -> u32 {
     (u64::from(a).wrapping_sub(u64::from(b)) >> 63) as u32
 }
 
-/// All ones if `a == b`, else 0, without a branch; both below 2^15.
-#[inline(always)]
-fn eq_mask16(a: u16, b: u16) -> u16 {
-    // a ^ b < 2^15, so (a ^ b) - 1 sets bit 15 only when it is 0.
-    0u16.wrapping_sub((a ^ b).wrapping_sub(1) >> 15)
-}
-
 /// Draws the t error positions as the reference does. Writes them into `ind` and returns once an
 /// attempt is accepted.
+///
+/// The reference keeps the first t of the 2t values that are below n. Here each value's final
+/// slot is its index minus the number of rejected values before it (secret), and the accepted
+/// values are moved there by a fixed compaction network: stage b moves every accepted value down
+/// by 2^b when bit b of its count is set. After stages 0..=b an accepted value i sits at
+/// i - (z_i mod 2^(b+1)), where z_i counts the rejected values before i; for accepted i < j,
+/// j - i >= 1 + z_j - z_i, so these positions stay distinct and no two values ever meet. Every
+/// stage reads and writes every word (from one buffer into the other, which vectorises), so
+/// memory access and time do not depend on the values.
 fn draw_positions<R: CryptoRng + ?Sized>(rng: &mut R, ind: &mut [u16; T]) {
     let mut bytes = [0u8; DRAW_BYTES];
+    // Per value: the value (bits 0..12), its count z (bits 16..24) and "accepted" (bit 31).
+    let mut words = [0u32; 2 * T];
+    let mut moved = [0u32; 2 * T];
     loop {
         rng.fill_bytes(&mut bytes);
-        ind.fill(0);
-        // Number of values below n seen so far (secret): value k goes to slot `count` when it
-        // qualifies, written with a mask into every slot instead of at a secret index.
-        let mut count: u32 = 0;
         let (pairs, _) = bytes.as_chunks::<2>();
-        for pair in pairs {
-            let v = u16::from_le_bytes(*pair) & 0x0FFF;
-            let ok = lt_bit(u32::from(v), N as u32);
-            // 16-bit lanes throughout (count <= 128 and j < 64), so that the loop over the 64
-            // slots vectorises at full width.
-            let (count16, ok16) = (count as u16, (ok as u16).wrapping_neg());
-            for (slot, j) in ind.iter_mut().zip(0u16..) {
-                *slot |= v & eq_mask16(count16, j) & ok16;
-            }
-            count += ok;
+        let mut rejected: u32 = 0;
+        for (word, pair) in words.iter_mut().zip(pairs) {
+            let v = u32::from(u16::from_le_bytes(*pair) & 0x0FFF);
+            let ok = lt_bit(v, N as u32);
+            *word = v | (rejected << 16) | (ok << 31);
+            rejected += 1 - ok;
         }
-        let mut reject = lt_bit(count, T as u32);
-        for (i, a) in ind.iter().enumerate() {
-            for b in ind.iter().take(i) {
-                reject |= eq_bit(u32::from(*a), u32::from(*b));
+        let (mut cur, mut next) = (&mut words, &mut moved);
+        for b in 0..COUNT_BITS {
+            let d = 1usize << b;
+            // Position p takes the word at p (if it stays) or at p + d (if that one moves).
+            let stays = |w: u32| w & ((w >> 31) & !(w >> (16 + b)) & 1).wrapping_neg();
+            let comes = |w: u32| w & ((w >> 31) & (w >> (16 + b)) & 1).wrapping_neg();
+            let (low, high) = next.split_at_mut(2 * T - d);
+            let (_, above) = cur.split_at(d);
+            for ((out, &here), &up) in low.iter_mut().zip(cur.iter()).zip(above) {
+                *out = stays(here) | comes(up);
+            }
+            for (out, &here) in high.iter_mut().zip(cur.iter().skip(2 * T - d)) {
+                *out = stays(here);
+            }
+            core::mem::swap(&mut cur, &mut next);
+        }
+        for (slot, w) in ind.iter_mut().zip(cur.iter()) {
+            *slot = (w & 0x0FFF) as u16;
+        }
+        let mut reject = lt_bit(2 * T as u32 - rejected, T as u32);
+        // Two equal positions: sorted (by a constant-time network), they are neighbours.
+        let mut sorted = [0u32; T];
+        for (s, &i) in sorted.iter_mut().zip(ind.iter()) {
+            *s = u32::from(i);
+        }
+        sort_u32(&mut sorted);
+        for pair in sorted.windows(2) {
+            if let [a, b] = pair {
+                reject |= eq_bit(*a, *b);
             }
         }
+        sorted.zeroize();
         // The attempt's verdict is public (as in the reference): .ci/ct-check accepts the branch
         // on the line above its marker.
         if core::hint::black_box(reject) == 0 {
@@ -80,7 +105,13 @@ fn draw_positions<R: CryptoRng + ?Sized>(rng: &mut R, ind: &mut [u16; T]) {
         }
     }
     bytes.zeroize();
+    words.zeroize();
+    moved.zeroize();
 }
+
+/// Bits of a count of rejected values (at most 2t = 128).
+const COUNT_BITS: usize = 8;
+const _: () = assert!(2 * T < 1 << COUNT_BITS);
 
 /// Sets the bits at positions `ind` in a zeroed word vector, touching every word for every
 /// position (the word index of a position is secret).
@@ -119,7 +150,39 @@ fn le_u64(bytes: &[u8]) -> u64 {
 
 /// The syndrome [I | T] e: bit i is e_i plus the parity of row i of T against e's last n - mt
 /// bits. Constant time: every row is read in full, and e only enters through AND and XOR.
+///
+/// Two kernels that give the same bits: one row at a time in 64-bit words where words are
+/// 64 bits (the compiler vectorises it), and four rows at a time in 32-bit words elsewhere
+/// (armv7, Cortex-M: a 64-bit AND/XOR costs two instructions there, and sharing each load of
+/// e between four rows saves most of the remaining loads).
 pub(crate) fn syndrome(
+    public_key: &[u8; MCELIECE_PUBLIC_KEY_LEN],
+    e: &[u64; E_WORDS],
+    s: &mut [u8; MCELIECE_CIPHERTEXT_LEN],
+) {
+    if cfg!(target_pointer_width = "64") {
+        syndrome_u64(public_key, e, s);
+    } else {
+        syndrome_u32x4(public_key, e, s);
+    }
+}
+
+/// Bit `i` (below mt) of the error vector.
+#[inline(always)]
+fn e_bit(e: &[u64; E_WORDS], i: usize) -> u32 {
+    e.get(i / 64).map_or(0, |w| ((w >> (i % 64)) & 1) as u32)
+}
+
+/// ORs syndrome bit `i` (`bit` is 0 or 1) into `s`.
+#[inline(always)]
+fn set_bit(s: &mut [u8; MCELIECE_CIPHERTEXT_LEN], i: usize, bit: u32) {
+    if let Some(byte) = s.get_mut(i / 8) {
+        *byte |= (bit as u8) << (i % 8);
+    }
+}
+
+/// [`syndrome`], one row at a time in 64-bit words.
+fn syndrome_u64(
     public_key: &[u8; MCELIECE_PUBLIC_KEY_LEN],
     e: &[u64; E_WORDS],
     s: &mut [u8; MCELIECE_CIPHERTEXT_LEN],
@@ -137,12 +200,71 @@ pub(crate) fn syndrome(
         if let Some(ew) = e_tail.get(words.len()) {
             acc ^= le_u64(rest) & ew;
         }
-        let e_bit = e.get(i / 64).map_or(0, |w| (w >> (i % 64)) & 1);
-        let bit = (u64::from(acc.count_ones()) ^ e_bit) & 1;
-        if let Some(byte) = s.get_mut(i / 8) {
-            *byte |= (bit as u8) << (i % 8);
+        set_bit(s, i, (acc.count_ones() ^ e_bit(e, i)) & 1);
+    }
+}
+
+/// 32-bit words of a public-key row.
+const ROW_WORDS32: usize = PK_ROW_BYTES / 4;
+const _: () = assert!(PK_ROW_BYTES.is_multiple_of(4) && ROWS.is_multiple_of(4));
+
+/// The little-endian word at `bytes[at..at + 4]` (0 past the end, which no caller reaches).
+#[inline(always)]
+fn le_u32(bytes: &[u8], at: usize) -> u32 {
+    bytes
+        .get(at..at + 4)
+        .and_then(|b| <[u8; 4]>::try_from(b).ok())
+        .map_or(0, u32::from_le_bytes)
+}
+
+/// [`syndrome`], four rows at a time in 32-bit words.
+fn syndrome_u32x4(
+    public_key: &[u8; MCELIECE_PUBLIC_KEY_LEN],
+    e: &[u64; E_WORDS],
+    s: &mut [u8; MCELIECE_CIPHERTEXT_LEN],
+) {
+    // e's last n - mt bits as little-endian 32-bit words: word w holds positions 32w.. of the
+    // tail, as `u32::from_le_bytes` of the row's bytes 4w.. does.
+    let mut tail = [0u32; ROW_WORDS32];
+    let (_, e_tail) = e.split_at(ROWS / 64);
+    for (pair, &w) in tail.chunks_mut(2).zip(e_tail) {
+        for (half, shift) in pair.iter_mut().zip([0, 32]) {
+            *half = (w >> shift) as u32;
         }
     }
+    let (rows, _) = public_key.as_chunks::<PK_ROW_BYTES>();
+    let (quads, _) = rows.as_chunks::<4>();
+    s.fill(0);
+    let (tail_pairs, tail_last) = tail.as_chunks::<2>();
+    for (q, [r0, r1, r2, r3]) in quads.iter().enumerate() {
+        let mut acc = [0u32; 4];
+        // Two words per row and step (the loop overhead is a quarter of the work otherwise),
+        // then the row's last word.
+        let (p0, l0) = r0.as_chunks::<8>();
+        let (p1, l1) = r1.as_chunks::<8>();
+        let (p2, l2) = r2.as_chunks::<8>();
+        let (p3, l3) = r3.as_chunks::<8>();
+        for ((((a, b), c), d), ew) in p0.iter().zip(p1).zip(p2).zip(p3).zip(tail_pairs) {
+            for (h, &e) in ew.iter().enumerate() {
+                let at = 4 * h;
+                acc[0] ^= le_u32(a, at) & e;
+                acc[1] ^= le_u32(b, at) & e;
+                acc[2] ^= le_u32(c, at) & e;
+                acc[3] ^= le_u32(d, at) & e;
+            }
+        }
+        if let Some(&e) = tail_last.first() {
+            acc[0] ^= le_u32(l0, 0) & e;
+            acc[1] ^= le_u32(l1, 0) & e;
+            acc[2] ^= le_u32(l2, 0) & e;
+            acc[3] ^= le_u32(l3, 0) & e;
+        }
+        for (r, a) in acc.iter().enumerate() {
+            let i = 4 * q + r;
+            set_bit(s, i, (a.count_ones() ^ e_bit(e, i)) & 1);
+        }
+    }
+    tail.zeroize();
 }
 
 /// Writes the first `E_BYTES` little-endian bytes of the words `e` into a hash.
@@ -236,6 +358,26 @@ mod tests {
             let weight: u32 = e.iter().map(|w| w.count_ones()).sum();
             assert_eq!(weight, T as u32, "seed {seed}");
             assert!(ind.iter().all(|&i| usize::from(i) < N));
+        }
+    }
+
+    #[test]
+    fn syndrome_kernels_agree() {
+        let (pk, _sk) = reference_keypair(5);
+        for seed in 0..20u8 {
+            let mut rng = Expander::new(Purpose::Encapsulate, &[seed; 32]);
+            let mut ind = [0u16; T];
+            draw_positions(&mut rng, &mut ind);
+            let mut e = [0u64; E_WORDS];
+            positions_to_words(&ind, &mut e);
+            let (mut a, mut b) = (
+                [0u8; MCELIECE_CIPHERTEXT_LEN],
+                [0u8; MCELIECE_CIPHERTEXT_LEN],
+            );
+            syndrome_u64(&pk, &e, &mut a);
+            syndrome_u32x4(&pk, &e, &mut b);
+            assert_eq!(a, b, "seed {seed}");
+            assert!(a.iter().any(|&x| x != 0));
         }
     }
 

@@ -25,9 +25,9 @@ pub fn add(a: Gf, b: Gf) -> Gf {
     a ^ b
 }
 
-/// Product. `const`, so the FFT's tables are built with the same code at compile time.
+/// Carry-less product of two elements, not reduced (at most 23 bits).
 #[inline]
-pub const fn mul(a: Gf, b: Gf) -> Gf {
+pub const fn clmul(a: Gf, b: Gf) -> u32 {
     // Carry-less product from integer products of operands "with holes" (BearSSL's bmul): each
     // operand is split into three parts whose bits are 3 apart (bits i, i+3, i+6, i+9). In an
     // integer product of two such parts every column sums at most 4 bits, so its carries stay
@@ -46,13 +46,19 @@ pub const fn mul(a: Gf, b: Gf) -> Gf {
     let z0 = (a0 * b0) ^ (a1 * b2) ^ (a2 * b1);
     let z1 = (a0 * b1) ^ (a1 * b0) ^ (a2 * b2);
     let z2 = (a0 * b2) ^ (a1 * b1) ^ (a2 * b0);
-    let t = (z0 & M0) | (z1 & M1) | (z2 & M2);
-    reduce(t)
+    (z0 & M0) | (z1 & M1) | (z2 & M2)
 }
 
-/// Reduces a carry-less product of two elements (at most 23 bits) modulo z^12 + z^3 + 1.
+/// Product. `const`, so the FFT's tables are built with the same code at compile time.
 #[inline]
-const fn reduce(mut t: u32) -> Gf {
+pub const fn mul(a: Gf, b: Gf) -> Gf {
+    reduce(clmul(a, b))
+}
+
+/// Reduces a carry-less product of two elements (at most 23 bits), or a sum of such products,
+/// modulo z^12 + z^3 + 1. Both are linear, so a sum of products can be reduced once.
+#[inline]
+pub const fn reduce(mut t: u32) -> Gf {
     // z^12 = z^3 + 1: fold bits 14..22 down by 9 and by 12 (landing at bit 13 at most), then
     // fold bits 12..13 the same way.
     let high = t & 0x7F_C000;

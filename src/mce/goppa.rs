@@ -8,22 +8,30 @@
 //! does not have degree 64; the caller then retries from the next seed, as the reference does
 //! (which attempt succeeds is public).
 
+use zeroize::Zeroize;
+
 use super::gf::{self, Gf};
 
 pub use super::params::T;
 
-/// Scratch for [`generate`]: the powers 1, beta, ..., beta^64 (a 65 x 64 matrix of field elements).
+/// Scratch for [`portable::generate`]: the powers 1, beta, ..., beta^64 (a 65 x 64 matrix of field elements).
 pub type GenpolyScratch = [[Gf; T]; T + 1];
 
 /// Product in GF(2^12)[y] / (y^64 + y^3 + y + z).
+#[inline(always)]
 fn ext_mul(a: &[Gf; T], b: &[Gf; T]) -> [Gf; T] {
-    let mut prod = [0 as Gf; 2 * T - 1];
+    // Coefficients summed unreduced and reduced once each (reduction is linear).
+    let mut wide = [0u32; 2 * T - 1];
     for (i, &ai) in a.iter().enumerate() {
-        // prod[i..i + T] exists: i < T and the product has 2T - 1 coefficients.
+        // wide[i..i + T] exists: i < T and the product has 2T - 1 coefficients.
         #[allow(clippy::indexing_slicing)]
-        for (p, &bj) in prod[i..i + T].iter_mut().zip(b.iter()) {
-            *p ^= gf::mul(ai, bj);
+        for (p, &bj) in wide[i..i + T].iter_mut().zip(b.iter()) {
+            *p ^= gf::clmul(ai, bj);
         }
+    }
+    let mut prod = [0 as Gf; 2 * T - 1];
+    for (p, &w) in prod.iter_mut().zip(wide.iter()) {
+        *p = gf::reduce(w);
     }
     // y^64 = y^3 + y + z: fold the high coefficients down, highest first.
     for i in (T..2 * T - 1).rev() {
@@ -41,9 +49,37 @@ fn ext_mul(a: &[Gf; T], b: &[Gf; T]) -> [Gf; T] {
     out
 }
 
-/// Computes the Goppa polynomial (its 64 low coefficients; it is monic) of the field element
-/// `f` of GF((2^12)^64). Returns `None` when `f` does not generate the whole extension field.
-pub fn generate(f: &[Gf; T], mat: &mut GenpolyScratch) -> Option<[Gf; T]> {
+/// The entry points, compiled once per instruction set (see [`super::simd`], which picks one):
+/// the products are 32-bit lane multiplications, which x86_64 has only from SSE4.1 on.
+macro_rules! entry_points {
+    ($(#[$isa:meta])*) => {
+        /// Computes the Goppa polynomial (its 64 low coefficients; it is monic) of the field
+        /// element `f` of GF((2^12)^64). Returns `None` when `f` does not generate the whole
+        /// extension field.
+        $(#[$isa])*
+        pub fn generate(
+            f: &[super::Gf; super::T],
+            mat: &mut super::GenpolyScratch,
+        ) -> Option<[super::Gf; super::T]> {
+            super::generate_body(f, mat)
+        }
+    };
+}
+
+/// For every CPU of the target.
+pub mod portable {
+    entry_points!();
+}
+
+/// For x86_64 CPUs with AVX2 (the same code, compiled with 256-bit vectors).
+#[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
+pub mod avx2 {
+    entry_points!(#[target_feature(enable = "avx2")]);
+}
+
+/// The body of `generate` (see the entry points).
+#[inline(always)]
+fn generate_body(f: &[Gf; T], mat: &mut GenpolyScratch) -> Option<[Gf; T]> {
     // mat[j] = beta^j; the system is solved on columns 0..T with column T as right-hand side,
     // indexing mat[column][row] as the reference does.
     mat[0] = [0; T];
@@ -80,14 +116,18 @@ pub fn generate(f: &[Gf; T], mat: &mut GenpolyScratch) -> Option<[Gf; T]> {
         for col in mat[j..].iter_mut() {
             col[j] = gf::mul(col[j], inv);
         }
-        for k in 0..T {
-            if k != j {
-                let t = mat[j][k];
-                for col in mat[j..].iter_mut() {
-                    col[k] ^= gf::mul(col[j], t);
-                }
+        // Clear row k != j of every column: col[k] -= col[j] * (column j's row k, as it was
+        // before this step). With that factor 0 at k = j, row j stays, and column by column the
+        // rows are contiguous, so the loop over them vectorises.
+        let mut factor = mat[j];
+        factor[j] = 0;
+        for col in mat[j..].iter_mut() {
+            let cj = col[j];
+            for (c, &t) in col.iter_mut().zip(factor.iter()) {
+                *c ^= gf::mul(cj, t);
             }
         }
+        factor.zeroize();
     }
     Some(mat[T])
 }

@@ -19,7 +19,7 @@ use zeroize::Zeroize;
 
 use super::controlbits::{self, CONTROL_BYTES};
 use super::gf::{self, Gf};
-use super::goppa::{self, GenpolyScratch, T};
+use super::goppa::{GenpolyScratch, T};
 use super::simd::{self, sort_u32_with};
 use super::systematic::{self, SBlock, CODE_LEN, FIELD_SIZE, ROWS, S_WORDS};
 
@@ -161,7 +161,7 @@ fn attempt(
     sk[..SK_PIVOTS].copy_from_slice(&input[1..]);
     reader.read(&mut input[1..]);
 
-    let genpoly = goppa::generate(&beta, &mut ws.genpoly);
+    let genpoly = simd::goppa_generate(&beta, &mut ws.genpoly);
     beta.zeroize();
     let Some(mut g) = genpoly else {
         return false;

@@ -1,7 +1,7 @@
 //! The one place where an instruction set is picked at run time, and the crate's only `unsafe`.
 //!
-//! The hot loops of key generation (the systematic-form elimination and the sorting networks)
-//! are plain word loops, compiled twice: `portable` for every CPU of the target, and on x86_64
+//! The hot loops of key generation (the systematic-form elimination, the sorting networks and
+//! the Goppa polynomial's linear system) are plain word loops, compiled twice: `portable` for every CPU of the target, and on x86_64
 //! with `std` also `avx2`, the same source compiled with `#[target_feature(enable = "avx2")]`
 //! so that the compiler vectorises it with 256-bit registers. Both compute the same bytes
 //! (the tests run the portable one in the builds without `std` and the AVX2 one where the CPU has
@@ -19,7 +19,7 @@
 #![allow(unsafe_code)]
 
 use super::gf::Gf;
-use super::goppa::T;
+use super::goppa::{self, GenpolyScratch, T};
 use super::sort;
 use super::systematic::{self, SBlock, FIELD_SIZE, PUBLIC_KEY_LEN};
 
@@ -66,4 +66,15 @@ pub fn public_key(
         return unsafe { systematic::avx2::public_key(g, pi, s, pk) };
     }
     systematic::portable::public_key(g, pi, s, pk)
+}
+
+/// [`goppa::portable::generate`] on the best code for this CPU.
+#[inline]
+pub fn goppa_generate(f: &[Gf; T], mat: &mut GenpolyScratch) -> Option<[Gf; T]> {
+    #[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
+    if avx2() {
+        // SAFETY: the CPU has AVX2 (module docs).
+        return unsafe { goppa::avx2::generate(f, mat) };
+    }
+    goppa::portable::generate(f, mat)
 }

@@ -126,9 +126,13 @@ fn bitonic<P: Payload>(keys: &mut [u32], payload: &mut [P]) {
 
 /// Sorts `x` (length a power of two) into ascending order in constant time.
 ///
-/// The same network as `bitonic` without a payload, written out on its own: it is the inner
-/// loop of the control bits (about 18 million compare-exchanges per key) and the compiler
-/// vectorises these plain two-slice loops best.
+/// A bitonic network like `bitonic`, without a payload and written for speed: it is the inner
+/// loop of the control bits (about 18 million compare-exchanges per key). Every direction is a
+/// compile-time or public flag, so that each compare-exchange is a plain `min`/`max` pair where
+/// that is safe (see [`cx_runs`]). Blocks of 8 are first sorted alone (a 19-comparator network: a sorted list of
+/// keys is unique, so any network gives the same result); then each merge of size k >= 16 runs
+/// its stages of distance j >= 8 as two contiguous runs, and its last three stages (j = 4, 2, 1)
+/// inside blocks of 8.
 #[inline(always)]
 #[allow(clippy::indexing_slicing)] // base + 2j <= n: n is a multiple of 2j
 fn sort_u32_body(x: &mut [u32]) {
@@ -136,76 +140,169 @@ fn sort_u32_body(x: &mut [u32]) {
     if !n.is_power_of_two() || n < 2 {
         return;
     }
-    let mut k = 2;
+    if n < 16 {
+        let mut none = [(); 16];
+        bitonic(x, &mut none[..n]);
+        return;
+    }
+    // The merges of sizes 2, 4 and 8: blocks of 8 sorted ascending and descending in turn.
+    let (pairs, _) = x.as_chunks_mut::<16>();
+    for pair in pairs.iter_mut() {
+        let (up, down) = pair.split_at_mut(8);
+        if let (Ok(up), Ok(down)) = (
+            <&mut [u32; 8]>::try_from(up),
+            <&mut [u32; 8]>::try_from(down),
+        ) {
+            sort8::<false>(up);
+            sort8::<true>(down);
+        }
+    }
+    let mut k = 16;
     while k <= n {
         let mut j = k / 2;
         while j >= 8 {
             let mut base = 0;
             while base < n {
-                let dir = direction(base, k);
                 let (lo, hi) = x[base..base + 2 * j].split_at_mut(j);
-                for (a, b) in lo.iter_mut().zip(hi.iter_mut()) {
-                    let (p, q) = (*a, *b);
-                    let t = (p ^ q) & (less_mask(q, p) ^ dir);
-                    *a = p ^ t;
-                    *b = q ^ t;
-                }
+                cx_runs(lo, hi, base & k != 0);
                 base += 2 * j;
             }
             j /= 2;
         }
-        if k == 2 {
-            for (i, pair) in x.chunks_exact_mut(2).enumerate() {
-                let dir = direction(2 * i, k);
-                let [a, b] = pair else { continue };
-                cx(a, b, &mut (), &mut (), dir);
-            }
-        } else if k == 4 {
-            for (i, block) in x.chunks_exact_mut(4).enumerate() {
-                let dir = direction(4 * i, k);
-                let [a, b, c, d] = block else { continue };
-                cx(a, c, &mut (), &mut (), dir);
-                cx(b, d, &mut (), &mut (), dir);
-                cx(a, b, &mut (), &mut (), dir);
-                cx(c, d, &mut (), &mut (), dir);
-            }
-        } else {
-            // The last three stages (j = 4, 2, 1) act inside blocks of 8 with one direction per
-            // run of k elements: each stage is one 4-lane compare-exchange of two gathered
-            // halves, which the compiler turns into shuffles and vector operations.
-            for (r, run) in x.chunks_exact_mut(k).enumerate() {
-                let dir = direction(r * k, k);
-                let (blocks, _) = run.as_chunks_mut::<8>();
-                for block in blocks.iter_mut() {
-                    let [b0, b1, b2, b3, b4, b5, b6, b7] = *block;
-                    let (mut lo, mut hi) = ([b0, b1, b2, b3], [b4, b5, b6, b7]);
-                    cx4(&mut lo, &mut hi, dir);
-                    let [b0, b1, b2, b3] = lo;
-                    let [b4, b5, b6, b7] = hi;
-                    let (mut lo, mut hi) = ([b0, b1, b4, b5], [b2, b3, b6, b7]);
-                    cx4(&mut lo, &mut hi, dir);
-                    let [b0, b1, b4, b5] = lo;
-                    let [b2, b3, b6, b7] = hi;
-                    let (mut lo, mut hi) = ([b0, b2, b4, b6], [b1, b3, b5, b7]);
-                    cx4(&mut lo, &mut hi, dir);
-                    let [b0, b2, b4, b6] = lo;
-                    let [b1, b3, b5, b7] = hi;
-                    *block = [b0, b1, b2, b3, b4, b5, b6, b7];
-                }
-            }
-        }
+        merge_tails(x, k);
         k *= 2;
     }
 }
 
-/// Four compare-exchanges lane by lane, in one direction.
+/// Compare-exchange of one pair in a compile-time direction: the smaller key ends in `a`
+/// (in `b` when `DOWN`).
 #[inline(always)]
-fn cx4(lo: &mut [u32; 4], hi: &mut [u32; 4], dir: u32) {
-    for (a, b) in lo.iter_mut().zip(hi.iter_mut()) {
-        let (p, q) = (*a, *b);
-        let t = (p ^ q) & (less_mask(q, p) ^ dir);
-        *a = p ^ t;
-        *b = q ^ t;
+fn cxd<const DOWN: bool>(a: &mut u32, b: &mut u32) {
+    let (mut lo, mut hi) = ([*a], [*b]);
+    cx_runs(&mut lo, &mut hi, DOWN);
+    (*a, *b) = (lo[0], hi[0]);
+}
+
+/// Sorts 8 keys, ascending (descending when `DOWN`), with the 19-comparator network (checked
+/// on every 0-1 input by the 0-1 principle, and by the tests on random inputs).
+#[inline(always)]
+fn sort8<const DOWN: bool>(b: &mut [u32; 8]) {
+    let [b0, b1, b2, b3, b4, b5, b6, b7] = b;
+    cxd::<DOWN>(b0, b2);
+    cxd::<DOWN>(b1, b3);
+    cxd::<DOWN>(b4, b6);
+    cxd::<DOWN>(b5, b7);
+    cxd::<DOWN>(b0, b4);
+    cxd::<DOWN>(b1, b5);
+    cxd::<DOWN>(b2, b6);
+    cxd::<DOWN>(b3, b7);
+    cxd::<DOWN>(b0, b1);
+    cxd::<DOWN>(b2, b3);
+    cxd::<DOWN>(b4, b5);
+    cxd::<DOWN>(b6, b7);
+    cxd::<DOWN>(b2, b4);
+    cxd::<DOWN>(b3, b5);
+    cxd::<DOWN>(b1, b4);
+    cxd::<DOWN>(b3, b6);
+    cxd::<DOWN>(b1, b2);
+    cxd::<DOWN>(b3, b4);
+    cxd::<DOWN>(b5, b6);
+}
+
+/// The last three stages (distances 4, 2 and 1) of the merges of size `k`, on every block of 8.
+/// Runs of k elements alternate ascending and descending (the whole array ascends when k == n).
+///
+/// On aarch64 and x86_64 the compiler vectorises across blocks, so one loop runs over all of
+/// them, however short the runs: a descending block is merged as the ascending merge of its
+/// complements (`!` reverses the order), its direction a public mask. Elsewhere (scalar code)
+/// the loop is written once per direction and run by run, so that the direction is a constant.
+#[inline(always)]
+fn merge_tails(x: &mut [u32], k: usize) {
+    #[cfg(any(target_arch = "aarch64", target_arch = "x86_64"))]
+    {
+        let (blocks, _) = x.as_chunks_mut::<8>();
+        let blocks_per_run = (k / 8).trailing_zeros();
+        for (i, block) in blocks.iter_mut().enumerate() {
+            let flip = (((i >> blocks_per_run) & 1) as u32).wrapping_neg();
+            for v in block.iter_mut() {
+                *v ^= flip;
+            }
+            merge8_tail::<false>(core::slice::from_mut(block));
+            for v in block.iter_mut() {
+                *v ^= flip;
+            }
+        }
+    }
+    #[cfg(not(any(target_arch = "aarch64", target_arch = "x86_64")))]
+    for (r, run) in x.chunks_exact_mut(k).enumerate() {
+        let (blocks, _) = run.as_chunks_mut::<8>();
+        if r % 2 == 0 {
+            merge8_tail::<false>(blocks);
+        } else {
+            merge8_tail::<true>(blocks);
+        }
+    }
+}
+
+/// The last three stages of a bitonic merge (distances 4, 2 and 1) on blocks of 8, in one
+/// direction: each stage is one 4-lane compare-exchange of two gathered halves, which the
+/// compiler turns into vector shuffles and `min`/`max`.
+#[inline(always)]
+fn merge8_tail<const DOWN: bool>(blocks: &mut [[u32; 8]]) {
+    for block in blocks.iter_mut() {
+        let [b0, b1, b2, b3, b4, b5, b6, b7] = *block;
+        let (mut lo, mut hi) = ([b0, b1, b2, b3], [b4, b5, b6, b7]);
+        cx_runs(&mut lo, &mut hi, DOWN);
+        let [b0, b1, b2, b3] = lo;
+        let [b4, b5, b6, b7] = hi;
+        let (mut lo, mut hi) = ([b0, b1, b4, b5], [b2, b3, b6, b7]);
+        cx_runs(&mut lo, &mut hi, DOWN);
+        let [b0, b1, b4, b5] = lo;
+        let [b2, b3, b6, b7] = hi;
+        let (mut lo, mut hi) = ([b0, b2, b4, b6], [b1, b3, b5, b7]);
+        cx_runs(&mut lo, &mut hi, DOWN);
+        let [b0, b2, b4, b6] = lo;
+        let [b1, b3, b5, b7] = hi;
+        *block = [b0, b1, b2, b3, b4, b5, b6, b7];
+    }
+}
+
+/// Compare-exchanges `lo[i]` with `hi[i]` for every `i`: the smaller key goes to `lo`, or to
+/// `hi` when `descending` (a public flag: it depends only on the position in the network).
+///
+/// On aarch64 this is `min`/`max`: vectorised, one NEON instruction each (`umin`/`umax`), and
+/// where a scalar copy remains a conditional select (`csel`; the AArch64 backend has no pass
+/// that turns selects back into branches). Everywhere else the exchange is computed with
+/// [`less_mask`]: x86_64's backend does turn some `cmov`s of a scalar `min` into branches
+/// (`.ci/ct-check` found one in a 2026-12-02 build), and armv7, Cortex-M0, RISC-V and s390x may
+/// branch on a select.
+#[inline(always)]
+fn cx_runs(lo: &mut [u32], hi: &mut [u32], descending: bool) {
+    #[cfg(target_arch = "aarch64")]
+    {
+        if descending {
+            for (a, b) in lo.iter_mut().zip(hi.iter_mut()) {
+                let (p, q) = (*a, *b);
+                *a = p.max(q);
+                *b = p.min(q);
+            }
+        } else {
+            for (a, b) in lo.iter_mut().zip(hi.iter_mut()) {
+                let (p, q) = (*a, *b);
+                *a = p.min(q);
+                *b = p.max(q);
+            }
+        }
+    }
+    #[cfg(not(target_arch = "aarch64"))]
+    {
+        let dir = u32::from(descending).wrapping_neg();
+        for (a, b) in lo.iter_mut().zip(hi.iter_mut()) {
+            let (p, q) = (*a, *b);
+            let t = (p ^ q) & (less_mask(q, p) ^ dir);
+            *a = p ^ t;
+            *b = q ^ t;
+        }
     }
 }
 
@@ -242,9 +339,9 @@ pub mod avx2 {
 mod tests {
     use super::portable::{sort_u32, sort_u32_with};
 
-    fn values(len: usize, seed: u64) -> [u32; 512] {
+    fn values(len: usize, seed: u64) -> [u32; 4096] {
         let mut s = seed;
-        let mut v = [0u32; 512];
+        let mut v = [0u32; 4096];
         for e in v[..len].iter_mut() {
             s = s
                 .wrapping_mul(6_364_136_223_846_793_005)
@@ -263,7 +360,7 @@ mod tests {
 
     #[test]
     fn sorts_powers_of_two() {
-        for log in 0..10 {
+        for log in 0..13 {
             let len = 1 << log;
             for seed in 0..4 {
                 let mut v = values(len, seed * 100 + log);

@@ -907,7 +907,7 @@ const COMMANDS: &[Command] = &[
             synopsis: "\
   pqpsk recover --journal DIR [--rollback-after SECS]",
             about: "complete or undo the rotations a crash interrupted, then exit",
-            options: &["format", "journal", "rollback-after"],
+            options: &["journal", "rollback-after"],
             positionals: &[],
         },
         run: recover,
@@ -920,7 +920,7 @@ const COMMANDS: &[Command] = &[
   pqpsk status  --journal DIR [--machine]",
             about: "per peer: suite, last successful rotation, fingerprint, state (pending,\n\
                     applied, ok, rolled-back), last error",
-            options: &["format", "journal", "machine"],
+            options: &["journal", "machine"],
             positionals: &[],
         },
         run: status,

@@ -167,3 +167,23 @@ fn option_forms_and_their_errors() {
     // `--` ends the options: what follows is positional.
     usage_error(&["status", "--", "--journal", "d"], "takes 0 argument(s)");
 }
+
+#[test]
+fn status_and_recover_refuse_format() {
+    // They read and write only the journal: a --format they would ignore is an error instead.
+    for command in ["status", "recover"] {
+        for format in ["binary", "ivpn-json"] {
+            usage_error(
+                &[command, "--journal", "j", "--format", format],
+                &format!("unknown option --format for `pqpsk {command}`"),
+            );
+        }
+        let help = pqpsk([command, "--help"]);
+        assert_eq!(help.code, 0);
+        assert!(
+            !help.stdout.contains("--format"),
+            "{command}: {}",
+            help.stdout
+        );
+    }
+}

@@ -289,7 +289,7 @@ fn bad_replies_are_refused_and_leave_the_state_usable() {
         ("{\"status\": 200}".to_string(), "`kem_cipher1` is missing"),
         (
             format!("{{\"status\": \"200\", \"kem_cipher1\": \"{cipher}\"}}"),
-            "`status` must be a integer",
+            "`status` must be an integer",
         ),
         (
             "{\"status\": 200, \"kem_cipher1\": 7}".to_string(),

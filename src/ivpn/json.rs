@@ -72,7 +72,12 @@ impl core::fmt::Display for JsonError {
             JsonError::NotAnObject => f.write_str("JSON document is not an object"),
             JsonError::Missing(field) => write!(f, "JSON field `{field}` is missing"),
             JsonError::WrongType { field, expected } => {
-                write!(f, "JSON field `{field}` must be a {expected}")
+                // "an integer", "a string": the article follows the type's first sound.
+                let article = match expected.as_bytes().first() {
+                    Some(b'a' | b'e' | b'i' | b'o' | b'u') => "an",
+                    _ => "a",
+                };
+                write!(f, "JSON field `{field}` must be {article} {expected}")
             }
             JsonError::Field { field, error } => write!(f, "JSON field `{field}`: {error}"),
             JsonError::Status { status, message } => match message {
@@ -341,4 +346,23 @@ fn take_base64(field: IvpnField, text: &str) -> Result<Vec<u8>, JsonError> {
         error,
     })?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::JsonError;
+    use std::string::ToString;
+
+    #[test]
+    fn wrong_type_messages_take_the_right_article() {
+        let message = |expected| {
+            JsonError::WrongType {
+                field: "status",
+                expected,
+            }
+            .to_string()
+        };
+        assert_eq!(message("integer"), "JSON field `status` must be an integer");
+        assert_eq!(message("string"), "JSON field `status` must be a string");
+    }
 }

@@ -100,8 +100,8 @@ fn cbd2(seed: &[u8; 32], nonce: u8, mut f: impl FnMut(&mut [i16; 8], [i16; 8]), 
     prf.finish_xof();
     // 128 output bytes: the first 16 lanes of the first block, four bytes per eight coefficients.
     let (groups, _) = p.as_chunks_mut::<16>();
-    for (g, lane) in groups.iter_mut().zip(prf.first_lanes().iter()) {
-        let bytes = lane.to_le_bytes();
+    for (i, g) in groups.iter_mut().enumerate() {
+        let bytes = prf.first_lane(i).to_le_bytes();
         let (lo, hi) = g.split_at_mut(8);
         if let (Ok(lo), Ok(hi)) = (<&mut [i16; 8]>::try_from(lo), <&mut [i16; 8]>::try_from(hi)) {
             f(lo, cbd2_8([bytes[0], bytes[1], bytes[2], bytes[3]]));

@@ -91,20 +91,18 @@ impl<const RATE: usize, S: Lanes> Sponge<RATE, S> {
         }
     }
 
-    /// The next whole block of output (for a sponge that has squeezed only whole blocks so far).
-    pub(super) fn squeeze_block(&mut self, out: &mut [u8; RATE]) {
+    /// Moves to the next whole block of output, read with [`Sponge::lane`] (for a sponge that
+    /// has squeezed only whole blocks so far; the first call gives the first block).
+    pub(super) fn next_block(&mut self) {
         if self.pos != 0 {
             self.state.permute();
-        }
-        let (chunks, _) = out.as_chunks_mut::<8>();
-        for (i, chunk) in chunks.iter_mut().enumerate() {
-            *chunk = self.state.lane(i).to_le_bytes();
         }
         self.pos = RATE;
     }
 
-    /// Lane `i` of the first block of output, little-endian (for outputs shorter than the rate).
-    pub(super) fn first_lane(&self, i: usize) -> u64 {
+    /// Lane `i` of the current block of output, little-endian: the first block after
+    /// [`Sponge::finish_xof`], or the one [`Sponge::next_block`] moved to.
+    pub(super) fn lane(&self, i: usize) -> u64 {
         self.state.lane(i)
     }
 }
@@ -196,7 +194,10 @@ mod tests {
             ours.finish_xof();
             let mut a = [0u8; 504];
             for block in a.as_chunks_mut::<RATE_128>().0 {
-                ours.squeeze_block(block);
+                ours.next_block();
+                for (i, lane) in block.as_chunks_mut::<8>().0.iter_mut().enumerate() {
+                    *lane = ours.lane(i).to_le_bytes();
+                }
             }
             let mut theirs = shake::Shake128::default();
             theirs.update(&data[..len]);

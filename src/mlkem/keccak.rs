@@ -247,12 +247,51 @@ const ROUND_CONSTANTS: [[u32; 2]; 24] = {
     rcs
 };
 
-/// Keccak-f[1600] on a bit-interleaved state: 24 rounds of theta, rho, pi, chi and iota, two
-/// rounds per loop, each from one buffer into the other (theta's column parities of the next
-/// round are gathered while chi writes).
+/// In-place rho and pi (the Keccak team's "in-place" 32-bit implementation, described in
+/// "Keccak implementation overview", section 2.5): each output row is written over the five lanes
+/// it was computed from, output x of row y over the source of output x + 2 y. Lanes then move
+/// between slots, but come back to their own after four rounds. `SLOTS[r][i]` is the slot that
+/// holds lane i at the start of round r mod 4 (slots[0] is the identity, and slots[4] must be
+/// again, which the assertion below checks at compile time).
 #[expect(
     clippy::indexing_slicing,
-    reason = "every index is below 25 or 5 by the constant tables and loop bounds"
+    reason = "indices below 25 by the loop bounds"
+)]
+const SLOTS: [[usize; 25]; 5] = {
+    let mut slots = [[0usize; 25]; 5];
+    let mut i = 0;
+    while i < 25 {
+        slots[0][i] = i;
+        i += 1;
+    }
+    let mut r = 0;
+    while r < 4 {
+        let mut i = 0;
+        while i < 25 {
+            let (x, y) = (i % 5, i / 5);
+            slots[r + 1][i] = slots[r][PI_SOURCE[(x + 2 * y) % 5 + 5 * y]];
+            i += 1;
+        }
+        r += 1;
+    }
+    slots
+};
+
+#[expect(clippy::indexing_slicing, reason = "i < 25 by the loop bound")]
+const _: () = {
+    let mut i = 0;
+    while i < 25 {
+        assert!(SLOTS[4][i] == i);
+        i += 1;
+    }
+};
+
+/// Keccak-f[1600] on a bit-interleaved state, in place: 24 rounds of theta, rho, pi, chi and iota,
+/// four per loop (see [`SLOTS`]); theta's column parities of the next round are gathered while chi
+/// writes.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "every index is below 25 or 5 by the loop bounds"
 )]
 pub(super) fn f1600_interleaved(state: &mut [[u32; 2]; 25]) {
     let mut c = [[0u32; 2]; 5];
@@ -262,51 +301,54 @@ pub(super) fn f1600_interleaved(state: &mut [[u32; 2]; 25]) {
             c[1] ^= state[x + 5 * y][1];
         }
     }
-    let mut other = [[0u32; 2]; 25];
-    for pair in ROUND_CONSTANTS.as_chunks::<2>().0 {
-        round(state, &mut other, &mut c, pair[0]);
-        round(&other, state, &mut c, pair[1]);
+    for rcs in ROUND_CONSTANTS.as_chunks::<4>().0 {
+        // black_box: each round's state goes back to memory before the next round reads it, or
+        // LLVM keeps the 50 words in (spilled) registers across rounds, a 400-byte stack frame
+        // on Cortex-M.
+        round::<0>(core::hint::black_box(&mut *state), &mut c, rcs[0]);
+        round::<1>(core::hint::black_box(&mut *state), &mut c, rcs[1]);
+        round::<2>(core::hint::black_box(&mut *state), &mut c, rcs[2]);
+        round::<3>(core::hint::black_box(&mut *state), &mut c, rcs[3]);
     }
-    other.zeroize();
     c.zeroize();
 }
 
-/// Row `Y` of a round: rho and pi for its five lanes (theta applied as each is read), chi, and
-/// the row's share of the next column parities.
+/// Row `Y` of round `R` (mod 4): rho and pi for its five lanes (theta applied as each is read),
+/// chi, written back over the same five slots, and the row's share of the next column parities.
 #[inline(always)]
 #[expect(
     clippy::indexing_slicing,
     reason = "every index is below 25 or 5 by the constant tables and loop bounds"
 )]
-fn row<const Y: usize>(
-    a: &[[u32; 2]; 25],
-    out: &mut [[u32; 2]; 25],
+fn row<const R: usize, const Y: usize>(
+    s: &mut [[u32; 2]; 25],
     d: &[[u32; 2]; 5],
     c: &mut [[u32; 2]; 5],
 ) {
+    let slot: [usize; 5] = core::array::from_fn(|x| SLOTS[R][PI_SOURCE[x + 5 * Y]]);
     let b: [[u32; 2]; 5] = core::array::from_fn(|x| {
         let src = PI_SOURCE[x + 5 * Y];
-        let l = a[src];
+        let l = s[slot[x]];
         let dx = d[src % 5];
         rotate([l[0] ^ dx[0], l[1] ^ dx[1]], RHO[src])
     });
     for x in 0..5 {
         let (b0, b1, b2) = (b[x], b[(x + 1) % 5], b[(x + 2) % 5]);
         let v = [b0[0] ^ (!b1[0] & b2[0]), b0[1] ^ (!b1[1] & b2[1])];
-        out[x + 5 * Y] = v;
+        s[slot[(x + 2 * Y) % 5]] = v;
         c[x][0] ^= v[0];
         c[x][1] ^= v[1];
     }
 }
 
-/// One round from `a` into `out`; `c` holds the column parities of `a` on entry and of `out` on
+/// Round `R` (mod 4) in place; `c` holds the column parities before it on entry and after it on
 /// return.
 #[inline(always)]
 #[expect(
     clippy::indexing_slicing,
     reason = "every index is below 25 or 5 by the constant tables and loop bounds"
 )]
-fn round(a: &[[u32; 2]; 25], out: &mut [[u32; 2]; 25], c: &mut [[u32; 2]; 5], rc: [u32; 2]) {
+fn round<const R: usize>(s: &mut [[u32; 2]; 25], c: &mut [[u32; 2]; 5], rc: [u32; 2]) {
     // theta: D[x] = C[x - 1] ^ rot(C[x + 1], 1).
     let d: [[u32; 2]; 5] = core::array::from_fn(|x| {
         let p = c[(x + 4) % 5];
@@ -315,14 +357,14 @@ fn round(a: &[[u32; 2]; 25], out: &mut [[u32; 2]; 25], c: &mut [[u32; 2]; 5], rc
     });
     *c = [[0; 2]; 5];
     // One row at a time, each its own instance so that every index and rotation is a constant.
-    row::<0>(a, out, &d, c);
-    row::<1>(a, out, &d, c);
-    row::<2>(a, out, &d, c);
-    row::<3>(a, out, &d, c);
-    row::<4>(a, out, &d, c);
-    // iota.
-    out[0][0] ^= rc[0];
-    out[0][1] ^= rc[1];
+    row::<R, 0>(s, &d, c);
+    row::<R, 1>(s, &d, c);
+    row::<R, 2>(s, &d, c);
+    row::<R, 3>(s, &d, c);
+    row::<R, 4>(s, &d, c);
+    // iota, on lane 0 (always in slot 0: it is its own source, and row 0 is not shifted).
+    s[0][0] ^= rc[0];
+    s[0][1] ^= rc[1];
     c[0][0] ^= rc[0];
     c[0][1] ^= rc[1];
 }

@@ -5,8 +5,11 @@
 //! plain agreement test. Tags: 1xx ours (seed form), 11x ours (expanded key; 114 its parse), 2xx ml-kem,
 //! 3xx libcrux; xx1 keygen, xx2 encaps, xx3 decaps. Each region covers `ROUNDS` calls.
 //!
+//! (`-p pqpsk`: a workspace build would unify in the bench package's libcrux `simd256` feature,
+//! which does not build for ARM.)
+//!
 //! ```sh
-//! cargo test --release --features ivpn --test mlkem_icount --target aarch64-unknown-linux-gnu --no-run
+//! cargo test --release -p pqpsk --features ivpn --test mlkem_icount --target aarch64-unknown-linux-gnu --no-run
 //! qemu-aarch64 -L /usr/aarch64-linux-gnu -plugin libicount.so -d plugin -D counts.txt target/.../mlkem_icount-*
 //! ```
 

@@ -1,10 +1,14 @@
 //! The four Keccak functions of FIPS 203 section 4.1 (H = SHA3-256, G = SHA3-512, J and PRF on
-//! SHAKE256, XOF = SHAKE128), as one small sponge over the `keccak` crate's permutation.
+//! SHAKE256, XOF = SHAKE128), as one small sponge over the Keccak-f[1600] state of
+//! [`super::keccak`] (the `keccak` crate's permutation on 64-bit targets, our bit-interleaved one
+//! elsewhere).
 //!
 //! A sponge of our own, rather than the `sha3`/`shake` hashers, so that squeezing reads straight
-//! out of the 200-byte state (no block buffer on the stack) and the state is wiped on drop.
+//! out of the 200-byte state (no block buffer on the stack) and the state is wiped on drop. The
+//! sponge touches the state a whole lane at a time (one conversion per lane where the state is
+//! interleaved).
 
-use zeroize::Zeroize;
+use super::keccak::{Lanes, State};
 
 /// SHA3-256 and SHAKE256 rate in bytes.
 pub(super) const RATE_256: usize = 136;
@@ -17,62 +21,48 @@ const RATE_512: usize = 72;
 const PAD_SHA3: u64 = 0x06;
 const PAD_SHAKE: u64 = 0x1F;
 
-/// A Keccak-f[1600] sponge with `RATE` bytes of rate; `pos` is the byte position inside the rate
-/// (for absorbing, then, after [`Sponge::finish`], for squeezing).
-pub(super) struct Sponge<const RATE: usize> {
-    state: [u64; 25],
+/// A Keccak-f[1600] sponge with `RATE` bytes of rate (a multiple of 8); `pos` is the byte
+/// position inside the rate (for absorbing, then, after [`Sponge::finish`], for squeezing).
+pub(super) struct Sponge<const RATE: usize, S: Lanes = State> {
+    state: S,
     pos: usize,
-    keccak: keccak::Keccak,
 }
 
-impl<const RATE: usize> Sponge<RATE> {
+impl<const RATE: usize, S: Lanes> Sponge<RATE, S> {
     pub(super) fn new() -> Self {
         Sponge {
-            state: [0; 25],
+            state: S::zero(),
             pos: 0,
-            keccak: keccak::Keccak::new(),
         }
-    }
-
-    fn permute(&mut self) {
-        let state = &mut self.state;
-        self.keccak.with_f1600(|f1600| f1600(state));
     }
 
     #[expect(
         clippy::indexing_slicing,
-        reason = "pos < RATE <= 168 < 200, so pos / 8 < 25"
+        reason = "off + n <= 8 and n <= data.len() by the min"
     )]
     pub(super) fn absorb(&mut self, mut data: &[u8]) {
-        while let Some((&byte, rest)) = data.split_first() {
-            if self.pos.is_multiple_of(8) && rest.len() >= 7 && self.pos + 8 <= RATE {
-                // Whole lane at a time while aligned.
-                let (lane, rest) = data.split_at(8);
-                let mut word = [0u8; 8];
-                word.copy_from_slice(lane);
-                self.state[self.pos / 8] ^= u64::from_le_bytes(word);
-                self.pos += 8;
-                data = rest;
-            } else {
-                self.state[self.pos / 8] ^= u64::from(byte) << (8 * (self.pos % 8));
-                self.pos += 1;
-                data = rest;
-            }
+        while !data.is_empty() {
+            // The rest of the current lane, or what is left of the data.
+            let off = self.pos % 8;
+            let n = (8 - off).min(data.len());
+            let mut word = [0u8; 8];
+            word[off..off + n].copy_from_slice(&data[..n]);
+            self.state.xor_lane(self.pos / 8, u64::from_le_bytes(word));
+            self.pos += n;
+            data = &data[n..];
             if self.pos == RATE {
-                self.permute();
+                self.state.permute();
                 self.pos = 0;
             }
         }
     }
 
-    #[expect(
-        clippy::indexing_slicing,
-        reason = "pos < RATE <= 168 < 200, so pos / 8 < 25"
-    )]
     fn finish(&mut self, pad: u64) {
-        self.state[self.pos / 8] ^= pad << (8 * (self.pos % 8));
-        self.state[(RATE - 1) / 8] ^= 0x80 << (8 * ((RATE - 1) % 8));
-        self.permute();
+        self.state
+            .xor_lane(self.pos / 8, pad << (8 * (self.pos % 8)));
+        self.state
+            .xor_lane((RATE - 1) / 8, 0x80 << (8 * ((RATE - 1) % 8)));
+        self.state.permute();
         self.pos = 0;
     }
 
@@ -83,40 +73,43 @@ impl<const RATE: usize> Sponge<RATE> {
 
     #[expect(
         clippy::indexing_slicing,
-        reason = "pos < RATE <= 168 < 200, so pos / 8 < 25"
+        reason = "off + n <= 8 and n <= out.len() by the min"
     )]
-    pub(super) fn squeeze(&mut self, out: &mut [u8]) {
-        for byte in out {
+    pub(super) fn squeeze(&mut self, mut out: &mut [u8]) {
+        while !out.is_empty() {
             if self.pos == RATE {
-                self.permute();
+                self.state.permute();
                 self.pos = 0;
             }
-            *byte = (self.state[self.pos / 8] >> (8 * (self.pos % 8))) as u8;
-            self.pos += 1;
+            let off = self.pos % 8;
+            let n = (8 - off).min(out.len());
+            let lane = self.state.lane(self.pos / 8).to_le_bytes();
+            let (head, rest) = out.split_at_mut(n);
+            head.copy_from_slice(&lane[off..off + n]);
+            self.pos += n;
+            out = rest;
         }
     }
 
-    /// The next whole block of output (for a sponge that has squeezed only whole blocks so far).
-    pub(super) fn squeeze_block(&mut self, out: &mut [u8; RATE]) {
+    /// Moves to the next whole block of output, read with [`Sponge::lane`] (for a sponge that
+    /// has squeezed only whole blocks so far; the first call gives the first block).
+    pub(super) fn next_block(&mut self) {
         if self.pos != 0 {
-            self.permute();
-        }
-        let (chunks, _) = out.as_chunks_mut::<8>();
-        for (chunk, lane) in chunks.iter_mut().zip(self.state.iter()) {
-            *chunk = lane.to_le_bytes();
+            self.state.permute();
         }
         self.pos = RATE;
     }
 
-    /// The first block of output as lanes, little-endian (for outputs shorter than the rate).
-    pub(super) fn first_lanes(&self) -> &[u64; 25] {
-        &self.state
+    /// Lane `i` of the current block of output, little-endian: the first block after
+    /// [`Sponge::finish_xof`], or the one [`Sponge::next_block`] moved to.
+    pub(super) fn lane(&self, i: usize) -> u64 {
+        self.state.lane(i)
     }
 }
 
-impl<const RATE: usize> Drop for Sponge<RATE> {
+impl<const RATE: usize, S: Lanes> Drop for Sponge<RATE, S> {
     fn drop(&mut self) {
-        self.state.zeroize();
+        self.state.wipe();
     }
 }
 
@@ -173,11 +166,17 @@ mod tests {
     /// boundaries, and SHA3 against published empty-string digests (FIPS 202 examples).
     #[test]
     fn sponge_matches_independent_shake() {
+        // Both state forms, whichever one this target uses.
+        check_sponge::<crate::mlkem::keccak::Plain>();
+        check_sponge::<crate::mlkem::keccak::Interleaved>();
+    }
+
+    fn check_sponge<S: Lanes>() {
         let data: [u8; 700] = core::array::from_fn(|i| (i * 7 + 3) as u8);
         for len in [
             0, 1, 7, 8, 9, 135, 136, 137, 167, 168, 169, 335, 336, 500, 700,
         ] {
-            let mut ours = Sponge::<RATE_256>::new();
+            let mut ours = Sponge::<RATE_256, S>::new();
             ours.absorb(&data[..len]);
             ours.finish_xof();
             let mut a = [0u8; 300];
@@ -189,13 +188,16 @@ mod tests {
             theirs.finalize_xof().read(&mut b);
             assert_eq!(a, b, "SHAKE256 len {len}");
 
-            let mut ours = Sponge::<RATE_128>::new();
+            let mut ours = Sponge::<RATE_128, S>::new();
             ours.absorb(&data[..len / 2]);
             ours.absorb(&data[len / 2..len]);
             ours.finish_xof();
             let mut a = [0u8; 504];
             for block in a.as_chunks_mut::<RATE_128>().0 {
-                ours.squeeze_block(block);
+                ours.next_block();
+                for (i, lane) in block.as_chunks_mut::<8>().0.iter_mut().enumerate() {
+                    *lane = ours.lane(i).to_le_bytes();
+                }
             }
             let mut theirs = shake::Shake128::default();
             theirs.update(&data[..len]);

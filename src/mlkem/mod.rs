@@ -17,6 +17,7 @@
 mod arith;
 mod encode;
 mod hash;
+mod keccak;
 mod kpke;
 mod params;
 mod sample;

@@ -49,29 +49,35 @@ pub(super) fn sample_ntt_acc<B: Pairs + ?Sized>(
     let (acc, _) = acc.as_chunks_mut::<2>();
     let mut k = 0;
     let mut first = None;
-    let mut block = [0u8; RATE_128];
     while k < acc.len() {
-        xof.squeeze_block(&mut block);
-        // RATE_128 = 168 = 56 groups of three bytes, each two 12-bit candidates.
-        for g in block.as_chunks::<3>().0 {
-            if k >= acc.len() {
-                break;
+        xof.next_block();
+        // RATE_128 = 168 bytes = 7 runs of three lanes, each eight groups of three bytes, each
+        // two 12-bit candidates. Read a run at a time: no block buffer on the stack.
+        for run in 0..RATE_128 / 24 {
+            let mut bytes = [0u8; 24];
+            for (l, lane) in bytes.as_chunks_mut::<8>().0.iter_mut().enumerate() {
+                *lane = xof.lane(3 * run + l).to_le_bytes();
             }
-            let [d0, d1] = decode12_pair(g).map(|x| x as i16);
-            for d in [d0, d1] {
-                // The matrix is public (derived from rho, which the key publishes): branching on
-                // rejection and on the count of accepted values reveals nothing secret
-                // (.ci/ct-known.supp accepts this function's findings).
-                if d >= Q {
-                    continue;
+            for g in bytes.as_chunks::<3>().0 {
+                if k >= acc.len() {
+                    break;
                 }
-                match first.take() {
-                    None => first = Some(d),
-                    Some(a0) => {
-                        if let Some(slot) = acc.get_mut(k) {
-                            basemul_acc(slot, [a0, d], b.pair(k), pair_zeta(k));
+                let [d0, d1] = decode12_pair(g).map(|x| x as i16);
+                for d in [d0, d1] {
+                    // The matrix is public (derived from rho, which the key publishes): branching
+                    // on rejection and on the count of accepted values reveals nothing secret
+                    // (.ci/ct-known.supp accepts this function's findings).
+                    if d >= Q {
+                        continue;
+                    }
+                    match first.take() {
+                        None => first = Some(d),
+                        Some(a0) => {
+                            if let Some(slot) = acc.get_mut(k) {
+                                basemul_acc(slot, [a0, d], b.pair(k), pair_zeta(k));
+                            }
+                            k += 1;
                         }
-                        k += 1;
                     }
                 }
             }
@@ -100,8 +106,8 @@ fn cbd2(seed: &[u8; 32], nonce: u8, mut f: impl FnMut(&mut [i16; 8], [i16; 8]), 
     prf.finish_xof();
     // 128 output bytes: the first 16 lanes of the first block, four bytes per eight coefficients.
     let (groups, _) = p.as_chunks_mut::<16>();
-    for (g, lane) in groups.iter_mut().zip(prf.first_lanes().iter()) {
-        let bytes = lane.to_le_bytes();
+    for (i, g) in groups.iter_mut().enumerate() {
+        let bytes = prf.lane(i).to_le_bytes();
         let (lo, hi) = g.split_at_mut(8);
         if let (Ok(lo), Ok(hi)) = (<&mut [i16; 8]>::try_from(lo), <&mut [i16; 8]>::try_from(hi)) {
             f(lo, cbd2_8([bytes[0], bytes[1], bytes[2], bytes[3]]));

@@ -71,6 +71,24 @@ fn fails(args: &[&str], cwd: &Path, code: i32, text: &str) {
     );
 }
 
+/// A Kyber-only keygen in `d`: IVPN's request in `req.json`, the client state in `state`.
+fn kyber_keygen(d: &Path) {
+    ok(
+        &[
+            "keygen",
+            "--format",
+            "ivpn-json",
+            "--suite",
+            "ivpn-kyber1024",
+            "--state",
+            "state",
+            "--request",
+            "req.json",
+        ],
+        d,
+    );
+}
+
 fn psk(path: &Path) -> String {
     let text = fs::read_to_string(path).unwrap();
     assert_eq!(text.len(), 45, "{text:?}");
@@ -250,20 +268,7 @@ fn request_fields_and_version_override() {
 #[test]
 fn bad_replies_are_refused_and_leave_the_state_usable() {
     let d = dir("bad-replies");
-    ok(
-        &[
-            "keygen",
-            "--format",
-            "ivpn-json",
-            "--suite",
-            "ivpn-kyber1024",
-            "--state",
-            "state",
-            "--request",
-            "req.json",
-        ],
-        &d,
-    );
+    kyber_keygen(&d);
     ok(
         &[
             "respond",
@@ -364,20 +369,7 @@ fn bad_replies_are_refused_and_leave_the_state_usable() {
 #[test]
 fn bad_requests_are_refused_before_anything_is_written() {
     let d = dir("bad-requests");
-    ok(
-        &[
-            "keygen",
-            "--format",
-            "ivpn-json",
-            "--suite",
-            "ivpn-kyber1024",
-            "--state",
-            "state",
-            "--request",
-            "req.json",
-        ],
-        &d,
-    );
+    kyber_keygen(&d);
     let request = json(&d.join("req.json"));
     let respond = |request: &str, extra: &[&str]| {
         let mut args = vec![

@@ -16,8 +16,9 @@ use std::process::Command;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use oqs::kem::{Algorithm, Kem};
-use sha2::{Digest, Sha256};
+
+mod common;
+use common::{ivpn_formula, ivpn_request, kems, on_big_stack};
 
 /// (command-line name, has McEliece).
 const SUITES: [(&str, bool); 2] = [
@@ -55,22 +56,9 @@ fn pqpsk(args: &[&str], cwd: &Path) {
     );
 }
 
-/// IVPN's PSK, as WireGuard's base64 line: SHA-256(ss_kyber || ss_mceliece) or SHA-256(ss_kyber).
+/// IVPN's PSK as the command writes it: WireGuard's base64 line.
 fn ivpn_psk_line(ss_kyber: &[u8], ss_mceliece: Option<&[u8]>) -> String {
-    let mut h = Sha256::new();
-    h.update(ss_kyber);
-    if let Some(ss) = ss_mceliece {
-        h.update(ss);
-    }
-    format!("{}\n", STANDARD.encode(h.finalize()))
-}
-
-fn kems() -> (Kem, Kem) {
-    oqs::init();
-    (
-        Kem::new(Algorithm::Kyber1024).unwrap(),
-        Kem::new(Algorithm::ClassicMcEliece348864).unwrap(),
-    )
+    format!("{}\n", STANDARD.encode(ivpn_formula(ss_kyber, ss_mceliece)))
 }
 
 fn b64(value: &serde_json::Value, field: &str) -> Vec<u8> {
@@ -136,16 +124,7 @@ fn liboqs_client_our_server(suite: &str, hybrid: bool) {
     let d = dir(&format!("server-{suite}"));
     let (pk1, sk1) = kyber.keypair().unwrap();
     let second = hybrid.then(|| mceliece.keypair().unwrap());
-    let mut request = serde_json::json!({
-        "session_token": "interop-token",
-        "public_key": "HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw=",
-        "connected_public_key": "",
-        "kem_public_key1": STANDARD.encode(pk1.as_ref()),
-        "kem_library_version": "0.10.0",
-    });
-    if let Some((pk2, _)) = &second {
-        request["kem_public_key2"] = STANDARD.encode(pk2.as_ref()).into();
-    }
+    let request = ivpn_request(pk1.as_ref(), second.as_ref().map(|(pk2, _)| pk2.as_ref()));
     fs::write(d.join("req.json"), request.to_string()).unwrap();
     pqpsk(
         &[
@@ -176,16 +155,6 @@ fn liboqs_client_our_server(suite: &str, hybrid: bool) {
         expected,
         "{suite}: liboqs keygen/decapsulation, our respond"
     );
-}
-
-/// liboqs' McEliece key generation wants a big stack.
-fn on_big_stack(f: impl FnOnce() + Send + 'static) {
-    std::thread::Builder::new()
-        .stack_size(64 << 20)
-        .spawn(f)
-        .unwrap()
-        .join()
-        .unwrap();
 }
 
 #[test]

@@ -14,40 +14,13 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use oqs::kem::{Algorithm, Kem};
 use pqpsk::ivpn::json::{KeySetReply, KeySetRequest};
 use pqpsk::{ClientSecret, Psk, Suite, SysRng};
-use sha2::{Digest, Sha256};
+
+mod common;
+use common::{ivpn_formula, ivpn_request, kems, on_big_stack};
 
 const SUITES: [Suite; 2] = [Suite::IvpnKyber1024McEliece348864, Suite::IvpnKyber1024];
-
-/// IVPN's PSK from liboqs' shared secrets: SHA-256(ss_kyber || ss_mceliece), or SHA-256(ss_kyber).
-fn ivpn_formula(ss_kyber: &[u8], ss_mceliece: Option<&[u8]>) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(ss_kyber);
-    if let Some(ss) = ss_mceliece {
-        h.update(ss);
-    }
-    h.finalize().into()
-}
-
-/// McEliece key generation needs several hundred KB of stack in both implementations.
-fn on_big_stack(f: impl FnOnce() + Send + 'static) {
-    std::thread::Builder::new()
-        .stack_size(64 << 20)
-        .spawn(f)
-        .unwrap()
-        .join()
-        .unwrap();
-}
-
-fn kems() -> (Kem, Kem) {
-    oqs::init();
-    (
-        Kem::new(Algorithm::Kyber1024).unwrap(),
-        Kem::new(Algorithm::ClassicMcEliece348864).unwrap(),
-    )
-}
 
 fn liboqs_client_pqpsk_server(suite: Suite) {
     let (kyber, mceliece) = kems();
@@ -55,17 +28,7 @@ fn liboqs_client_pqpsk_server(suite: Suite) {
     let hybrid = suite.has_kem2();
     let second = hybrid.then(|| mceliece.keypair().unwrap());
 
-    // The request as an IVPN client would send it, base64 by the `base64` crate.
-    let mut request = serde_json::json!({
-        "session_token": "token-for-test",
-        "public_key": "WgPublicKeyForTheTestAAAAAAAAAAAAAAAAAAAAAA=",
-        "connected_public_key": "",
-        "kem_public_key1": STANDARD.encode(pk1.as_ref()),
-        "kem_library_version": "0.10.0",
-    });
-    if let Some((pk2, _)) = &second {
-        request["kem_public_key2"] = STANDARD.encode(pk2.as_ref()).into();
-    }
+    let request = ivpn_request(pk1.as_ref(), second.as_ref().map(|(pk2, _)| pk2.as_ref()));
     let parsed = KeySetRequest::from_json(&request.to_string()).unwrap();
     assert_eq!(parsed.suite, suite);
     assert_eq!(parsed.kem_public_key1, pk1.as_ref());

@@ -65,7 +65,7 @@
 //! - The repository's README (PSK formula, wire format, IVPN compatibility, threat model),
 //!   BENCHMARKS.md, and `cli/README.md` for the `pqpsk` command (wg-quick hooks, TCP rotation).
 #![no_std]
-// `deny`, not `forbid`: one module, src/mce/simd.rs, allows it for the calls into its AVX2
+// `deny`, not `forbid`: one module, src/simd.rs, allows it for the calls into the backends' AVX2
 // twins, each after a run-time check that the CPU has AVX2 (why that is sound: its docs).
 #![deny(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -98,6 +98,7 @@ mod psk;
 mod rng;
 mod secret;
 mod server;
+mod simd;
 pub mod sizes;
 pub mod suite;
 mod suites;

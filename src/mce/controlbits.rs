@@ -8,9 +8,9 @@
 //! Storage: the reference's `int32` work array of 2n entries lives in caller memory as `u32`s
 //! (so that it can share the key-generation workspace with the matrix). Each entry holds an
 //! `i32` with its sign bit flipped, which makes the unsigned order of the stored words the signed
-//! order of the values: [`sort_u32`] then sorts them as the reference's `int32_sort` does.
+//! order of the values: `sort_u32` (`src/simd.rs`) then sorts them as the reference's `int32_sort` does.
 
-use super::simd::sort_u32;
+use crate::simd::sort_u32;
 
 /// log2 of the permutation size (the field has 2^12 elements).
 pub const W: usize = super::gf::GF_BITS;

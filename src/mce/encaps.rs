@@ -12,7 +12,7 @@ use rand_core::CryptoRng;
 use shake::{ExtendableOutput, Shake256, Update, XofReader};
 use zeroize::Zeroize;
 
-use super::simd::sort_u32;
+use crate::simd::sort_u32;
 
 use crate::secret::SharedSecret;
 use crate::sizes::{MCELIECE_CIPHERTEXT_LEN, MCELIECE_PUBLIC_KEY_LEN, SHARED_SECRET_LEN};

@@ -49,7 +49,7 @@ fn ext_mul(a: &[Gf; T], b: &[Gf; T]) -> [Gf; T] {
     out
 }
 
-/// The entry points, compiled once per instruction set (see [`super::simd`], which picks one):
+/// The entry points, compiled once per instruction set (see `src/simd.rs`, which picks one):
 /// the products are 32-bit lane multiplications, which x86_64 has only from SSE4.1 on.
 macro_rules! entry_points {
     ($(#[$isa:meta])*) => {

@@ -20,8 +20,8 @@ use zeroize::Zeroize;
 use super::controlbits::{self, CONTROL_BYTES};
 use super::gf::{self, Gf};
 use super::goppa::{GenpolyScratch, T};
-use super::simd::{self, sort_u32_with};
 use super::systematic::{self, SBlock, CODE_LEN, FIELD_SIZE, ROWS, S_WORDS};
+use crate::simd::{self, sort_u32_with};
 
 /// Bytes of the public key.
 pub const PUBLIC_KEY_LEN: usize = systematic::PUBLIC_KEY_LEN;

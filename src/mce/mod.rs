@@ -4,8 +4,8 @@
 //!
 //! Key generation: [`keygen`] (the entry point, in caller memory) with [`goppa`] (the Goppa
 //! polynomial), [`sort`] (constant-time sorting), [`systematic`] (the public key) and
-//! [`controlbits`] (the Benes network of the field ordering). [`simd`] picks the code for the
-//! CPU at run time (AVX2 on x86_64 with `std`), the crate's only `unsafe`.
+//! [`controlbits`] (the Benes network of the field ordering). `src/simd.rs` picks the code
+//! for the CPU at run time (AVX2 on x86_64 with `std`), the crate's only `unsafe`.
 
 pub mod benes;
 pub mod bm;
@@ -19,7 +19,6 @@ pub mod keygen;
 pub mod params;
 #[cfg(test)]
 mod reference;
-pub mod simd;
 pub mod sort;
 pub mod systematic;
 pub mod vec;

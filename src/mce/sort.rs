@@ -306,7 +306,7 @@ fn cx_runs(lo: &mut [u32], hi: &mut [u32], descending: bool) {
     }
 }
 
-/// The entry points, compiled once per instruction set (see [`super::simd`], which picks one).
+/// The entry points, compiled once per instruction set (see `src/simd.rs`, which picks one).
 macro_rules! entry_points {
     ($(#[$isa:meta])*) => {
         /// Sorts `x` (length a power of two) into ascending order in constant time.

@@ -172,7 +172,7 @@ fn xor_t_row(dst: &mut TRow, src: &TRow, mask: u32) {
 const BLOCK: usize = 16;
 const _: () = assert!(32usize.is_multiple_of(BLOCK) && ROWS.is_multiple_of(BLOCK));
 
-/// The elimination, compiled once per instruction set (see [`super::simd`], which picks one):
+/// The elimination, compiled once per instruction set (see `src/simd.rs`, which picks one):
 /// the row kernels are plain loops over words, which the compiler vectorises for the target.
 macro_rules! kernels {
     ($(#[$isa:meta])*) => {

@@ -1,5 +1,11 @@
 //! The one place where an instruction set is picked at run time, and the crate's only `unsafe`.
 //!
+//! Every backend that has a faster path for some CPUs puts its dispatch functions here, each a
+//! safe wrapper that calls its twin only after the check below; the twins themselves live next
+//! to their portable originals and contain no `unsafe`.
+//!
+//! # McEliece
+//!
 //! The hot loops of key generation (the systematic-form elimination, the sorting networks and
 //! the Goppa polynomial's linear system) are plain word loops, compiled twice: `portable` for every CPU of the target, and on x86_64
 //! with `std` also `avx2`, the same source compiled with `#[target_feature(enable = "avx2")]`
@@ -18,10 +24,10 @@
 //! code with AVX2, so the twins are not compiled at all.
 #![allow(unsafe_code)]
 
-use super::gf::Gf;
-use super::goppa::{self, GenpolyScratch, T};
-use super::sort;
-use super::systematic::{self, SBlock, FIELD_SIZE, PUBLIC_KEY_LEN};
+use crate::mce::gf::Gf;
+use crate::mce::goppa::{self, GenpolyScratch, T};
+use crate::mce::sort;
+use crate::mce::systematic::{self, SBlock, FIELD_SIZE, PUBLIC_KEY_LEN};
 
 /// True when the AVX2 twins may run (checked once, then cached by `std`).
 #[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]

@@ -67,7 +67,11 @@ pub(crate) fn combine(
 /// PSK       = SHA-256( ss_1 || ss_2 || ct_1 || ct_2 || pk_digest || label )
 /// ```
 ///
-/// Parts of a single-KEM suite's absent second KEM are left out (empty). Every part has a fixed
+/// The draft's `UniversalCombiner` is `KDF(ss_PQ || ss_T || ct_PQ || ct_T || ek_PQ || ek_T ||
+/// label)` (checked against the draft's text at cfrg/draft-irtf-cfrg-hybrid-kems fc55078): the
+/// order above is the same, with one difference, that the two encapsulation keys enter through
+/// their SHA-256 digest (collision resistant, so it binds them as well), which both sides
+/// compute once per exchange. Parts of a single-KEM suite's absent second KEM are left out (empty). Every part has a fixed
 /// length per suite and the label names the suite, so no two suites (nor the default suite's
 /// combiner above, whose input starts with its label) can collide. The secrets come first, so
 /// they are compressed long before `finalize`, whose buffered last block (sha2 does not wipe it)

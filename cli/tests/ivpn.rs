@@ -8,68 +8,14 @@
     clippy::panic
 )]
 
+mod common;
+
 use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 
-const BIN: &str = env!("CARGO_BIN_EXE_pqpsk");
+use common::{dir, fails, ok, pqpsk, read_psk};
+
 const WG_KEY: &str = "HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw=";
-
-fn dir(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("ivpn-{name}"));
-    let _ = fs::remove_dir_all(&d);
-    fs::create_dir_all(&d).unwrap();
-    d
-}
-
-struct Run {
-    code: i32,
-    stdout: Vec<u8>,
-    stderr: String,
-}
-
-fn pqpsk_with_stdin(args: &[&str], cwd: &Path, stdin: Option<&[u8]>) -> Run {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .current_dir(cwd)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    if let Some(bytes) = stdin {
-        let mut pipe = child.stdin.take().unwrap();
-        // The command may stop reading early (a bounded read): a broken pipe is fine.
-        let _ = pipe.write_all(bytes);
-    }
-    let out = child.wait_with_output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: out.stdout,
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn ok(args: &[&str], cwd: &Path) -> Run {
-    let run = pqpsk_with_stdin(args, cwd, None);
-    assert_eq!(run.code, 0, "pqpsk {args:?}: {}", run.stderr);
-    run
-}
-
-fn fails(args: &[&str], cwd: &Path, code: i32, text: &str) {
-    let run = pqpsk_with_stdin(args, cwd, None);
-    assert_eq!(run.code, code, "pqpsk {args:?}: {}", run.stderr);
-    assert!(
-        run.stderr.contains(text),
-        "pqpsk {args:?}: expected {text:?} in {:?}",
-        run.stderr
-    );
-}
 
 /// A Kyber-only keygen in `d`: IVPN's request in `req.json`, the client state in `state`.
 fn kyber_keygen(d: &Path) {
@@ -87,12 +33,6 @@ fn kyber_keygen(d: &Path) {
         ],
         d,
     );
-}
-
-fn psk(path: &Path) -> String {
-    let text = fs::read_to_string(path).unwrap();
-    assert_eq!(text.len(), 45, "{text:?}");
-    text
 }
 
 fn json(path: &Path) -> serde_json::Value {
@@ -170,7 +110,10 @@ fn keygen_respond_finish_agree_in_both_ivpn_suites() {
         let mut finish = FINISH.to_vec();
         finish.push("client.psk");
         ok(&finish, &d);
-        assert_eq!(psk(&d.join("server.psk")), psk(&d.join("client.psk")));
+        assert_eq!(
+            read_psk(&d.join("server.psk")),
+            read_psk(&d.join("client.psk"))
+        );
         assert!(!d.join("state").exists(), "the state is consumed");
     }
 }
@@ -338,21 +281,20 @@ fn bad_replies_are_refused_and_leave_the_state_usable() {
     fails(&finish, &d, 4, "not UTF-8 text");
     // An endless stream on stdin is cut at the bound.
     let endless = vec![b' '; 4 << 20];
-    let run = pqpsk_with_stdin(
-        &[
-            "finish",
-            "--format",
-            "ivpn-json",
-            "--state",
-            "state",
-            "--response",
-            "-",
-            "--psk",
-            "client.psk",
-        ],
-        &d,
-        Some(&endless),
-    );
+    let run = pqpsk([
+        "finish",
+        "--format",
+        "ivpn-json",
+        "--state",
+        "state",
+        "--response",
+        "-",
+        "--psk",
+        "client.psk",
+    ])
+    .cwd(&d)
+    .stdin(&endless)
+    .run();
     assert_eq!(run.code, 4, "{}", run.stderr);
     assert!(run.stderr.contains("oversized reply"), "{}", run.stderr);
     // The good reply still works.
@@ -361,8 +303,8 @@ fn bad_replies_are_refused_and_leave_the_state_usable() {
     finish.push("-");
     let run = ok(&finish, &d);
     assert_eq!(
-        String::from_utf8(run.stdout).unwrap(),
-        psk(&d.join("server.psk"))
+        run.stdout_text(),
+        format!("{}\n", read_psk(&d.join("server.psk")))
     );
 }
 
@@ -386,10 +328,7 @@ fn bad_requests_are_refused_before_anything_is_written() {
         args.extend_from_slice(extra);
         args.into_iter().map(str::to_string).collect::<Vec<_>>()
     };
-    let run = |args: Vec<String>| {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        pqpsk_with_stdin(&args, &d, None)
-    };
+    let run = |args: Vec<String>| pqpsk(args).cwd(&d).run();
     let mut no_key = request.clone();
     no_key.as_object_mut().unwrap().remove("kem_public_key1");
     fs::write(d.join("no-key.json"), no_key.to_string()).unwrap();
@@ -441,13 +380,7 @@ fn bad_requests_are_refused_before_anything_is_written() {
     );
     let out = run(respond("bin-req", &[]));
     assert_eq!(out.code, 4, "{}", out.stderr);
-    ok(
-        &respond("req.json", &[])
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-        &d,
-    );
+    pqpsk(respond("req.json", &[])).cwd(&d).ok();
     fails(
         &[
             "finish",

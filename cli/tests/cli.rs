@@ -72,7 +72,7 @@ fn files_round_trip_0600_and_single_use_state() {
     for f in ["state", "req", "resp", "server.psk"] {
         assert_eq!(mode(&d.join(f)), 0o600, "{f}");
     }
-    ok(
+    let finished = ok(
         &[
             "finish",
             "--state",
@@ -83,6 +83,13 @@ fn files_round_trip_0600_and_single_use_state() {
             "client.psk",
         ],
         &d,
+    );
+    assert!(
+        finished
+            .stderr
+            .starts_with("pqpsk: [new-psk] new PSK, fingerprint "),
+        "{}",
+        finished.stderr
     );
     assert_eq!(mode(&d.join("client.psk")), 0o600);
     let server = read_psk(&d.join("server.psk"));
@@ -617,6 +624,12 @@ fn serve_and_connect_over_loopback() {
     for _ in 0..2 {
         let run = connect(&d, &server.address(), &["--psk", "client.psk"]);
         assert_eq!(run.code, 0, "{}", run.stderr);
+        // The client's one-shot line carries the event id of the server's (README's list).
+        let done = format!(
+            "pqpsk: [exchanged] exchange with {} done in ",
+            server.address()
+        );
+        assert!(run.stderr.contains(&done), "{}", run.stderr);
         server.wait_for("PSK written to server.psk");
         assert_eq!(
             read_psk(&d.join("client.psk")),
@@ -625,7 +638,7 @@ fn serve_and_connect_over_loopback() {
         assert_eq!(mode(&d.join("client.psk")), 0o600);
     }
     drop(server);
-    fails(
+    let refused = fails(
         &[
             "connect",
             &format!("127.0.0.1:{}", free_port()),
@@ -635,6 +648,14 @@ fn serve_and_connect_over_loopback() {
         &d,
         6,
         "refused",
+    );
+    // Its error line has the id `rotate` logs a failed rotation with.
+    assert!(
+        refused
+            .stderr
+            .starts_with("pqpsk: error: [exchange-failed] "),
+        "{}",
+        refused.stderr
     );
     // --count: the server exits by itself after that many exchanges.
     let mut server = Server::start(&d, &["--psk", "server.psk", "--count", "1"], &[]);

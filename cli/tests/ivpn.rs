@@ -17,22 +17,39 @@ use common::{dir, fails, ok, pqpsk, read_psk};
 
 const WG_KEY: &str = "HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw=";
 
-/// A Kyber-only keygen in `d`: IVPN's request in `req.json`, the client state in `state`.
-fn kyber_keygen(d: &Path) {
-    ok(
-        &[
-            "keygen",
-            "--format",
-            "ivpn-json",
-            "--suite",
-            "ivpn-kyber1024",
-            "--state",
-            "state",
-            "--request",
-            "req.json",
-        ],
-        d,
-    );
+/// A Kyber-only keygen in `d` with `extra` options: IVPN's request in `req.json`, the client
+/// state in `state`.
+fn kyber_keygen(d: &Path, extra: &[&str]) {
+    let mut args = vec![
+        "keygen",
+        "--format",
+        "ivpn-json",
+        "--suite",
+        "ivpn-kyber1024",
+        "--state",
+        "state",
+        "--request",
+        "req.json",
+    ];
+    args.extend_from_slice(extra);
+    ok(&args, d);
+}
+
+/// `respond` to IVPN's request `request`, the reply in `reply`, the PSK in `server.psk`.
+fn respond<'a>(request: &'a str, reply: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "respond",
+        "--format",
+        "ivpn-json",
+        "--request",
+        request,
+        "--response",
+        reply,
+        "--psk",
+        "server.psk",
+    ];
+    args.extend_from_slice(extra);
+    args
 }
 
 fn json(path: &Path) -> serde_json::Value {
@@ -89,20 +106,7 @@ fn keygen_respond_finish_agree_in_both_ivpn_suites() {
             }
             None => assert!(!kem2),
         }
-        ok(
-            &[
-                "respond",
-                "--format",
-                "ivpn-json",
-                "--request",
-                "req.json",
-                "--response",
-                "reply.json",
-                "--psk",
-                "server.psk",
-            ],
-            &d,
-        );
+        ok(&respond("req.json", "reply.json", &[]), &d);
         let reply = json(&d.join("reply.json"));
         assert_eq!(reply["status"], 200);
         assert_eq!(reply["kem_cipher1"].as_str().unwrap().len(), 2092);
@@ -121,23 +125,14 @@ fn keygen_respond_finish_agree_in_both_ivpn_suites() {
 #[test]
 fn request_fields_and_version_override() {
     let d = dir("fields");
-    ok(
+    kyber_keygen(
+        &d,
         &[
-            "keygen",
-            "--format",
-            "ivpn-json",
-            "--suite",
-            "ivpn-kyber1024",
-            "--state",
-            "state",
-            "--request",
-            "req.json",
             "--kem-library-version",
             "0.12.0",
             "--connected-public-key",
             WG_KEY,
         ],
-        &d,
     );
     let request = json(&d.join("req.json"));
     assert_eq!(request["kem_library_version"], "0.12.0");
@@ -211,21 +206,8 @@ fn request_fields_and_version_override() {
 #[test]
 fn bad_replies_are_refused_and_leave_the_state_usable() {
     let d = dir("bad-replies");
-    kyber_keygen(&d);
-    ok(
-        &[
-            "respond",
-            "--format",
-            "ivpn-json",
-            "--request",
-            "req.json",
-            "--response",
-            "good.json",
-            "--psk",
-            "server.psk",
-        ],
-        &d,
-    );
+    kyber_keygen(&d, &[]);
+    ok(&respond("req.json", "good.json", &[]), &d);
     let good = fs::read_to_string(d.join("good.json")).unwrap();
     let cipher = json(&d.join("good.json"))["kem_cipher1"]
         .as_str()
@@ -311,24 +293,10 @@ fn bad_replies_are_refused_and_leave_the_state_usable() {
 #[test]
 fn bad_requests_are_refused_before_anything_is_written() {
     let d = dir("bad-requests");
-    kyber_keygen(&d);
+    kyber_keygen(&d, &[]);
     let request = json(&d.join("req.json"));
-    let respond = |request: &str, extra: &[&str]| {
-        let mut args = vec![
-            "respond",
-            "--format",
-            "ivpn-json",
-            "--request",
-            request,
-            "--response",
-            "reply.json",
-            "--psk",
-            "server.psk",
-        ];
-        args.extend_from_slice(extra);
-        args.into_iter().map(str::to_string).collect::<Vec<_>>()
-    };
-    let run = |args: Vec<String>| pqpsk(args).cwd(&d).run();
+    let run =
+        |request: &str, extra: &[&str]| pqpsk(respond(request, "reply.json", extra)).cwd(&d).run();
     let mut no_key = request.clone();
     no_key.as_object_mut().unwrap().remove("kem_public_key1");
     fs::write(d.join("no-key.json"), no_key.to_string()).unwrap();
@@ -360,7 +328,7 @@ fn bad_requests_are_refused_before_anything_is_written() {
             "needs an IVPN suite",
         ),
     ] {
-        let out = run(respond(file, extra));
+        let out = run(file, extra);
         assert_eq!(out.code, code, "{file} {extra:?}: {}", out.stderr);
         assert!(out.stderr.contains(text), "{file}: {}", out.stderr);
         assert!(!d.join("reply.json").exists() && !d.join("server.psk").exists());
@@ -378,9 +346,9 @@ fn bad_requests_are_refused_before_anything_is_written() {
         ],
         &d,
     );
-    let out = run(respond("bin-req", &[]));
+    let out = run("bin-req", &[]);
     assert_eq!(out.code, 4, "{}", out.stderr);
-    pqpsk(respond("req.json", &[])).cwd(&d).ok();
+    ok(&respond("req.json", "reply.json", &[]), &d);
     fails(
         &[
             "finish",

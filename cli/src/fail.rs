@@ -50,6 +50,13 @@ impl Failure {
         self.message = format!("{what}: {}", self.message);
         self
     }
+
+    /// Puts an event id in front of the message (`[ID] ...`, see [`event`]): for a failure that
+    /// ends `connect`, which `rotate` would log under that id and carry on.
+    pub fn event(mut self, id: &str) -> Self {
+        self.message = format!("[{id}] {}", self.message);
+        self
+    }
 }
 
 impl fmt::Display for Failure {
@@ -78,10 +85,14 @@ pub fn from_pqpsk(error: pqpsk::Error) -> Failure {
 pub mod event {
     /// The server is listening (the line gives the address; with port 0, the port chosen).
     pub const LISTENING: &str = "listening";
-    /// An exchange succeeded (server: for one connection; client: the key is applied).
+    /// An exchange succeeded (server: for one connection; client, `connect` or `rotate`: the key
+    /// is applied).
     pub const EXCHANGED: &str = "exchanged";
-    /// An exchange failed (the line says why and what was, or was not, applied).
+    /// An exchange failed (the line says why and what was, or was not, applied); for `connect`,
+    /// its error line.
     pub const EXCHANGE_FAILED: &str = "exchange-failed";
+    /// `respond` or `finish` wrote a new PSK (an exchange through files: no key confirmation).
+    pub const NEW_PSK: &str = "new-psk";
     /// Connections refused since the last summary (at most one line per 10 s).
     pub const REFUSED: &str = "refused";
     /// `serve --count` reached: draining and exiting.

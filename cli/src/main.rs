@@ -27,7 +27,7 @@ use pqpsk::{ClientSecret, Psk, Suite};
 
 use args::{Grammar, Options};
 use codec::{Format, Kind, Source};
-use fail::{Code, Failure, Outcome};
+use fail::{event, Code, Failure, Outcome};
 
 /// The global help's first lines; the commands, the options and [`HELP_TAIL`] follow.
 const HELP_HEAD: &str = "\
@@ -372,7 +372,8 @@ fn respond(o: &Options, ui: Ui) -> Outcome<()> {
     // The PSK first: a response is only worth sending if its key was kept.
     deliver_psk(&psk_path, &psk)?;
     ui.log(&format!(
-        "new PSK, fingerprint {}",
+        "[{}] new PSK, fingerprint {}",
+        event::NEW_PSK,
         codec::fingerprint(&psk)
     ));
     files::write_atomic(&response_path, &response).map_err(|f| f.context("writing response"))
@@ -445,7 +446,8 @@ fn decapsulate_and_deliver(
         .commit(&psk_line(&psk))
         .map_err(|f| f.context("writing PSK"))?;
     ui.log(&format!(
-        "new PSK, fingerprint {}",
+        "[{}] new PSK, fingerprint {}",
+        event::NEW_PSK,
         codec::fingerprint(&psk)
     ));
     state::remove(state)
@@ -686,7 +688,8 @@ impl ConnectPlan {
             wg::set_psk(iface, peer, &psk).map_err(mismatch)?;
         }
         ui.log(&format!(
-            "exchange with {address} done in {:.2} s: new PSK applied, fingerprint {}",
+            "[{}] exchange with {address} done in {:.2} s: new PSK applied, fingerprint {}",
+            event::EXCHANGED,
             started.elapsed().as_secs_f64(),
             codec::fingerprint(&psk)
         ));
@@ -710,7 +713,9 @@ impl ConnectPlan {
 fn connect(o: &Options, ui: Ui) -> Outcome<()> {
     let plan = ConnectPlan::from_options(o, "connect")?;
     let _locks = plan.lock()?;
+    // The same id as `rotate`'s line for a failed rotation: one filter for both.
     plan.run_once(ui)
+        .map_err(|f| f.event(event::EXCHANGE_FAILED))
 }
 
 fn status(o: &Options, _ui: Ui) -> Outcome<()> {

@@ -2,85 +2,56 @@
 //! non-UTF-8 arguments, through the real `pqpsk` binary.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
-use std::process::{Command, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_pqpsk");
+use common::pqpsk;
 
 /// Every subcommand the command has.
 const SUBCOMMANDS: [&str; 8] = [
     "keygen", "respond", "finish", "serve", "connect", "rotate", "recover", "status",
 ];
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn pqpsk<I: IntoIterator<Item = S>, S: Into<OsString>>(args: I) -> Run {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-args");
-    std::fs::create_dir_all(&dir).unwrap();
-    let out = Command::new(BIN)
-        .args(args.into_iter().map(Into::into))
-        .current_dir(&dir)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
 fn usage_error(args: &[&str], text: &str) -> String {
-    let run = pqpsk(args.iter().copied());
-    assert_eq!(run.code, 2, "pqpsk {args:?}: {}", run.stderr);
-    assert!(
-        run.stderr.contains(text),
-        "pqpsk {args:?}: expected {text:?} in {:?}",
-        run.stderr
-    );
-    run.stderr
+    pqpsk(args).fails(2, text).stderr
 }
 
 #[test]
 fn every_subcommand_prints_its_own_usage_for_help_and_h() {
-    let global = pqpsk(["--help"]);
-    assert_eq!(global.code, 0);
+    let global = pqpsk(["--help"]).ok().stdout_text().to_string();
     for command in SUBCOMMANDS {
         assert!(
-            global.stdout.contains(&format!("\n  pqpsk {command} ")),
+            global.contains(&format!("\n  pqpsk {command} ")),
             "{command} missing from the global help"
         );
         for flag in ["--help", "-h"] {
             // Options before the flag are fine; the help wins over missing required ones.
-            let run = pqpsk([command, flag]);
-            assert_eq!(run.code, 0, "pqpsk {command} {flag}: {}", run.stderr);
+            let run = pqpsk([command, flag]).ok();
+            let help = run.stdout_text();
             assert!(
-                run.stdout.starts_with(&format!("usage: pqpsk {command} ")),
-                "pqpsk {command} {flag}: {:?}",
-                run.stdout
+                help.starts_with(&format!("usage: pqpsk {command} ")),
+                "pqpsk {command} {flag}: {help:?}"
             );
-            assert!(run.stdout.contains("-h, --help"));
+            assert!(help.contains("-h, --help"));
             assert!(run.stderr.is_empty(), "{}", run.stderr);
             // Not the global help.
-            assert!(!run.stdout.contains("Exit codes: 0 ok"));
+            assert!(!help.contains("Exit codes: 0 ok"));
         }
     }
     // Each lists its own options and not the others'.
-    let keygen = pqpsk(["keygen", "--help"]).stdout;
+    let help = |args: &[&str]| pqpsk(args).ok().stdout_text().to_string();
+    let keygen = help(&["keygen", "--help"]);
     assert!(keygen.contains("--state STATE") && keygen.contains("--request REQ"));
     assert!(!keygen.contains("--listen") && !keygen.contains("--machine"));
-    let serve = pqpsk(["serve", "-h"]).stdout;
+    let serve = help(&["serve", "-h"]);
     assert!(serve.contains("--listen ADDR") && serve.contains("--max-connections N"));
     assert!(!serve.contains("--peer") && !serve.contains("--state"));
-    let status = pqpsk(["status", "-qh"]).stdout;
+    let status = help(&["status", "-qh"]);
     assert!(status.contains("--machine"));
     // Every line of every help fits a terminal.
-    for text in [global.stdout, keygen, serve, status] {
+    for text in [global, keygen, serve, status] {
         for line in text.lines() {
             assert!(line.chars().count() <= 100, "too long: {line:?}");
         }
@@ -138,7 +109,7 @@ fn non_utf8_arguments_are_usage_errors_not_panics() {
         vec!["keygen".into(), OsString::from_vec(b"--st\xffate".to_vec())],
     ];
     for args in cases {
-        let run = pqpsk(args.clone());
+        let run = pqpsk(&args).run();
         assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
         assert!(run.stderr.starts_with("pqpsk: error: "), "{}", run.stderr);
         assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
@@ -178,12 +149,11 @@ fn status_and_recover_refuse_format() {
                 &format!("unknown option --format for `pqpsk {command}`"),
             );
         }
-        let help = pqpsk([command, "--help"]);
-        assert_eq!(help.code, 0);
+        let help = pqpsk([command, "--help"]).ok();
         assert!(
-            !help.stdout.contains("--format"),
+            !help.stdout_text().contains("--format"),
             "{command}: {}",
-            help.stdout
+            help.stdout_text()
         );
     }
 }

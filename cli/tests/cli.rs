@@ -6,6 +6,8 @@
     clippy::panic
 )]
 
+mod common;
+
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -15,64 +17,12 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_pqpsk");
+use common::{dir, fails, ok, pqpsk, read_psk, Run, BIN};
+
 /// Header + ML-KEM-1024 public key + McEliece-348864 public key, and the response's size.
 const REQUEST_LEN: usize = 12 + 1568 + 261_120;
 /// Header, digest of the request (protocol 2), ML-KEM and McEliece ciphertexts.
 const RESPONSE_LEN: usize = 12 + 32 + 1568 + 96;
-
-/// A fresh, empty directory for one test.
-fn dir(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{name}"));
-    let _ = fs::remove_dir_all(&d);
-    fs::create_dir_all(&d).unwrap();
-    d
-}
-
-struct Run {
-    code: i32,
-    stdout: Vec<u8>,
-    stderr: String,
-}
-
-fn pqpsk(args: &[&str], cwd: &Path) -> Run {
-    let out = Command::new(BIN)
-        .args(args)
-        .current_dir(cwd)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: out.stdout,
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn ok(args: &[&str], cwd: &Path) -> Run {
-    let run = pqpsk(args, cwd);
-    assert_eq!(run.code, 0, "pqpsk {args:?} failed: {}", run.stderr);
-    run
-}
-
-/// Fails unless the command exits with `code` and its message contains `text`.
-fn fails(args: &[&str], cwd: &Path, code: i32, text: &str) -> Run {
-    let run = pqpsk(args, cwd);
-    assert_eq!(run.code, code, "pqpsk {args:?}: {}", run.stderr);
-    assert!(
-        run.stderr.contains(text),
-        "pqpsk {args:?}: expected {text:?} in {:?}",
-        run.stderr
-    );
-    run
-}
-
-fn read_psk(path: &Path) -> String {
-    let text = fs::read_to_string(path).unwrap();
-    assert_eq!(text.len(), 45, "{text:?}");
-    assert!(text.ends_with('\n'));
-    text.trim_end().to_string()
-}
 
 fn mode(path: &Path) -> u32 {
     fs::metadata(path).unwrap().permissions().mode() & 0o777
@@ -122,7 +72,7 @@ fn files_round_trip_0600_and_single_use_state() {
     for f in ["state", "req", "resp", "server.psk"] {
         assert_eq!(mode(&d.join(f)), 0o600, "{f}");
     }
-    ok(
+    let finished = ok(
         &[
             "finish",
             "--state",
@@ -133,6 +83,13 @@ fn files_round_trip_0600_and_single_use_state() {
             "client.psk",
         ],
         &d,
+    );
+    assert!(
+        finished
+            .stderr
+            .starts_with("pqpsk: [new-psk] new PSK, fingerprint "),
+        "{}",
+        finished.stderr
     );
     assert_eq!(mode(&d.join("client.psk")), 0o600);
     let server = read_psk(&d.join("server.psk"));
@@ -657,7 +614,7 @@ impl Drop for Server {
 fn connect(d: &Path, address: &str, extra: &[&str]) -> Run {
     let mut args = vec!["connect", address];
     args.extend_from_slice(extra);
-    pqpsk(&args, d)
+    pqpsk(&args).cwd(d).run()
 }
 
 #[test]
@@ -667,6 +624,12 @@ fn serve_and_connect_over_loopback() {
     for _ in 0..2 {
         let run = connect(&d, &server.address(), &["--psk", "client.psk"]);
         assert_eq!(run.code, 0, "{}", run.stderr);
+        // The client's one-shot line carries the event id of the server's (README's list).
+        let done = format!(
+            "pqpsk: [exchanged] exchange with {} done in ",
+            server.address()
+        );
+        assert!(run.stderr.contains(&done), "{}", run.stderr);
         server.wait_for("PSK written to server.psk");
         assert_eq!(
             read_psk(&d.join("client.psk")),
@@ -675,7 +638,7 @@ fn serve_and_connect_over_loopback() {
         assert_eq!(mode(&d.join("client.psk")), 0o600);
     }
     drop(server);
-    fails(
+    let refused = fails(
         &[
             "connect",
             &format!("127.0.0.1:{}", free_port()),
@@ -685,6 +648,14 @@ fn serve_and_connect_over_loopback() {
         &d,
         6,
         "refused",
+    );
+    // Its error line has the id `rotate` logs a failed rotation with.
+    assert!(
+        refused
+            .stderr
+            .starts_with("pqpsk: error: [exchange-failed] "),
+        "{}",
+        refused.stderr
     );
     // --count: the server exits by itself after that many exchanges.
     let mut server = Server::start(&d, &["--psk", "server.psk", "--count", "1"], &[]);
@@ -885,25 +856,21 @@ fn wg_mode_gives_the_key_to_the_right_peer_through_a_pipe() {
             ("FAKE_LOG", d.join(log).display().to_string()),
         ]
     };
-    let mut server = Server::start(&d, &["--wg", "wg0"], &env("127.0.0.0/8", "server"));
-    let run = Command::new(BIN)
-        .args([
+    // `connect` to `server`, the key for peer SERVER_KEY on wg1, with the fake `wg`'s `env`.
+    let client = |server: &Server, env: &[(&str, String)], extra: &[&str]| {
+        let args = [
             "connect",
             &server.address(),
             "--wg",
             "wg1",
             "--peer",
             SERVER_KEY,
-        ])
-        .envs(env("(none)", "client"))
-        .current_dir(&d)
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+        ];
+        pqpsk(args.iter().chain(extra)).cwd(&d).env(env).run()
+    };
+    let mut server = Server::start(&d, &["--wg", "wg0"], &env("127.0.0.0/8", "server"));
+    let run = client(&server, &env("(none)", "client"), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
     server.wait_for(&format!("PSK given to peer {CLIENT_KEY} on wg0"));
     let server_key = fs::read_to_string(d.join("server.key")).unwrap();
     let client_key = fs::read_to_string(d.join("client.key")).unwrap();
@@ -923,25 +890,8 @@ fn wg_mode_gives_the_key_to_the_right_peer_through_a_pipe() {
     // A connection from an address no peer owns is refused before the exchange; the client
     // applies nothing.
     let mut server = Server::start(&d, &["--wg", "wg0"], &env("10.0.0.2/32", "server2"));
-    let run = Command::new(BIN)
-        .args([
-            "connect",
-            &server.address(),
-            "--wg",
-            "wg1",
-            "--peer",
-            SERVER_KEY,
-        ])
-        .envs(env("(none)", "client2"))
-        .current_dir(&d)
-        .output()
-        .unwrap();
-    assert_eq!(
-        run.status.code(),
-        Some(6),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    let run = client(&server, &env("(none)", "client2"), &[]);
+    assert_eq!(run.code, 6, "{}", run.stderr);
     server.wait_for("no peer of wg0 has an allowed-ips range containing 127.0.0.1");
     assert!(!d.join("server2.key").exists() && !d.join("client2.key").exists());
     drop(server);
@@ -950,21 +900,9 @@ fn wg_mode_gives_the_key_to_the_right_peer_through_a_pipe() {
     let mut failing = env("127.0.0.0/8", "server3");
     failing.push(("FAKE_FAIL_SET", "1".to_string()));
     let mut server = Server::start(&d, &["--wg", "wg0"], &failing);
-    let run = Command::new(BIN)
-        .args([
-            "connect",
-            &server.address(),
-            "--wg",
-            "wg1",
-            "--peer",
-            SERVER_KEY,
-        ])
-        .envs(env("(none)", "client3"))
-        .current_dir(&d)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert_eq!(run.status.code(), Some(7), "{stderr}");
+    let run = client(&server, &env("(none)", "client3"), &[]);
+    let stderr = run.stderr;
+    assert_eq!(run.code, 7, "{stderr}");
     assert!(
         stderr.contains("the server could not apply the new PSK"),
         "{stderr}"
@@ -978,22 +916,9 @@ fn wg_mode_gives_the_key_to_the_right_peer_through_a_pipe() {
     let mut server = Server::start(&d, &["--wg", "wg0"], &env("127.0.0.0/8", "server4"));
     let mut failing = env("(none)", "client4");
     failing.push(("FAKE_FAIL_SET", "1".to_string()));
-    let run = Command::new(BIN)
-        .args([
-            "connect",
-            &server.address(),
-            "--wg",
-            "wg1",
-            "--peer",
-            SERVER_KEY,
-        ])
-        .args(["--psk", "client4.psk"])
-        .envs(failing)
-        .current_dir(&d)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert_eq!(run.status.code(), Some(7), "{stderr}");
+    let run = client(&server, &failing, &["--psk", "client4.psk"]);
+    let stderr = run.stderr;
+    assert_eq!(run.code, 7, "{stderr}");
     assert!(
         stderr.contains("the server has applied the new PSK but this side could not"),
         "{stderr}"
@@ -1175,18 +1100,17 @@ fn a_psk_that_cannot_be_written_does_not_lose_the_exchange() {
     finished_setup(&d);
     // Short enough for the file system, too long once the temporary's prefix is added.
     let long = "p".repeat(250);
-    let run = pqpsk(
-        &[
-            "finish",
-            "--state",
-            "state",
-            "--response",
-            "resp",
-            "--psk",
-            &long,
-        ],
-        &d,
-    );
+    let run = pqpsk([
+        "finish",
+        "--state",
+        "state",
+        "--response",
+        "resp",
+        "--psk",
+        &long,
+    ])
+    .cwd(&d)
+    .run();
     assert_eq!(run.code, 3, "{}", run.stderr);
     // The state was not consumed: the exchange can still be finished.
     ok(&FINISH, &d);
@@ -1262,33 +1186,6 @@ mod sha2_free_checksum {
     }
 }
 
-/// Runs `args` for at most `secs` seconds: None if it had to be killed.
-fn run_within(args: &[&str], cwd: &Path, secs: u64) -> Option<Run> {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .current_dir(cwd)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while Instant::now() < deadline {
-        if child.try_wait().unwrap().is_some() {
-            let out = child.wait_with_output().unwrap();
-            return Some(Run {
-                code: out.status.code().unwrap_or(-1),
-                stdout: out.stdout,
-                stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            });
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    None
-}
-
 #[test]
 fn non_regular_outputs_are_refused() {
     let d = dir("non-regular");
@@ -1299,7 +1196,9 @@ fn non_regular_outputs_are_refused() {
         .unwrap()
         .success());
     // A FIFO as --state used to block forever.
-    let run = run_within(&["keygen", "--state", "fifo", "--request", "req"], &d, 20)
+    let run = pqpsk(["keygen", "--state", "fifo", "--request", "req"])
+        .cwd(&d)
+        .within(20)
         .expect("keygen blocked on a FIFO state");
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
@@ -1630,21 +1529,20 @@ fn rotate_runs_exchanges_one_after_another_and_retries_with_backoff() {
     let d = dir("rotate");
     let mut server = Server::start(&d, &["--psk", "server.psk"], &[]);
     let started = Instant::now();
-    let run = pqpsk(
-        &[
-            "rotate",
-            &server.address(),
-            "--psk",
-            "client.psk",
-            "--interval",
-            "1",
-            "--jitter",
-            "0",
-            "--count",
-            "2",
-        ],
-        &d,
-    );
+    let run = pqpsk([
+        "rotate",
+        &server.address(),
+        "--psk",
+        "client.psk",
+        "--interval",
+        "1",
+        "--jitter",
+        "0",
+        "--count",
+        "2",
+    ])
+    .cwd(&d)
+    .run();
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stderr.contains("2 rotation(s) done"), "{}", run.stderr);
     assert!(started.elapsed() >= Duration::from_secs(1));
@@ -1741,23 +1639,33 @@ fn wg_env(wg: &Path, d: &Path, peer: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn run_env(
-    args: &[impl AsRef<std::ffi::OsStr>],
-    cwd: &Path,
-    env: &[(&'static str, String)],
-) -> Run {
-    let out = Command::new(BIN)
-        .args(args)
-        .envs(env.iter().map(|(k, v)| (*k, v)))
-        .current_dir(cwd)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: out.stdout,
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+/// A journal test's directory `journal-NAME` and its stateful fake `wg`: an empty journal
+/// directory `j`, and `OLD_KEY` as the PSK both interfaces had before (wg0 the server's, wg1 the
+/// client's).
+fn journal_dir(name: &str) -> (PathBuf, PathBuf) {
+    let d = dir(&format!("journal-{name}"));
+    let wg = stateful_wg(&d);
+    fs::create_dir_all(d.join("j")).unwrap();
+    for iface in ["wg0", "wg1"] {
+        fs::write(d.join(format!("{iface}.key")), OLD_KEY).unwrap();
     }
+    (d, wg)
+}
+
+/// `serve --wg wg0 --journal JOURNAL EXTRA` in `d`, whose peer (CLIENT_KEY) the fake `wg` knows;
+/// `env` adds to the fake's settings (a crash point, stale handshakes).
+fn journal_server(
+    d: &Path,
+    wg: &Path,
+    journal: &str,
+    extra: &[&str],
+    env: &[(&'static str, String)],
+) -> Server {
+    let mut args = vec!["--wg", "wg0", "--journal", journal];
+    args.extend_from_slice(extra);
+    let mut all = wg_env(wg, d, CLIENT_KEY);
+    all.extend_from_slice(env);
+    Server::start(d, &args, &all)
 }
 
 /// `connect ADDRESS --wg wg1 --peer SERVER_KEY --journal j --rollback-after BOUND`: a client
@@ -1796,17 +1704,14 @@ fn journal_files(dir: &Path) -> usize {
 /// `pqpsk status --journal DIR --machine`: the fields of its one line.
 fn status_fields(d: &Path, journal: &str) -> Vec<String> {
     let run = ok(&["status", "--journal", journal, "--machine"], d);
-    let text = String::from_utf8(run.stdout).unwrap();
+    let text = run.stdout_text();
     assert_eq!(text.lines().count(), 1, "{text}");
     text.trim_end().split('\t').map(str::to_string).collect()
 }
 
 #[test]
 fn a_client_key_without_a_handshake_is_rolled_back_and_one_with_a_handshake_stays() {
-    let d = dir("journal-client");
-    let wg = stateful_wg(&d);
-    fs::create_dir_all(d.join("j")).unwrap();
-    fs::write(d.join("wg1.key"), OLD_KEY).unwrap();
+    let (d, wg) = journal_dir("client");
     let env = wg_env(&wg, &d, SERVER_KEY);
     let mut server = Server::start(&d, &["--psk", "server.psk"], &[]);
     let connect = journalled_connect(&server.address(), "2");
@@ -1814,7 +1719,7 @@ fn a_client_key_without_a_handshake_is_rolled_back_and_one_with_a_handshake_stay
     let _ = fs::remove_file(d.join("wg1.key"));
     let mut with_file = connect.clone();
     with_file.extend(["--psk".to_string(), "client.psk".to_string()]);
-    let run = run_env(&with_file, &d, &env);
+    let run = pqpsk(&with_file).cwd(&d).env(&env).run();
     assert_eq!(run.code, 7, "{}", run.stderr);
     server.wait_for("PSK written");
     assert!(!d.join("wg1.key").exists());
@@ -1825,15 +1730,14 @@ fn a_client_key_without_a_handshake_is_rolled_back_and_one_with_a_handshake_stay
     fs::write(d.join("elsewhere"), "untouched").unwrap();
     let mut crashing = env.clone();
     crashing.push(("PQPSK_CRASH_AT", "watching".to_string()));
-    assert_eq!(run_env(&with_file, &d, &crashing).code, -1);
+    assert_eq!(pqpsk(&with_file).cwd(&d).env(&crashing).run().code, -1);
     server.wait_for("PSK written");
     fs::remove_file(d.join("client.psk")).unwrap();
     std::os::unix::fs::symlink("elsewhere", d.join("client.psk")).unwrap();
-    let run = run_env(
-        &["recover", "--journal", "j", "--rollback-after", "2"],
-        &d,
-        &env,
-    );
+    let run = pqpsk(["recover", "--journal", "j", "--rollback-after", "2"])
+        .cwd(&d)
+        .env(&env)
+        .run();
     // Refused (exit 3), and the entry kept: the next start tries again.
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert!(run.stderr.contains("symbolic link"), "{}", run.stderr);
@@ -1843,17 +1747,16 @@ fn a_client_key_without_a_handshake_is_rolled_back_and_one_with_a_handshake_stay
         "untouched"
     );
     fs::remove_file(d.join("client.psk")).unwrap();
-    let run = run_env(
-        &["recover", "--journal", "j", "--rollback-after", "2"],
-        &d,
-        &env,
-    );
+    let run = pqpsk(["recover", "--journal", "j", "--rollback-after", "2"])
+        .cwd(&d)
+        .env(&env)
+        .run();
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(read_psk(&d.join("client.psk")), OLD_KEY);
     assert_eq!(mode(&d.join("client.psk")), 0o600);
     fs::remove_file(d.join("wg1.log")).unwrap();
     // No handshake ever: the previous key comes back.
-    let run = run_env(&connect, &d, &env);
+    let run = pqpsk(&connect).cwd(&d).env(&env).run();
     assert_eq!(run.code, 7, "{}", run.stderr);
     assert!(run.stderr.contains("rolled back"), "{}", run.stderr);
     server.wait_for("PSK written");
@@ -1871,7 +1774,7 @@ fn a_client_key_without_a_handshake_is_rolled_back_and_one_with_a_handshake_stay
     assert!(status[6].contains("no handshake"), "{status:?}");
     // A handshake after the apply: the new key stays.
     fs::write(d.join("wg1.hs"), "4000000000").unwrap();
-    let run = run_env(&connect, &d, &env);
+    let run = pqpsk(&connect).cwd(&d).env(&env).run();
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stderr.contains("rotation complete"), "{}", run.stderr);
     let line = server.wait_for("PSK written");
@@ -1887,16 +1790,16 @@ fn a_client_key_without_a_handshake_is_rolled_back_and_one_with_a_handshake_stay
         line.contains(&format!("fingerprint {}", status[4])),
         "{line}"
     );
-    let human = String::from_utf8(ok(&["status", "--journal", "j"], &d).stdout).unwrap();
+    let human = ok(&["status", "--journal", "j"], &d)
+        .stdout_text()
+        .to_string();
     assert!(human.contains("state: ok"), "{human}");
     assert!(!human.contains(&read_psk(&d.join("server.psk"))));
 }
 
 #[test]
 fn after_a_crash_recover_completes_or_undoes_what_the_journal_says() {
-    let d = dir("journal-crash");
-    let wg = stateful_wg(&d);
-    fs::create_dir_all(d.join("j")).unwrap();
+    let (d, wg) = journal_dir("crash");
     let mut server = Server::start(&d, &["--psk", "server.psk"], &[]);
     let connect = journalled_connect(&server.address(), "1");
     let recover = ["recover", "--journal", "j", "--rollback-after", "2"];
@@ -1911,7 +1814,7 @@ fn after_a_crash_recover_completes_or_undoes_what_the_journal_says() {
         let _ = fs::remove_file(d.join("wg1.hs"));
         let mut env = wg_env(&wg, &d, SERVER_KEY);
         env.push(("PQPSK_CRASH_AT", point.to_string()));
-        let run = run_env(&connect, &d, &env);
+        let run = pqpsk(&connect).cwd(&d).env(&env).run();
         assert_eq!(run.code, -1, "{point}: did not crash: {}", run.stderr);
         assert_eq!(journal_files(&d.join("j")), 1, "{point}: no journal entry");
         let applied = fs::read_to_string(d.join("wg1.key")).unwrap() != OLD_KEY;
@@ -1921,7 +1824,10 @@ fn after_a_crash_recover_completes_or_undoes_what_the_journal_says() {
             "{point}"
         );
         // Restarted (no handshake ever comes): back to the previous key, journal empty.
-        let run = run_env(&recover, &d, &wg_env(&wg, &d, SERVER_KEY));
+        let run = pqpsk(&recover)
+            .cwd(&d)
+            .env(&wg_env(&wg, &d, SERVER_KEY))
+            .run();
         assert_eq!(run.code, 0, "{point}: {}", run.stderr);
         assert_eq!(
             fs::read_to_string(d.join("wg1.key")).unwrap(),
@@ -1934,10 +1840,13 @@ fn after_a_crash_recover_completes_or_undoes_what_the_journal_says() {
     fs::write(d.join("wg1.key"), OLD_KEY).unwrap();
     let mut env = wg_env(&wg, &d, SERVER_KEY);
     env.push(("PQPSK_CRASH_AT", "client-after-apply".to_string()));
-    assert_eq!(run_env(&connect, &d, &env).code, -1);
+    assert_eq!(pqpsk(&connect).cwd(&d).env(&env).run().code, -1);
     server.wait_for("PSK written");
     fs::write(d.join("wg1.hs"), "4000000000").unwrap();
-    let run = run_env(&recover, &d, &wg_env(&wg, &d, SERVER_KEY));
+    let run = pqpsk(&recover)
+        .cwd(&d)
+        .env(&wg_env(&wg, &d, SERVER_KEY))
+        .run();
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stderr.contains("rotation complete"), "{}", run.stderr);
     assert_eq!(
@@ -1948,23 +1857,13 @@ fn after_a_crash_recover_completes_or_undoes_what_the_journal_says() {
 
 #[test]
 fn the_server_rolls_back_a_key_no_handshake_used() {
-    let d = dir("journal-server");
-    let wg = stateful_wg(&d);
-    fs::create_dir_all(d.join("j")).unwrap();
-    fs::write(d.join("wg0.key"), OLD_KEY).unwrap();
-    let mut server = Server::start(
+    let (d, wg) = journal_dir("server");
+    let mut server = journal_server(
         &d,
-        &[
-            "--wg",
-            "wg0",
-            "--psk",
-            "server.psk",
-            "--journal",
-            "j",
-            "--rollback-after",
-            "2",
-        ],
-        &wg_env(&wg, &d, CLIENT_KEY),
+        &wg,
+        "j",
+        &["--psk", "server.psk", "--rollback-after", "2"],
+        &[],
     );
     let run = connect(&d, &server.address(), &["--psk", "client.psk"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -1976,18 +1875,13 @@ fn the_server_rolls_back_a_key_no_handshake_used() {
     assert_eq!(journal_files(&d.join("j")), 0);
     // Killed right after applying: the restarted server undoes it by itself.
     drop(server);
-    let mut env = wg_env(&wg, &d, CLIENT_KEY);
-    env.push(("PQPSK_CRASH_AT", "server-after-apply".to_string()));
-    let mut crashing = Server::start(&d, &["--wg", "wg0", "--journal", "j"], &env);
+    let crash = [("PQPSK_CRASH_AT", "server-after-apply".to_string())];
+    let mut crashing = journal_server(&d, &wg, "j", &[], &crash);
     let run = connect(&d, &crashing.address(), &["--psk", "client.psk"]);
     assert_ne!(run.code, 0, "{}", run.stderr);
     assert_eq!(crashing.child.wait().unwrap().code(), None);
     assert_ne!(fs::read_to_string(d.join("wg0.key")).unwrap(), OLD_KEY);
-    let mut restarted = Server::start(
-        &d,
-        &["--wg", "wg0", "--journal", "j", "--rollback-after", "2"],
-        &wg_env(&wg, &d, CLIENT_KEY),
-    );
+    let mut restarted = journal_server(&d, &wg, "j", &["--rollback-after", "2"], &[]);
     restarted.wait_for("rolled back");
     assert_eq!(fs::read_to_string(d.join("wg0.key")).unwrap(), OLD_KEY);
     assert_eq!(journal_files(&d.join("j")), 0);
@@ -2028,10 +1922,7 @@ fn two_clients_for_the_same_psk_file_do_not_run_at_once() {
 
 #[test]
 fn an_idle_tunnel_rotates_because_the_client_nudges_it_into_a_handshake() {
-    let d = dir("journal-nudge");
-    let wg = stateful_wg(&d);
-    fs::create_dir_all(d.join("j")).unwrap();
-    fs::write(d.join("wg1.key"), OLD_KEY).unwrap();
+    let (d, wg) = journal_dir("nudge");
     let mut server = Server::start(&d, &["--psk", "server.psk"], &[]);
     // Stands in for WireGuard: the first datagram through the "tunnel" (the server's address is
     // in the peer's range, 127.0.0.0/8) makes a handshake, recorded as now.
@@ -2050,11 +1941,10 @@ fn an_idle_tunnel_rotates_because_the_client_nudges_it_into_a_handshake() {
         fs::write(hs, now.to_string()).unwrap();
         buf[..n].to_vec()
     });
-    let run = run_env(
-        &journalled_connect(&server.address(), "10"),
-        &d,
-        &wg_env(&wg, &d, SERVER_KEY),
-    );
+    let run = pqpsk(journalled_connect(&server.address(), "10"))
+        .cwd(&d)
+        .env(&wg_env(&wg, &d, SERVER_KEY))
+        .run();
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(wg_side.join().unwrap(), b"pqpsk nudge");
     assert!(
@@ -2076,23 +1966,13 @@ fn an_idle_tunnel_rotates_because_the_client_nudges_it_into_a_handshake() {
 
 #[test]
 fn a_server_watching_for_a_handshake_holds_no_connection_slot() {
-    let d = dir("journal-slot");
-    let wg = stateful_wg(&d);
-    fs::create_dir_all(d.join("j")).unwrap();
-    fs::write(d.join("wg0.key"), OLD_KEY).unwrap();
-    let mut server = Server::start(
+    let (d, wg) = journal_dir("slot");
+    let mut server = journal_server(
         &d,
-        &[
-            "--wg",
-            "wg0",
-            "--journal",
-            "j",
-            "--rollback-after",
-            "4",
-            "--max-connections",
-            "1",
-        ],
-        &wg_env(&wg, &d, CLIENT_KEY),
+        &wg,
+        "j",
+        &["--rollback-after", "4", "--max-connections", "1"],
+        &[],
     );
     let run = connect(&d, &server.address(), &["--psk", "client.psk"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -2113,30 +1993,24 @@ fn a_server_watching_for_a_handshake_holds_no_connection_slot() {
 
 #[test]
 fn a_handshake_in_flight_with_the_old_key_does_not_keep_the_new_one() {
-    let d = dir("journal-stale");
-    let wg = stateful_wg(&d);
+    // The server journals in `sj`, the client in `j`.
+    let (d, wg) = journal_dir("stale");
     fs::create_dir_all(d.join("sj")).unwrap();
-    fs::create_dir_all(d.join("j")).unwrap();
-    fs::write(d.join("wg0.key"), OLD_KEY).unwrap();
-    fs::write(d.join("wg1.key"), OLD_KEY).unwrap();
-    let mut server_env = wg_env(&wg, &d, CLIENT_KEY);
-    server_env.push(("FAKE_STALE_HS", "1".into()));
-    let mut server = Server::start(
-        &d,
-        &["--wg", "wg0", "--journal", "sj", "--rollback-after", "8"],
-        &server_env,
-    );
+    let stale = [("FAKE_STALE_HS", "1".to_string())];
+    let mut server = journal_server(&d, &wg, "sj", &["--rollback-after", "8"], &stale);
     // The server applies and sees a handshake dated a second later, made with the old key; the
     // client is killed before it applies, so its restart keeps the old key.
     let mut env = wg_env(&wg, &d, SERVER_KEY);
     env.push(("PQPSK_CRASH_AT", "client-before-apply".to_string()));
-    let run = run_env(&journalled_connect(&server.address(), "8"), &d, &env);
+    let run = pqpsk(journalled_connect(&server.address(), "8"))
+        .cwd(&d)
+        .env(&env)
+        .run();
     assert_eq!(run.code, -1, "did not crash: {}", run.stderr);
-    let run = run_env(
-        &["recover", "--journal", "j", "--rollback-after", "8"],
-        &d,
-        &wg_env(&wg, &d, SERVER_KEY),
-    );
+    let run = pqpsk(["recover", "--journal", "j", "--rollback-after", "8"])
+        .cwd(&d)
+        .env(&wg_env(&wg, &d, SERVER_KEY))
+        .run();
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(fs::read_to_string(d.join("wg1.key")).unwrap(), OLD_KEY);
     // The server must not count that handshake: it rolls back, and both sides agree.

@@ -8,91 +8,48 @@
     clippy::panic
 )]
 
-use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+mod common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_pqpsk");
+use std::fs;
+use std::path::Path;
+
+use common::{dir, fails, ok, pqpsk, read_psk};
+
 const WG_KEY: &str = "HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw=";
 
-fn dir(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("ivpn-{name}"));
-    let _ = fs::remove_dir_all(&d);
-    fs::create_dir_all(&d).unwrap();
-    d
+/// A Kyber-only keygen in `d` with `extra` options: IVPN's request in `req.json`, the client
+/// state in `state`.
+fn kyber_keygen(d: &Path, extra: &[&str]) {
+    let mut args = vec![
+        "keygen",
+        "--format",
+        "ivpn-json",
+        "--suite",
+        "ivpn-kyber1024",
+        "--state",
+        "state",
+        "--request",
+        "req.json",
+    ];
+    args.extend_from_slice(extra);
+    ok(&args, d);
 }
 
-struct Run {
-    code: i32,
-    stdout: Vec<u8>,
-    stderr: String,
-}
-
-fn pqpsk_with_stdin(args: &[&str], cwd: &Path, stdin: Option<&[u8]>) -> Run {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .current_dir(cwd)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    if let Some(bytes) = stdin {
-        let mut pipe = child.stdin.take().unwrap();
-        // The command may stop reading early (a bounded read): a broken pipe is fine.
-        let _ = pipe.write_all(bytes);
-    }
-    let out = child.wait_with_output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: out.stdout,
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn ok(args: &[&str], cwd: &Path) -> Run {
-    let run = pqpsk_with_stdin(args, cwd, None);
-    assert_eq!(run.code, 0, "pqpsk {args:?}: {}", run.stderr);
-    run
-}
-
-fn fails(args: &[&str], cwd: &Path, code: i32, text: &str) {
-    let run = pqpsk_with_stdin(args, cwd, None);
-    assert_eq!(run.code, code, "pqpsk {args:?}: {}", run.stderr);
-    assert!(
-        run.stderr.contains(text),
-        "pqpsk {args:?}: expected {text:?} in {:?}",
-        run.stderr
-    );
-}
-
-/// A Kyber-only keygen in `d`: IVPN's request in `req.json`, the client state in `state`.
-fn kyber_keygen(d: &Path) {
-    ok(
-        &[
-            "keygen",
-            "--format",
-            "ivpn-json",
-            "--suite",
-            "ivpn-kyber1024",
-            "--state",
-            "state",
-            "--request",
-            "req.json",
-        ],
-        d,
-    );
-}
-
-fn psk(path: &Path) -> String {
-    let text = fs::read_to_string(path).unwrap();
-    assert_eq!(text.len(), 45, "{text:?}");
-    text
+/// `respond` to IVPN's request `request`, the reply in `reply`, the PSK in `server.psk`.
+fn respond<'a>(request: &'a str, reply: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "respond",
+        "--format",
+        "ivpn-json",
+        "--request",
+        request,
+        "--response",
+        reply,
+        "--psk",
+        "server.psk",
+    ];
+    args.extend_from_slice(extra);
+    args
 }
 
 fn json(path: &Path) -> serde_json::Value {
@@ -149,20 +106,7 @@ fn keygen_respond_finish_agree_in_both_ivpn_suites() {
             }
             None => assert!(!kem2),
         }
-        ok(
-            &[
-                "respond",
-                "--format",
-                "ivpn-json",
-                "--request",
-                "req.json",
-                "--response",
-                "reply.json",
-                "--psk",
-                "server.psk",
-            ],
-            &d,
-        );
+        ok(&respond("req.json", "reply.json", &[]), &d);
         let reply = json(&d.join("reply.json"));
         assert_eq!(reply["status"], 200);
         assert_eq!(reply["kem_cipher1"].as_str().unwrap().len(), 2092);
@@ -170,7 +114,10 @@ fn keygen_respond_finish_agree_in_both_ivpn_suites() {
         let mut finish = FINISH.to_vec();
         finish.push("client.psk");
         ok(&finish, &d);
-        assert_eq!(psk(&d.join("server.psk")), psk(&d.join("client.psk")));
+        assert_eq!(
+            read_psk(&d.join("server.psk")),
+            read_psk(&d.join("client.psk"))
+        );
         assert!(!d.join("state").exists(), "the state is consumed");
     }
 }
@@ -178,23 +125,14 @@ fn keygen_respond_finish_agree_in_both_ivpn_suites() {
 #[test]
 fn request_fields_and_version_override() {
     let d = dir("fields");
-    ok(
+    kyber_keygen(
+        &d,
         &[
-            "keygen",
-            "--format",
-            "ivpn-json",
-            "--suite",
-            "ivpn-kyber1024",
-            "--state",
-            "state",
-            "--request",
-            "req.json",
             "--kem-library-version",
             "0.12.0",
             "--connected-public-key",
             WG_KEY,
         ],
-        &d,
     );
     let request = json(&d.join("req.json"));
     assert_eq!(request["kem_library_version"], "0.12.0");
@@ -268,21 +206,8 @@ fn request_fields_and_version_override() {
 #[test]
 fn bad_replies_are_refused_and_leave_the_state_usable() {
     let d = dir("bad-replies");
-    kyber_keygen(&d);
-    ok(
-        &[
-            "respond",
-            "--format",
-            "ivpn-json",
-            "--request",
-            "req.json",
-            "--response",
-            "good.json",
-            "--psk",
-            "server.psk",
-        ],
-        &d,
-    );
+    kyber_keygen(&d, &[]);
+    ok(&respond("req.json", "good.json", &[]), &d);
     let good = fs::read_to_string(d.join("good.json")).unwrap();
     let cipher = json(&d.join("good.json"))["kem_cipher1"]
         .as_str()
@@ -338,21 +263,20 @@ fn bad_replies_are_refused_and_leave_the_state_usable() {
     fails(&finish, &d, 4, "not UTF-8 text");
     // An endless stream on stdin is cut at the bound.
     let endless = vec![b' '; 4 << 20];
-    let run = pqpsk_with_stdin(
-        &[
-            "finish",
-            "--format",
-            "ivpn-json",
-            "--state",
-            "state",
-            "--response",
-            "-",
-            "--psk",
-            "client.psk",
-        ],
-        &d,
-        Some(&endless),
-    );
+    let run = pqpsk([
+        "finish",
+        "--format",
+        "ivpn-json",
+        "--state",
+        "state",
+        "--response",
+        "-",
+        "--psk",
+        "client.psk",
+    ])
+    .cwd(&d)
+    .stdin(&endless)
+    .run();
     assert_eq!(run.code, 4, "{}", run.stderr);
     assert!(run.stderr.contains("oversized reply"), "{}", run.stderr);
     // The good reply still works.
@@ -361,35 +285,18 @@ fn bad_replies_are_refused_and_leave_the_state_usable() {
     finish.push("-");
     let run = ok(&finish, &d);
     assert_eq!(
-        String::from_utf8(run.stdout).unwrap(),
-        psk(&d.join("server.psk"))
+        run.stdout_text(),
+        format!("{}\n", read_psk(&d.join("server.psk")))
     );
 }
 
 #[test]
 fn bad_requests_are_refused_before_anything_is_written() {
     let d = dir("bad-requests");
-    kyber_keygen(&d);
+    kyber_keygen(&d, &[]);
     let request = json(&d.join("req.json"));
-    let respond = |request: &str, extra: &[&str]| {
-        let mut args = vec![
-            "respond",
-            "--format",
-            "ivpn-json",
-            "--request",
-            request,
-            "--response",
-            "reply.json",
-            "--psk",
-            "server.psk",
-        ];
-        args.extend_from_slice(extra);
-        args.into_iter().map(str::to_string).collect::<Vec<_>>()
-    };
-    let run = |args: Vec<String>| {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        pqpsk_with_stdin(&args, &d, None)
-    };
+    let run =
+        |request: &str, extra: &[&str]| pqpsk(respond(request, "reply.json", extra)).cwd(&d).run();
     let mut no_key = request.clone();
     no_key.as_object_mut().unwrap().remove("kem_public_key1");
     fs::write(d.join("no-key.json"), no_key.to_string()).unwrap();
@@ -421,7 +328,7 @@ fn bad_requests_are_refused_before_anything_is_written() {
             "needs an IVPN suite",
         ),
     ] {
-        let out = run(respond(file, extra));
+        let out = run(file, extra);
         assert_eq!(out.code, code, "{file} {extra:?}: {}", out.stderr);
         assert!(out.stderr.contains(text), "{file}: {}", out.stderr);
         assert!(!d.join("reply.json").exists() && !d.join("server.psk").exists());
@@ -439,15 +346,9 @@ fn bad_requests_are_refused_before_anything_is_written() {
         ],
         &d,
     );
-    let out = run(respond("bin-req", &[]));
+    let out = run("bin-req", &[]);
     assert_eq!(out.code, 4, "{}", out.stderr);
-    ok(
-        &respond("req.json", &[])
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-        &d,
-    );
+    ok(&respond("req.json", "reply.json", &[]), &d);
     fails(
         &[
             "finish",

@@ -7,7 +7,9 @@
 //! # McEliece
 //!
 //! The hot loops of key generation (the systematic-form elimination, the sorting networks and
-//! the Goppa polynomial's linear system) are plain word loops, compiled twice: `portable` for every CPU of the target, and on x86_64
+//! the Goppa polynomial's linear system) and the whole of decapsulation (its additive FFTs, work
+//! on four bitsliced vectors at a time, and Berlekamp-Massey, all inlined into one entry point)
+//! are plain word loops, compiled twice: `portable` for every CPU of the target, and on x86_64
 //! with `std` also `avx2`, the same source compiled with `#[target_feature(enable = "avx2")]`
 //! so that the compiler vectorises it with 256-bit registers. Both compute the same bytes
 //! (the tests run the portable one in the builds without `std` and the AVX2 one where the CPU has
@@ -24,6 +26,7 @@
 //! code with AVX2, so the twins are not compiled at all.
 #![allow(unsafe_code)]
 
+use crate::mce::decaps;
 use crate::mce::gf::Gf;
 use crate::mce::goppa::{self, GenpolyScratch, T};
 use crate::mce::sort;
@@ -83,4 +86,18 @@ pub fn goppa_generate(f: &[Gf; T], mat: &mut GenpolyScratch) -> Option<[Gf; T]> 
         return unsafe { goppa::avx2::generate(f, mat) };
     }
     goppa::portable::generate(f, mat)
+}
+
+/// [`decaps::portable::decapsulate`] on the best code for this CPU.
+#[inline]
+pub fn mce_decapsulate(
+    secret_key: &[u8; crate::sizes::MCELIECE_SECRET_KEY_LEN],
+    ciphertext: &[u8; crate::sizes::MCELIECE_CIPHERTEXT_LEN],
+) -> crate::secret::SharedSecret {
+    #[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
+    if avx2() {
+        // SAFETY: the CPU has AVX2 (module docs).
+        return unsafe { decaps::avx2::decapsulate(secret_key, ciphertext) };
+    }
+    decaps::portable::decapsulate(secret_key, ciphertext)
 }

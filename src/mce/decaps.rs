@@ -22,18 +22,15 @@ use zeroize::Zeroize;
 use super::benes;
 use super::bm;
 use super::encaps::{session_key, E_WORDS, N, T};
-use super::fft;
+use super::fft::{self, Evals, GROUPS};
 use super::gf::GF_BITS;
-use super::vec::{self, Vec12};
+use super::vec::{self, Vec12, Vec12x4};
 use crate::secret::SharedSecret;
 use crate::sizes::{MCELIECE_CIPHERTEXT_LEN, MCELIECE_SECRET_KEY_LEN};
 
 /// Secret key layout: seed (32), pivots (8), Goppa polynomial (2 t), control bits, s (n / 8).
 use super::params::{SK_CONTROL_AT as COND_AT, SK_GOPPA_AT as GOPPA_AT, SK_S_AT as S_AT};
 const _: () = assert!(COND_AT + benes::COND_BYTES == S_AT);
-
-/// Values at all 4096 field elements: 64 vectors of 64 lanes.
-type Evals = [Vec12; 64];
 
 /// The parts of the secret key the decoder reads.
 struct KeyParts<'a> {
@@ -87,15 +84,32 @@ fn goppa_bitsliced(goppa: &[u8]) -> Vec12 {
     g
 }
 
-/// `out[j] = a[j]` with every lane cleared where bit j of `mask` words is 0.
+/// Inlined on x86_64 with `std`, so that the AVX2 twin of [`decapsulate`] gets its own copy of
+/// everything it calls (see src/simd.rs); elsewhere the compiler decides.
+macro_rules! hot {
+    ($item:item) => {
+        #[cfg_attr(
+            all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
+            inline(always)
+        )]
+        $item
+    };
+}
+
+hot! {
+/// `out = a` with every lane of vector j cleared where `mask[j]` has a 0 bit.
 fn masked(out: &mut Evals, a: &Evals, mask: &[u64; 64]) {
-    for ((o, v), m) in out.iter_mut().zip(a.iter()).zip(mask.iter()) {
+    for (g, (o, v)) in out.iter_mut().zip(a.iter()).enumerate() {
         for (po, pv) in o.iter_mut().zip(v.iter()) {
-            *po = pv & m;
+            for (q, (x, y)) in po.iter_mut().zip(pv.iter()).enumerate() {
+                *x = y & mask.get(g + GROUPS * q).copied().unwrap_or(0);
+            }
         }
     }
 }
+}
 
+hot! {
 /// The 128 power sums sum_a w_a a^j / g(a)^2 of a 0/1 vector `w` (field order), given 1 / g^2.
 fn syndrome(
     out_lo: &mut Vec12,
@@ -107,7 +121,9 @@ fn syndrome(
     masked(tmp, inv_g2, w);
     fft::fft_tr128(out_lo, out_hi, tmp);
 }
+}
 
+hot! {
 /// 1 / g(a)^2 at every field element a, into `out`; `tmp` is scratch.
 fn inverse_goppa_squares(out: &mut Evals, tmp: &mut Evals, goppa: &[u8]) {
     let mut g = goppa_bitsliced(goppa);
@@ -116,35 +132,34 @@ fn inverse_goppa_squares(out: &mut Evals, tmp: &mut Evals, goppa: &[u8]) {
     fft::add_x64(out);
     for v in out.iter_mut() {
         let x = *v;
-        vec::sq(v, &x);
+        vec::sq_lanes(v, &x);
     }
-    // Batch inversion: tmp[j] = out[0] * ... * out[j], one inversion of the total, then back.
-    let mut acc: Vec12 = [0; GF_BITS];
-    acc[0] = u64::MAX;
+    // Batch inversion, four chains at once (one per lane): tmp[j] = out[0] * ... * out[j], one
+    // inversion of the totals, then back.
+    let mut one: Vec12x4 = [[0; 4]; GF_BITS];
+    one[0] = [u64::MAX; 4];
+    let mut acc = one;
     for (t, v) in tmp.iter_mut().zip(out.iter()) {
-        vec::mul_assign(&mut acc, v);
+        vec::mul_lanes_assign(&mut acc, v);
         *t = acc;
     }
-    let mut inv: Vec12 = [0; GF_BITS];
-    vec::inv(&mut inv, &acc);
+    let mut inv: Vec12x4 = [[0; 4]; GF_BITS];
+    vec::inv_lanes(&mut inv, &acc);
     // inv = 1 / (out[0] ... out[j]) at step j, going down.
-    for j in (0..64usize).rev() {
+    for j in (0..GROUPS).rev() {
         let prefix = match j.checked_sub(1).and_then(|k| tmp.get(k)) {
             Some(p) => *p,
-            None => {
-                let mut one = [0; GF_BITS];
-                one[0] = u64::MAX;
-                one
-            }
+            None => one,
         };
         if let Some(v) = out.get_mut(j) {
             let value = *v;
-            vec::mul(v, &inv, &prefix);
-            vec::mul_assign(&mut inv, &value);
+            vec::mul_lanes(v, &inv, &prefix);
+            vec::mul_lanes_assign(&mut inv, &value);
         }
     }
     acc.zeroize();
     inv.zeroize();
+}
 }
 
 /// All ones if `x == 0`, else 0.
@@ -155,13 +170,51 @@ fn zero_mask(x: u64) -> u64 {
 
 /// Decapsulates `ciphertext` with `secret_key`. An invalid or tampered ciphertext gives the
 /// pseudorandom SHAKE256(0 || s || c) (implicit rejection), never an error.
+///
+/// On the best code for this CPU: [`crate::simd::mce_decapsulate`].
 pub fn decapsulate(
     secret_key: &[u8; MCELIECE_SECRET_KEY_LEN],
     ciphertext: &[u8; MCELIECE_CIPHERTEXT_LEN],
 ) -> SharedSecret {
+    crate::simd::mce_decapsulate(secret_key, ciphertext)
+}
+
+/// The entry point, compiled once per instruction set (see `src/simd.rs`, which picks one):
+/// everything the decoder calls is inlined into it there, so that the AVX2 twin computes the
+/// four-lane products ([`vec::Lanes`]) in 256-bit registers.
+macro_rules! entry_points {
+    ($(#[$isa:meta])*) => {
+        /// [`super::decapsulate`] (same bytes on every path).
+        $(#[$isa])*
+        pub fn decapsulate(
+            secret_key: &[u8; super::MCELIECE_SECRET_KEY_LEN],
+            ciphertext: &[u8; super::MCELIECE_CIPHERTEXT_LEN],
+        ) -> super::SharedSecret {
+            super::decapsulate_body(secret_key, ciphertext)
+        }
+    };
+}
+
+/// For every CPU of the target.
+pub mod portable {
+    entry_points!();
+}
+
+/// For x86_64 CPUs with AVX2 (the same code, compiled with 256-bit vectors).
+#[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
+pub mod avx2 {
+    entry_points!(#[target_feature(enable = "avx2")]);
+}
+
+hot! {
+/// The body of [`decapsulate`] (see the entry points).
+fn decapsulate_body(
+    secret_key: &[u8; MCELIECE_SECRET_KEY_LEN],
+    ciphertext: &[u8; MCELIECE_CIPHERTEXT_LEN],
+) -> SharedSecret {
     let key = key_parts(secret_key);
-    let mut inv_g2: Evals = [[0; GF_BITS]; 64];
-    let mut tmp: Evals = [[0; GF_BITS]; 64];
+    let mut inv_g2: Evals = [[[0; 4]; GF_BITS]; GROUPS];
+    let mut tmp: Evals = [[[0; 4]; GF_BITS]; GROUPS];
     inverse_goppa_squares(&mut inv_g2, &mut tmp, key.goppa);
 
     // One 4096-bit word serves three times: the received word, the error vector in field order,
@@ -176,8 +229,8 @@ pub fn decapsulate(
     fft::fft(&mut tmp, &sigma);
     fft::add_x64(&mut tmp);
     sigma.zeroize();
-    for (e, v) in word.iter_mut().zip(tmp.iter()) {
-        *e = !v.iter().fold(0, |acc, plane| acc | plane);
+    for (j, e) in word.iter_mut().enumerate() {
+        *e = !fft::vector(&tmp, j).iter().fold(0, |acc, plane| acc | plane);
     }
 
     let (mut c_lo, mut c_hi) = ([0; GF_BITS], [0; GF_BITS]);
@@ -223,6 +276,7 @@ pub fn decapsulate(
     let secret = session_key((ok & 1) as u8, preimage, ciphertext);
     word.zeroize();
     secret
+}
 }
 
 #[cfg(test)]

@@ -18,7 +18,35 @@
 
 use super::gf;
 use super::gf::{Gf, GF_BITS};
-use super::vec::{self, const_bitslice, const_pow, Vec12};
+use super::vec::{self, const_bitslice, const_pow, Lanes, Vec12, Vec12x4};
+
+/// Values at all 4096 field elements: 64 vectors of 64 lanes, four side by side in each of 16
+/// groups. Vector j (points 64 j .. 64 j + 63) is lane j / 16 of group j % 16: the butterfly
+/// stages of distance 1..8 then pair whole groups with one factor for all four lanes (one
+/// 256-bit product in the AVX2 twin), and only the stages of distance 16 and 32 pair lanes.
+pub type Evals = [Vec12x4; GROUPS];
+
+/// Groups of [`Evals`].
+pub const GROUPS: usize = 16;
+
+/// The group and lane of vector `j` in [`Evals`].
+#[inline]
+pub const fn slot(j: usize) -> (usize, usize) {
+    (j % GROUPS, j / GROUPS)
+}
+
+/// Vector `j` of `values`.
+#[inline]
+pub fn vector(values: &Evals, j: usize) -> Vec12 {
+    let (g, q) = slot(j);
+    let mut v = [0; GF_BITS];
+    if let Some(group) = values.get(g) {
+        for (dst, plane) in v.iter_mut().zip(group.iter()) {
+            *dst = plane.get(q).copied().unwrap_or(0);
+        }
+    }
+    v
+}
 
 /// Radix-conversion masks per step k: the top quarter (D) and the next quarter (C) of each group
 /// of 4 * 2^k coefficients; a step adds D into C, then C into B.
@@ -170,7 +198,11 @@ fn bitrev6(x: usize) -> usize {
 
 /// Evaluates `f` (64 coefficients, bitsliced: bit p of plane b is bit b of coefficient p) at all
 /// 4096 points: lane l of `out[j]` is f(P(64 j + l)).
-pub fn fft(out: &mut [Vec12; 64], f: &Vec12) {
+#[cfg_attr(
+    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
+    inline(always)
+)]
+pub fn fft(out: &mut Evals, f: &Vec12) {
     let mut x = *f;
     for level in 0..LEVELS - 1 {
         if level > 0 {
@@ -185,53 +217,120 @@ pub fn fft(out: &mut [Vec12; 64], f: &Vec12) {
         }
     }
     scale(&mut x, LEVELS - 1);
-    for (j, o) in out.iter_mut().enumerate() {
-        let p = bitrev6(j);
+    for (g, o) in out.iter_mut().enumerate() {
         for (dst, plane) in o.iter_mut().zip(x.iter()) {
-            *dst = 0u64.wrapping_sub((plane >> p) & 1);
+            for (q, d) in dst.iter_mut().enumerate() {
+                *d = 0u64.wrapping_sub((plane >> bitrev6(g + GROUPS * q)) & 1);
+            }
         }
     }
     for stage in 0..LEVELS {
-        let s = 1 << stage;
-        for block in out.chunks_exact_mut(2 * s) {
+        butterflies(out, stage, false);
+    }
+}
+
+/// One butterfly stage (distance 2^stage between the vectors it pairs): a += b w, b += a, or
+/// for the transpose (`transposed`) a += b, b += a w, where w is the factor of the pair.
+#[cfg_attr(
+    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
+    inline(always)
+)]
+fn butterflies(values: &mut Evals, stage: usize, transposed: bool) {
+    let s = 1usize << stage;
+    if s < GROUPS {
+        // Between groups g and g + s: vector j = g + 16 q pairs with j + s, the factor of the
+        // pair's offset j mod s = g mod s, the same in all four lanes.
+        for block in values.chunks_exact_mut(2 * s) {
             let (lo, hi) = block.split_at_mut(s);
-            for ((a, b), tw) in lo
+            for ((a, b), w) in lo
                 .iter_mut()
                 .zip(hi.iter_mut())
                 .zip(TABLES.twiddle.iter().skip(s - 1))
             {
-                let mut t = [0; GF_BITS];
-                vec::mul(&mut t, b, tw);
-                for ((pa, pb), pt) in a.iter_mut().zip(b.iter_mut()).zip(t.iter()) {
-                    *pa ^= pt;
-                    *pb ^= *pa;
+                butterfly(a, b, |t, x| vec::mul_lanes_by(t, x, w), transposed);
+            }
+        }
+    } else {
+        // Inside the groups: distance 16 pairs lanes (0, 1) and (2, 3), distance 32 lanes
+        // (0, 2) and (1, 3). Two groups' four pairs make one four-lane product; the factor of
+        // vector j's pair is twiddle[s - 1 + j mod s].
+        let (lane_a, lane_b) = if s == GROUPS {
+            ([0, 2], [1, 3])
+        } else {
+            ([0, 1], [2, 3])
+        };
+        let (first, second) = values.split_at_mut(GROUPS / 2);
+        for (g, (x, y)) in first.iter_mut().zip(second.iter_mut()).enumerate() {
+            let factor = |group: usize, lane: usize| {
+                let j = group + GROUPS * lane;
+                TABLES.twiddle.get(s - 1 + j % s).copied().unwrap_or_default()
+            };
+            let w: [Vec12; 4] = [
+                factor(g, lane_a[0]),
+                factor(g, lane_a[1]),
+                factor(g + GROUPS / 2, lane_a[0]),
+                factor(g + GROUPS / 2, lane_a[1]),
+            ];
+            let w: Vec12x4 = core::array::from_fn(|p| core::array::from_fn(|q| w[q][p]));
+            let gather = |x: &Vec12x4, y: &Vec12x4, lanes: [usize; 2]| -> Vec12x4 {
+                core::array::from_fn(|p| {
+                    let (px, py) = (x[p], y[p]);
+                    [px[lanes[0]], px[lanes[1]], py[lanes[0]], py[lanes[1]]]
+                })
+            };
+            let mut a = gather(x, y, lane_a);
+            let mut b = gather(x, y, lane_b);
+            butterfly(&mut a, &mut b, |t, v| vec::mul_lanes(t, v, &w), transposed);
+            for (p, (px, py)) in x.iter_mut().zip(y.iter_mut()).enumerate() {
+                for (k, (&la, &lb)) in lane_a.iter().zip(lane_b.iter()).enumerate() {
+                    px[la] = a[p][k];
+                    px[lb] = b[p][k];
+                    py[la] = a[p][k + 2];
+                    py[lb] = b[p][k + 2];
                 }
             }
         }
     }
 }
 
-/// The transposed butterfly stages of [`fft`], in reverse order.
-fn butterflies_tr(values: &mut [Vec12; 64]) {
-    for stage in (0..LEVELS).rev() {
-        let s = 1 << stage;
-        for block in values.chunks_exact_mut(2 * s) {
-            let (lo, hi) = block.split_at_mut(s);
-            for ((a, b), tw) in lo
-                .iter_mut()
-                .zip(hi.iter_mut())
-                .zip(TABLES.twiddle.iter().skip(s - 1))
-            {
-                for (pa, pb) in a.iter_mut().zip(b.iter()) {
-                    *pa ^= pb;
-                }
-                let mut t = [0; GF_BITS];
-                vec::mul(&mut t, a, tw);
-                for (pb, pt) in b.iter_mut().zip(t.iter()) {
-                    *pb ^= pt;
-                }
-            }
+/// One butterfly on four lanes, with `mul(t, x)` the product of x by the pair's factor.
+#[inline(always)]
+fn butterfly(
+    a: &mut Vec12x4,
+    b: &mut Vec12x4,
+    mul: impl Fn(&mut Vec12x4, &Vec12x4),
+    transposed: bool,
+) {
+    let mut t: Vec12x4 = [[0; 4]; GF_BITS];
+    if transposed {
+        xor_into(a, b);
+        mul(&mut t, a);
+        xor_into(b, &t);
+    } else {
+        mul(&mut t, b);
+        xor_into(a, &t);
+        xor_into(b, a);
+    }
+}
+
+/// `a += b`.
+#[inline(always)]
+fn xor_into<const L: usize>(a: &mut Lanes<L>, b: &Lanes<L>) {
+    for (pa, pb) in a.iter_mut().zip(b.iter()) {
+        for (x, y) in pa.iter_mut().zip(pb.iter()) {
+            *x ^= y;
         }
+    }
+}
+
+/// The transposed butterfly stages of [`fft`], in reverse order.
+#[cfg_attr(
+    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
+    inline(always)
+)]
+fn butterflies_tr(values: &mut Evals) {
+    for stage in (0..LEVELS).rev() {
+        butterflies(values, stage, true);
     }
 }
 
@@ -241,16 +340,22 @@ fn butterflies_tr(values: &mut [Vec12; 64]) {
 /// The 128-coefficient transform splits six times like [`fft`] (its first word holds
 /// coefficients 0..63, the second 64..127, so a conversion step of distance 32 crosses words),
 /// which leaves pieces a + b x; they are evaluated on the lanes' span directly (`leaf`).
-pub fn fft_tr128(out_lo: &mut Vec12, out_hi: &mut Vec12, values: &mut [Vec12; 64]) {
+#[cfg_attr(
+    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
+    inline(always)
+)]
+pub fn fft_tr128(out_lo: &mut Vec12, out_hi: &mut Vec12, values: &mut Evals) {
     butterflies_tr(values);
     let (mut x0, mut x1) = ([0u64; GF_BITS], [0u64; GF_BITS]);
-    let mut t = [0; GF_BITS];
-    for (j, v) in values.iter().enumerate() {
-        let p = bitrev6(j);
-        vec::mul(&mut t, v, &TABLES.leaf);
+    let mut t: Vec12x4 = [[0; 4]; GF_BITS];
+    for (g, v) in values.iter().enumerate() {
+        vec::mul_lanes_by(&mut t, v, &TABLES.leaf);
         for ((d0, d1), (pv, pt)) in x0.iter_mut().zip(x1.iter_mut()).zip(v.iter().zip(t.iter())) {
-            *d0 |= u64::from(pv.count_ones() & 1) << p;
-            *d1 |= u64::from(pt.count_ones() & 1) << p;
+            for (q, (lv, lt)) in pv.iter().zip(pt.iter()).enumerate() {
+                let p = bitrev6(g + GROUPS * q);
+                *d0 |= u64::from(lv.count_ones() & 1) << p;
+                *d1 |= u64::from(lt.count_ones() & 1) << p;
+            }
         }
     }
     for level in (0..LEVELS).rev() {
@@ -280,7 +385,10 @@ pub fn fft_tr128(out_lo: &mut Vec12, out_hi: &mut Vec12, values: &mut [Vec12; 64
     *out_hi = x1;
 }
 
-#[inline]
+#[cfg_attr(
+    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
+    inline(always)
+)]
 fn scale(x: &mut Vec12, level: usize) {
     if let Some(s) = TABLES.scale.get(level) {
         vec::mul_assign(x, s);
@@ -289,10 +397,17 @@ fn scale(x: &mut Vec12, level: usize) {
 
 /// Adds P(k)^64 at every point k: the x^64 term of a monic degree-64 polynomial whose lower 64
 /// coefficients went through [`fft`].
-pub fn add_x64(values: &mut [Vec12; 64]) {
-    for (v, &high) in values.iter_mut().zip(TABLES.pow64_high.iter()) {
+#[cfg_attr(
+    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
+    inline(always)
+)]
+pub fn add_x64(values: &mut Evals) {
+    for (g, v) in values.iter_mut().enumerate() {
         for (b, (pv, pl)) in v.iter_mut().zip(TABLES.pow64_lane.iter()).enumerate() {
-            *pv ^= pl ^ 0u64.wrapping_sub(u64::from((high >> b) & 1));
+            for (q, x) in pv.iter_mut().enumerate() {
+                let high = TABLES.pow64_high.get(g + GROUPS * q).copied().unwrap_or(0);
+                *x ^= pl ^ 0u64.wrapping_sub(u64::from((high >> b) & 1));
+            }
         }
     }
 }
@@ -318,14 +433,14 @@ mod tests {
     fn fft_evaluates_everywhere() {
         for seed in 0..4 {
             let f = poly(seed);
-            let mut out = [[0; GF_BITS]; 64];
+            let mut out: Evals = [[[0; 4]; GF_BITS]; GROUPS];
             fft(&mut out, &vec::const_bitslice(&f));
             let mut x64 = out;
             add_x64(&mut x64);
             for k in 0..4096 {
-                let v = vec::lane(&out[k / 64], k % 64);
+                let v = vec::lane(&vector(&out, k / 64), k % 64);
                 assert_eq!(v, eval(&f, point(k)), "seed {seed} k {k}");
-                let w = vec::lane(&x64[k / 64], k % 64);
+                let w = vec::lane(&vector(&x64, k / 64), k % 64);
                 assert_eq!(w, v ^ const_pow(point(k), 64), "x^64, k {k}");
             }
         }
@@ -334,12 +449,16 @@ mod tests {
     #[test]
     fn transposed_fft_gives_power_sums() {
         for seed in 0..3 {
-            let mut values = [[0; GF_BITS]; 64];
-            for (j, v) in values.iter_mut().enumerate() {
-                *v = vec::const_bitslice(&poly(seed * 100 + j as u32));
+            let mut values: Evals = [[[0; 4]; GF_BITS]; GROUPS];
+            for j in 0..64 {
+                let v = vec::const_bitslice(&poly(seed * 100 + j as u32));
+                let (g, q) = slot(j);
+                for b in 0..GF_BITS {
+                    values[g][b][q] = v[b];
+                }
             }
             let flat: std::vec::Vec<Gf> = (0..4096)
-                .map(|k| vec::lane(&values[k / 64], k % 64))
+                .map(|k| vec::lane(&vector(&values, k / 64), k % 64))
                 .collect();
             let (mut out, mut out_hi) = ([0; GF_BITS], [0; GF_BITS]);
             fft_tr128(&mut out, &mut out_hi, &mut values);

@@ -61,10 +61,18 @@ pub fn locator(s_lo: &Vec12, s_hi: &Vec12) -> Vec12 {
         let old_c = c;
         let old_c0 = c0;
         let (mb, md) = (vec::broadcast(base), vec::broadcast(d));
-        let at = |v: &Vec12, p: usize| v.get(p).copied().unwrap_or(0);
-        let pair: Lanes<2> = core::array::from_fn(|p| [at(&c, p), at(&b, p)]);
+        let (mut pair, mut factor): (Lanes<2>, Lanes<2>) = ([[0; 2]; GF_BITS], [[0; 2]; GF_BITS]);
+        for (((pp, pf), (pc, pb)), (x, y)) in pair
+            .iter_mut()
+            .zip(factor.iter_mut())
+            .zip(c.iter().zip(b.iter()))
+            .zip(mb.iter().zip(md.iter()))
+        {
+            *pp = [*pc, *pb];
+            *pf = [*x, *y];
+        }
         let mut prod: Lanes<2> = [[0; 2]; GF_BITS];
-        vec::mul_by(&mut prod, &pair, |p| [at(&mb, p), at(&md, p)]);
+        vec::mul_lanes(&mut prod, &pair, &factor);
         for (pc, [x, y]) in c.iter_mut().zip(prod.iter()) {
             *pc = (*pc & !change_c) | ((x ^ y) & change_c);
         }

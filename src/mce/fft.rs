@@ -247,7 +247,7 @@ fn butterflies(values: &mut Evals, stage: usize, transposed: bool) {
                 .zip(hi.iter_mut())
                 .zip(TABLES.twiddle.iter().skip(s - 1))
             {
-                butterfly(a, b, |t, x| vec::mul_lanes_by(t, x, w), transposed);
+                butterfly(a, b, &vec::spread(w), transposed);
             }
         }
     } else {
@@ -261,53 +261,45 @@ fn butterflies(values: &mut Evals, stage: usize, transposed: bool) {
         };
         let (first, second) = values.split_at_mut(GROUPS / 2);
         for (g, (x, y)) in first.iter_mut().zip(second.iter_mut()).enumerate() {
-            let factor = |group: usize, lane: usize| {
-                let j = group + GROUPS * lane;
-                TABLES.twiddle.get(s - 1 + j % s).copied().unwrap_or_default()
-            };
-            let w: [Vec12; 4] = [
-                factor(g, lane_a[0]),
-                factor(g, lane_a[1]),
-                factor(g + GROUPS / 2, lane_a[0]),
-                factor(g + GROUPS / 2, lane_a[1]),
-            ];
-            let w: Vec12x4 = core::array::from_fn(|p| core::array::from_fn(|q| w[q][p]));
-            let gather = |x: &Vec12x4, y: &Vec12x4, lanes: [usize; 2]| -> Vec12x4 {
-                core::array::from_fn(|p| {
-                    let (px, py) = (x[p], y[p]);
-                    [px[lanes[0]], px[lanes[1]], py[lanes[0]], py[lanes[1]]]
-                })
-            };
-            let mut a = gather(x, y, lane_a);
-            let mut b = gather(x, y, lane_b);
-            butterfly(&mut a, &mut b, |t, v| vec::mul_lanes(t, v, &w), transposed);
-            for (p, (px, py)) in x.iter_mut().zip(y.iter_mut()).enumerate() {
-                for (k, (&la, &lb)) in lane_a.iter().zip(lane_b.iter()).enumerate() {
-                    px[la] = a[p][k];
-                    px[lb] = b[p][k];
-                    py[la] = a[p][k + 2];
-                    py[lb] = b[p][k + 2];
+            // Lane k of the product: group g (k < 2) or g + 8, lane lane_a[k % 2] (the a side).
+            let mut w: Vec12x4 = [[0; 4]; GF_BITS];
+            for (k, group) in [g, g, g + GROUPS / 2, g + GROUPS / 2].into_iter().enumerate() {
+                let j = group + GROUPS * lane_a[k % 2];
+                let factor = TABLES.twiddle.get(s - 1 + j % s).copied().unwrap_or_default();
+                for (pw, f) in w.iter_mut().zip(factor.iter()) {
+                    pw[k] = *f;
+                }
+            }
+            let (mut a, mut b): (Vec12x4, Vec12x4) = ([[0; 4]; GF_BITS], [[0; 4]; GF_BITS]);
+            for ((pa, pb), (px, py)) in a.iter_mut().zip(b.iter_mut()).zip(x.iter().zip(y.iter()))
+            {
+                *pa = [px[lane_a[0]], px[lane_a[1]], py[lane_a[0]], py[lane_a[1]]];
+                *pb = [px[lane_b[0]], px[lane_b[1]], py[lane_b[0]], py[lane_b[1]]];
+            }
+            butterfly(&mut a, &mut b, &w, transposed);
+            for ((pa, pb), (px, py)) in a.iter().zip(b.iter()).zip(x.iter_mut().zip(y.iter_mut()))
+            {
+                for k in 0..2 {
+                    px[lane_a[k]] = pa[k];
+                    px[lane_b[k]] = pb[k];
+                    py[lane_a[k]] = pa[k + 2];
+                    py[lane_b[k]] = pb[k + 2];
                 }
             }
         }
     }
 }
 
-/// One butterfly on four lanes, with `mul(t, x)` the product of x by the pair's factor.
+/// One butterfly on four lanes, `w` the pairs' factors.
 #[inline(always)]
-fn butterfly(
-    a: &mut Vec12x4,
-    b: &mut Vec12x4,
-    mul: impl Fn(&mut Vec12x4, &Vec12x4),
-    transposed: bool,
-) {
+fn butterfly(a: &mut Vec12x4, b: &mut Vec12x4, w: &Vec12x4, transposed: bool) {
     let mut t: Vec12x4 = [[0; 4]; GF_BITS];
     if transposed {
         xor_into(a, b);
-        mul(&mut t, a);
+        vec::mul_lanes(&mut t, a, w);
         xor_into(b, &t);
     } else {
-        mul(&mut t, b);
+        vec::mul_lanes(&mut t, b, w);
         xor_into(a, &t);
         xor_into(b, a);
     }

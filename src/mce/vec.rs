@@ -18,31 +18,28 @@ pub type Lanes<const L: usize> = [[u64; L]; GF_BITS];
 /// Four vectors side by side (see [`Lanes`]).
 pub type Vec12x4 = Lanes<4>;
 
-/// `out = a * b` for each of the `L` vectors, with `b`'s plane j given by `b(j)`.
+/// `out = a * b`, vector by vector.
 ///
-/// Column by column (t_k = sum of a_i b_(k-i)): each column's sum stays in a register and is
-/// written once, where the row-by-row order read and wrote memory for every product. Reduced
-/// modulo z^12 + z^3 + 1 on the way: z^k = z^(k-9) + z^(k-12) for k >= 12, from the top so that
-/// folded columns >= 12 fold again.
+/// Schoolbook with fixed bounds (the compiler unrolls it completely), then reduced modulo
+/// z^12 + z^3 + 1: z^k = z^(k-9) + z^(k-12) for k >= 12, from the top so that folded planes
+/// >= 12 fold again.
 ///
 /// Inlined everywhere on x86_64 with `std`, so that the AVX2 twin of decapsulation compiles its
-/// own 256-bit copy; elsewhere the compiler decides.
+/// own 256-bit copy; elsewhere the compiler decides. Plain loops, no closures: a closure is
+/// compiled on its own, without the twin's target feature.
 #[cfg_attr(
     all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
     inline(always)
 )]
 #[allow(clippy::indexing_slicing)] // fixed bounds: i, k - i < GF_BITS, k < 2 GF_BITS - 1
-pub fn mul_by<const L: usize>(out: &mut Lanes<L>, a: &Lanes<L>, b: impl Fn(usize) -> [u64; L]) {
-    let b: Lanes<L> = core::array::from_fn(b);
+pub fn mul_lanes<const L: usize>(out: &mut Lanes<L>, a: &Lanes<L>, b: &Lanes<L>) {
     let mut t = [[0u64; L]; 2 * GF_BITS - 1];
-    for k in 0..2 * GF_BITS - 1 {
-        let mut acc = [0u64; L];
-        for i in k.saturating_sub(GF_BITS - 1)..=k.min(GF_BITS - 1) {
+    for i in 0..GF_BITS {
+        for j in 0..GF_BITS {
             for q in 0..L {
-                acc[q] ^= a[i][q] & b[k - i][q];
+                t[i + j][q] ^= a[i][q] & b[j][q];
             }
         }
-        t[k] = acc;
     }
     let mut k = 2 * GF_BITS - 2;
     while k >= GF_BITS {
@@ -56,13 +53,14 @@ pub fn mul_by<const L: usize>(out: &mut Lanes<L>, a: &Lanes<L>, b: impl Fn(usize
     out.copy_from_slice(&t[..GF_BITS]);
 }
 
-/// `out = a * b`, vector by vector.
-#[cfg_attr(
-    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
-    inline(always)
-)]
-pub fn mul_lanes<const L: usize>(out: &mut Lanes<L>, a: &Lanes<L>, b: &Lanes<L>) {
-    mul_by(out, a, |j| b.get(j).copied().unwrap_or([0; L]));
+/// `b` in each of `L` lanes.
+#[inline(always)]
+pub fn spread<const L: usize>(b: &Vec12) -> Lanes<L> {
+    let mut v = [[0u64; L]; GF_BITS];
+    for (dst, &plane) in v.iter_mut().zip(b.iter()) {
+        *dst = [plane; L];
+    }
+    v
 }
 
 /// `out = a * b`: each of the `L` vectors of `a` times the same `b`.
@@ -71,7 +69,7 @@ pub fn mul_lanes<const L: usize>(out: &mut Lanes<L>, a: &Lanes<L>, b: &Lanes<L>)
     inline(always)
 )]
 pub fn mul_lanes_by<const L: usize>(out: &mut Lanes<L>, a: &Lanes<L>, b: &Vec12) {
-    mul_by(out, a, |j| [b.get(j).copied().unwrap_or(0); L]);
+    mul_lanes(out, a, &spread(b));
 }
 
 /// `a *= b`, vector by vector.
@@ -85,7 +83,7 @@ pub fn mul_lanes_assign<const L: usize>(a: &mut Lanes<L>, b: &Lanes<L>) {
 }
 
 /// `out = a^2`, vector by vector (squaring is linear: plane i moves to plane 2i, then the
-/// reduction of [`mul_by`]).
+/// reduction of [`mul_lanes`]).
 #[cfg_attr(
     all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
     inline(always)
@@ -114,13 +112,7 @@ pub fn sq_lanes<const L: usize>(out: &mut Lanes<L>, a: &Lanes<L>) {
     inline(always)
 )]
 pub fn inv_lanes<const L: usize>(out: &mut Lanes<L>, a: &Lanes<L>) {
-    // a_k = a^(2^k - 1); a^(2^n) by n squarings.
-    let sq_n = |x: &mut Lanes<L>, n: usize| {
-        for _ in 0..n {
-            let y = *x;
-            sq_lanes(x, &y);
-        }
-    };
+    // a_k = a^(2^k - 1).
     let mut a2 = *a;
     sq_n(&mut a2, 1);
     mul_lanes_assign(&mut a2, a);
@@ -139,15 +131,31 @@ pub fn inv_lanes<const L: usize>(out: &mut Lanes<L>, a: &Lanes<L>) {
     sq_lanes(out, &a11);
 }
 
+/// `a = a^(2^n)`.
+#[cfg_attr(
+    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
+    inline(always)
+)]
+fn sq_n<const L: usize>(a: &mut Lanes<L>, n: usize) {
+    for _ in 0..n {
+        let y = *a;
+        sq_lanes(a, &y);
+    }
+}
+
 /// One [`Vec12`] as [`Lanes`] of width 1, and back (the compiler sees through both).
 #[inline(always)]
 fn one(a: &Vec12) -> Lanes<1> {
-    a.map(|x| [x])
+    spread(a)
 }
 
 #[inline(always)]
 fn unone(a: &Lanes<1>) -> Vec12 {
-    a.map(|[x]| x)
+    let mut v = [0u64; GF_BITS];
+    for (dst, [plane]) in v.iter_mut().zip(a.iter()) {
+        *dst = *plane;
+    }
+    v
 }
 
 /// `out = a * b`, lane by lane.
@@ -161,25 +169,31 @@ fn unone(a: &Lanes<1>) -> Vec12 {
 )]
 pub fn mul(out: &mut Vec12, a: &Vec12, b: &Vec12) {
     let mut o = [[0; 1]; GF_BITS];
-    mul_lanes_by(&mut o, &one(a), b);
+    mul_lanes(&mut o, &one(a), &one(b));
     *out = unone(&o);
 }
 
 /// `out = c * a`: every lane times the scalar `c`.
-#[inline]
+#[cfg_attr(
+    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
+    inline(always)
+)]
 pub fn mul_scalar(out: &mut Vec12, c: Gf, a: &Vec12) {
     mul(out, a, &broadcast(c));
 }
 
 /// `a *= b`, lane by lane.
-#[inline]
+#[cfg_attr(
+    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
+    inline(always)
+)]
 pub fn mul_assign(a: &mut Vec12, b: &Vec12) {
     let x = *a;
     mul(a, &x, b);
 }
 
 /// `out = a^2`, lane by lane.
-#[inline]
+#[inline(always)]
 pub fn sq(out: &mut Vec12, a: &Vec12) {
     let mut o = [[0; 1]; GF_BITS];
     sq_lanes(&mut o, &one(a));
@@ -198,7 +212,7 @@ pub fn inv(out: &mut Vec12, a: &Vec12) {
 }
 
 /// Every lane set to the scalar `c`.
-#[inline]
+#[inline(always)]
 pub fn broadcast(c: Gf) -> Vec12 {
     let mut v = [0u64; GF_BITS];
     for (b, plane) in v.iter_mut().enumerate() {

@@ -168,29 +168,42 @@ fn zero_mask(x: u64) -> u64 {
     ((x | x.wrapping_neg()) >> 63).wrapping_sub(1)
 }
 
-/// Decapsulates `ciphertext` with `secret_key`. An invalid or tampered ciphertext gives the
-/// pseudorandom SHAKE256(0 || s || c) (implicit rejection), never an error.
-///
-/// On the best code for this CPU: [`crate::simd::mce_decapsulate`].
-pub fn decapsulate(
-    secret_key: &[u8; MCELIECE_SECRET_KEY_LEN],
-    ciphertext: &[u8; MCELIECE_CIPHERTEXT_LEN],
-) -> SharedSecret {
-    crate::simd::mce_decapsulate(secret_key, ciphertext)
-}
-
-/// The entry point, compiled once per instruction set (see `src/simd.rs`, which picks one):
-/// everything the decoder calls is inlined into it there, so that the AVX2 twin computes the
-/// four-lane products ([`vec::Lanes`]) in 256-bit registers.
+/// The decoder's steps, compiled once per instruction set (see `src/simd.rs`, which picks one):
+/// each step's loops are inlined into it, so that the AVX2 twin computes the four-lane products
+/// ([`vec::Lanes`]) in 256-bit registers. Four separate functions rather than one: each has its
+/// own stack frame, which keeps decapsulation within its 16 KiB of stack.
 macro_rules! entry_points {
     ($(#[$isa:meta])*) => {
-        /// [`super::decapsulate`] (same bytes on every path).
+        use super::{Evals, Vec12};
+
+        /// 1 / g(a)^2 at every field element a, into `out`; `tmp` is scratch.
         $(#[$isa])*
-        pub fn decapsulate(
-            secret_key: &[u8; super::MCELIECE_SECRET_KEY_LEN],
-            ciphertext: &[u8; super::MCELIECE_CIPHERTEXT_LEN],
-        ) -> super::SharedSecret {
-            super::decapsulate_body(secret_key, ciphertext)
+        pub fn inverse_goppa_squares(out: &mut Evals, tmp: &mut Evals, goppa: &[u8]) {
+            super::inverse_goppa_squares(out, tmp, goppa);
+        }
+
+        /// The 128 power sums of the 0/1 vector `w` (field order) over g^2; `tmp` is scratch.
+        $(#[$isa])*
+        pub fn syndrome(
+            out_lo: &mut Vec12,
+            out_hi: &mut Vec12,
+            inv_g2: &Evals,
+            w: &[u64; 64],
+            tmp: &mut Evals,
+        ) {
+            super::syndrome(out_lo, out_hi, inv_g2, w, tmp);
+        }
+
+        /// The error locator of the syndromes (Berlekamp-Massey).
+        $(#[$isa])*
+        pub fn locator(s_lo: &Vec12, s_hi: &Vec12) -> Vec12 {
+            super::bm::locator(s_lo, s_hi)
+        }
+
+        /// The roots of sigma as a 0/1 vector in field order; `tmp` is scratch.
+        $(#[$isa])*
+        pub fn roots(word: &mut [u64; 64], sigma: &Vec12, tmp: &mut Evals) {
+            super::roots(word, sigma, tmp);
         }
     };
 }
@@ -207,15 +220,83 @@ pub mod avx2 {
 }
 
 hot! {
-/// The body of [`decapsulate`] (see the entry points).
-fn decapsulate_body(
+/// `word` bit a = 1 where sigma(a) = 0 (field order); `tmp` is scratch.
+fn roots(word: &mut [u64; 64], sigma: &Vec12, tmp: &mut Evals) {
+    fft::fft(tmp, sigma);
+    fft::add_x64(tmp);
+    for (j, e) in word.iter_mut().enumerate() {
+        *e = !fft::vector(tmp, j).iter().fold(0, |acc, plane| acc | plane);
+    }
+}
+}
+
+/// Decapsulates `ciphertext` with `secret_key`. An invalid or tampered ciphertext gives the
+/// pseudorandom SHAKE256(0 || s || c) (implicit rejection), never an error.
+///
+/// The decoder's steps run on the best code for this CPU (src/simd.rs).
+pub fn decapsulate(
+    secret_key: &[u8; MCELIECE_SECRET_KEY_LEN],
+    ciphertext: &[u8; MCELIECE_CIPHERTEXT_LEN],
+) -> SharedSecret {
+    decapsulate_with::<Dispatched>(secret_key, ciphertext)
+}
+
+/// The decoder's steps on one instruction set: [`Dispatched`] (the best for this CPU, through
+/// src/simd.rs) or, for the tests, [`Portable`].
+trait Steps {
+    fn inverse_goppa_squares(out: &mut Evals, tmp: &mut Evals, goppa: &[u8]);
+    fn syndrome(lo: &mut Vec12, hi: &mut Vec12, inv_g2: &Evals, w: &[u64; 64], tmp: &mut Evals);
+    fn locator(s_lo: &Vec12, s_hi: &Vec12) -> Vec12;
+    fn roots(word: &mut [u64; 64], sigma: &Vec12, tmp: &mut Evals);
+}
+
+/// The steps on the best code for this CPU.
+struct Dispatched;
+
+impl Steps for Dispatched {
+    fn inverse_goppa_squares(out: &mut Evals, tmp: &mut Evals, goppa: &[u8]) {
+        crate::simd::mce_inverse_goppa_squares(out, tmp, goppa);
+    }
+    fn syndrome(lo: &mut Vec12, hi: &mut Vec12, inv_g2: &Evals, w: &[u64; 64], tmp: &mut Evals) {
+        crate::simd::mce_syndrome128(lo, hi, inv_g2, w, tmp);
+    }
+    fn locator(s_lo: &Vec12, s_hi: &Vec12) -> Vec12 {
+        crate::simd::mce_locator(s_lo, s_hi)
+    }
+    fn roots(word: &mut [u64; 64], sigma: &Vec12, tmp: &mut Evals) {
+        crate::simd::mce_roots(word, sigma, tmp);
+    }
+}
+
+/// The portable steps on every CPU (to test them against the AVX2 twins).
+#[cfg(test)]
+struct Portable;
+
+#[cfg(test)]
+impl Steps for Portable {
+    fn inverse_goppa_squares(out: &mut Evals, tmp: &mut Evals, goppa: &[u8]) {
+        portable::inverse_goppa_squares(out, tmp, goppa);
+    }
+    fn syndrome(lo: &mut Vec12, hi: &mut Vec12, inv_g2: &Evals, w: &[u64; 64], tmp: &mut Evals) {
+        portable::syndrome(lo, hi, inv_g2, w, tmp);
+    }
+    fn locator(s_lo: &Vec12, s_hi: &Vec12) -> Vec12 {
+        portable::locator(s_lo, s_hi)
+    }
+    fn roots(word: &mut [u64; 64], sigma: &Vec12, tmp: &mut Evals) {
+        portable::roots(word, sigma, tmp);
+    }
+}
+
+/// [`decapsulate`] with the decoder's steps `S`.
+fn decapsulate_with<S: Steps>(
     secret_key: &[u8; MCELIECE_SECRET_KEY_LEN],
     ciphertext: &[u8; MCELIECE_CIPHERTEXT_LEN],
 ) -> SharedSecret {
     let key = key_parts(secret_key);
     let mut inv_g2: Evals = [[[0; 4]; GF_BITS]; GROUPS];
     let mut tmp: Evals = [[[0; 4]; GF_BITS]; GROUPS];
-    inverse_goppa_squares(&mut inv_g2, &mut tmp, key.goppa);
+    S::inverse_goppa_squares(&mut inv_g2, &mut tmp, key.goppa);
 
     // One 4096-bit word serves three times: the received word, the error vector in field order,
     // then in code order.
@@ -223,18 +304,14 @@ fn decapsulate_body(
     load_words(&mut word, ciphertext);
     benes::apply_inverse(&mut word, key.cond);
     let (mut s_lo, mut s_hi) = ([0; GF_BITS], [0; GF_BITS]);
-    syndrome(&mut s_lo, &mut s_hi, &inv_g2, &word, &mut tmp);
+    S::syndrome(&mut s_lo, &mut s_hi, &inv_g2, &word, &mut tmp);
 
-    let mut sigma = bm::locator(&s_lo, &s_hi);
-    fft::fft(&mut tmp, &sigma);
-    fft::add_x64(&mut tmp);
+    let mut sigma = S::locator(&s_lo, &s_hi);
+    S::roots(&mut word, &sigma, &mut tmp);
     sigma.zeroize();
-    for (j, e) in word.iter_mut().enumerate() {
-        *e = !fft::vector(&tmp, j).iter().fold(0, |acc, plane| acc | plane);
-    }
 
     let (mut c_lo, mut c_hi) = ([0; GF_BITS], [0; GF_BITS]);
-    syndrome(&mut c_lo, &mut c_hi, &inv_g2, &word, &mut tmp);
+    S::syndrome(&mut c_lo, &mut c_hi, &inv_g2, &word, &mut tmp);
     inv_g2.zeroize();
     tmp.zeroize();
     let mut diff = 0u64;
@@ -276,7 +353,6 @@ fn decapsulate_body(
     let secret = session_key((ok & 1) as u8, preimage, ciphertext);
     word.zeroize();
     secret
-}
 }
 
 #[cfg(test)]
@@ -339,6 +415,13 @@ mod tests {
                 let ours = decapsulate(&sk, &bad);
                 let theirs = crate::mce::reference::decapsulate(&sk, &bad);
                 assert_eq!(ours.as_bytes(), &theirs, "corrupted, seed {seed}");
+                // The dispatched path is the AVX2 twin where the CPU has it: the portable one
+                // must agree with it (and so with the reference) too.
+                for c in [&ct, &bad] {
+                    let portable = decapsulate_with::<Portable>(&sk, c);
+                    let dispatched = decapsulate(&sk, c);
+                    assert_eq!(portable.as_bytes(), dispatched.as_bytes(), "seed {seed}");
+                }
                 assert_ne!(ours.as_bytes(), sent.as_bytes());
             }
         }

@@ -110,22 +110,8 @@ fn masked(out: &mut Evals, a: &Evals, mask: &[u64; 64]) {
 }
 
 hot! {
-/// The 128 power sums sum_a w_a a^j / g(a)^2 of a 0/1 vector `w` (field order), given 1 / g^2.
-fn syndrome(
-    out_lo: &mut Vec12,
-    out_hi: &mut Vec12,
-    inv_g2: &Evals,
-    w: &[u64; 64],
-    tmp: &mut Evals,
-) {
-    masked(tmp, inv_g2, w);
-    fft::fft_tr128(out_lo, out_hi, tmp);
-}
-}
-
-hot! {
-/// 1 / g(a)^2 at every field element a, into `out`; `tmp` is scratch.
-fn inverse_goppa_squares(out: &mut Evals, tmp: &mut Evals, goppa: &[u8]) {
+/// g(a)^2 at every field element a, into `out`.
+fn goppa_squares(out: &mut Evals, goppa: &[u8]) {
     let mut g = goppa_bitsliced(goppa);
     fft::fft(out, &g);
     g.zeroize();
@@ -134,31 +120,71 @@ fn inverse_goppa_squares(out: &mut Evals, tmp: &mut Evals, goppa: &[u8]) {
         let x = *v;
         vec::sq_lanes(v, &x);
     }
-    // Batch inversion, four chains at once (one per lane): tmp[j] = out[0] * ... * out[j], one
-    // inversion of the totals, then back.
-    let mut one: Vec12x4 = [[0; 4]; GF_BITS];
-    one[0] = [u64::MAX; 4];
-    let mut acc = one;
-    for (t, v) in tmp.iter_mut().zip(out.iter()) {
-        vec::mul_lanes_assign(&mut acc, v);
-        *t = acc;
+}
+}
+
+// Batch inversion, four chains at once (one per lane): tmp[j] = out[0] * ... * out[j], one
+// inversion of the totals, then back down, where tmp[j] = 1 / (out[0] ... out[j]) replaces the
+// prefix product once the step above has used it.
+
+hot! {
+/// tmp[j] = values[0] * ... * values[j].
+fn prefix_products(values: &Evals, tmp: &mut Evals) {
+    if let (Some(first), Some(t0)) = (values.first(), tmp.first_mut()) {
+        *t0 = *first;
     }
-    let mut inv: Vec12x4 = [[0; 4]; GF_BITS];
-    vec::inv_lanes(&mut inv, &acc);
-    // inv = 1 / (out[0] ... out[j]) at step j, going down.
-    for j in (0..GROUPS).rev() {
-        let prefix = match j.checked_sub(1).and_then(|k| tmp.get(k)) {
-            Some(p) => *p,
-            None => one,
-        };
-        if let Some(v) = out.get_mut(j) {
-            let value = *v;
-            vec::mul_lanes(v, &inv, &prefix);
-            vec::mul_lanes_assign(&mut inv, &value);
+    for j in 1..GROUPS {
+        let (done, rest) = tmp.split_at_mut(j);
+        if let (Some(prev), Some(t), Some(v)) = (done.last(), rest.first_mut(), values.get(j)) {
+            vec::mul_lanes(t, prev, v);
         }
     }
-    acc.zeroize();
-    inv.zeroize();
+}
+}
+
+hot! {
+/// The last prefix product replaced by its inverse.
+fn invert_last(tmp: &mut Evals) {
+    // Lane by lane, with one-lane products out of line ([`vec::inv_lanes`]): a small frame on
+    // top of decapsulation's 12 KiB, for a few thousand instructions once per decapsulation.
+    if let Some(total) = tmp.last_mut() {
+        for q in 0..4 {
+            let mut lane: vec::Lanes<1> = [[0]; GF_BITS];
+            for (l, plane) in lane.iter_mut().zip(total.iter()) {
+                l[0] = plane.get(q).copied().unwrap_or(0);
+            }
+            let mut inv: vec::Lanes<1> = [[0]; GF_BITS];
+            vec::inv_lanes(&mut inv, &lane);
+            for (plane, l) in total.iter_mut().zip(inv.iter()) {
+                if let Some(x) = plane.get_mut(q) {
+                    *x = l[0];
+                }
+            }
+            lane.zeroize();
+            inv.zeroize();
+        }
+    }
+}
+}
+
+hot! {
+/// Going down: values[j] = tmp[j] tmp[j - 1], then tmp[j - 1] = tmp[j] values[j] (old).
+fn back_substitute(values: &mut Evals, tmp: &mut Evals) {
+    let mut t: Vec12x4 = [[0; 4]; GF_BITS];
+    for j in (1..GROUPS).rev() {
+        let (below, from_j) = tmp.split_at_mut(j);
+        if let (Some(prefix), Some(inv), Some(v)) =
+            (below.last_mut(), from_j.first(), values.get_mut(j))
+        {
+            vec::mul_lanes(&mut t, inv, prefix);
+            vec::mul_lanes(prefix, inv, v);
+            *v = t;
+        }
+    }
+    if let (Some(v), Some(inv)) = (values.first_mut(), tmp.first()) {
+        *v = *inv;
+    }
+    t.zeroize();
 }
 }
 
@@ -179,10 +205,46 @@ macro_rules! entry_points {
         /// 1 / g(a)^2 at every field element a, into `out`; `tmp` is scratch.
         $(#[$isa])*
         pub fn inverse_goppa_squares(out: &mut Evals, tmp: &mut Evals, goppa: &[u8]) {
-            super::inverse_goppa_squares(out, tmp, goppa);
+            squares(out, goppa);
+            prefix_products(out, tmp);
+            invert_last(tmp);
+            back_substitute(out, tmp);
         }
 
-        /// The 128 power sums of the 0/1 vector `w` (field order) over g^2; `tmp` is scratch.
+        // The evaluation and the batch inversion's three parts, each in a frame of its own: one
+        // frame for all of them would sit on top of decapsulation's 12 KiB with the sum of
+        // their temporaries.
+
+        /// [`super::goppa_squares`].
+        #[inline(never)]
+        $(#[$isa])*
+        fn squares(out: &mut Evals, goppa: &[u8]) {
+            super::goppa_squares(out, goppa);
+        }
+
+        /// [`super::prefix_products`].
+        #[inline(never)]
+        $(#[$isa])*
+        fn prefix_products(values: &Evals, tmp: &mut Evals) {
+            super::prefix_products(values, tmp);
+        }
+
+        /// [`super::invert_last`].
+        #[inline(never)]
+        $(#[$isa])*
+        fn invert_last(tmp: &mut Evals) {
+            super::invert_last(tmp);
+        }
+
+        /// [`super::back_substitute`].
+        #[inline(never)]
+        $(#[$isa])*
+        fn back_substitute(values: &mut Evals, tmp: &mut Evals) {
+            super::back_substitute(values, tmp);
+        }
+
+        /// The 128 power sums sum_a w_a a^j / g(a)^2 of a 0/1 vector `w` (field order), given
+        /// 1 / g^2; `tmp` is scratch.
         $(#[$isa])*
         pub fn syndrome(
             out_lo: &mut Vec12,
@@ -191,7 +253,26 @@ macro_rules! entry_points {
             w: &[u64; 64],
             tmp: &mut Evals,
         ) {
-            super::syndrome(out_lo, out_hi, inv_g2, w, tmp);
+            masked_butterflies(inv_g2, w, tmp);
+            power_sums(out_lo, out_hi, tmp);
+        }
+
+        // The two halves of the transposed FFT, each in a frame of its own (see
+        // `inverse_goppa_squares`).
+
+        /// `tmp` = w 1 / g^2, through the transposed butterflies.
+        #[inline(never)]
+        $(#[$isa])*
+        fn masked_butterflies(inv_g2: &Evals, w: &[u64; 64], tmp: &mut Evals) {
+            super::masked(tmp, inv_g2, w);
+            super::fft::butterflies_tr(tmp);
+        }
+
+        /// [`super::fft::power_sums`].
+        #[inline(never)]
+        $(#[$isa])*
+        fn power_sums(out_lo: &mut Vec12, out_hi: &mut Vec12, tmp: &Evals) {
+            super::fft::power_sums(out_lo, out_hi, tmp);
         }
 
         /// The error locator of the syndromes (Berlekamp-Massey).

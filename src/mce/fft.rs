@@ -263,27 +263,48 @@ fn butterflies(values: &mut Evals, stage: usize, transposed: bool) {
         for (g, (x, y)) in first.iter_mut().zip(second.iter_mut()).enumerate() {
             // Lane k of the product: group g (k < 2) or g + 8, lane lane_a[k % 2] (the a side).
             let mut w: Vec12x4 = [[0; 4]; GF_BITS];
-            for (k, group) in [g, g, g + GROUPS / 2, g + GROUPS / 2].into_iter().enumerate() {
+            for (k, group) in [g, g, g + GROUPS / 2, g + GROUPS / 2]
+                .into_iter()
+                .enumerate()
+            {
                 let j = group + GROUPS * lane_a[k % 2];
-                let factor = TABLES.twiddle.get(s - 1 + j % s).copied().unwrap_or_default();
+                let factor = TABLES
+                    .twiddle
+                    .get(s - 1 + j % s)
+                    .copied()
+                    .unwrap_or_default();
                 for (pw, f) in w.iter_mut().zip(factor.iter()) {
                     pw[k] = *f;
                 }
             }
-            let (mut a, mut b): (Vec12x4, Vec12x4) = ([[0; 4]; GF_BITS], [[0; 4]; GF_BITS]);
-            for ((pa, pb), (px, py)) in a.iter_mut().zip(b.iter_mut()).zip(x.iter().zip(y.iter()))
-            {
-                *pa = [px[lane_a[0]], px[lane_a[1]], py[lane_a[0]], py[lane_a[1]]];
-                *pb = [px[lane_b[0]], px[lane_b[1]], py[lane_b[0]], py[lane_b[1]]];
+            // The butterfly in place on the lanes (a += b w, b += a; transposed a += b,
+            // b += a w); only the multiplied side is gathered into four lanes.
+            if transposed {
+                for (px, py) in x.iter_mut().zip(y.iter_mut()) {
+                    for k in 0..2 {
+                        px[lane_a[k]] ^= px[lane_b[k]];
+                        py[lane_a[k]] ^= py[lane_b[k]];
+                    }
+                }
             }
-            butterfly(&mut a, &mut b, &w, transposed);
-            for ((pa, pb), (px, py)) in a.iter().zip(b.iter()).zip(x.iter_mut().zip(y.iter_mut()))
-            {
+            let side = if transposed { lane_a } else { lane_b };
+            let mut m: Vec12x4 = [[0; 4]; GF_BITS];
+            for (pm, (px, py)) in m.iter_mut().zip(x.iter().zip(y.iter())) {
+                *pm = [px[side[0]], px[side[1]], py[side[0]], py[side[1]]];
+            }
+            let mut t: Vec12x4 = [[0; 4]; GF_BITS];
+            vec::mul_lanes(&mut t, &m, &w);
+            for (pt, (px, py)) in t.iter().zip(x.iter_mut().zip(y.iter_mut())) {
                 for k in 0..2 {
-                    px[lane_a[k]] = pa[k];
-                    px[lane_b[k]] = pb[k];
-                    py[lane_a[k]] = pa[k + 2];
-                    py[lane_b[k]] = pb[k + 2];
+                    if transposed {
+                        px[lane_b[k]] ^= pt[k];
+                        py[lane_b[k]] ^= pt[k + 2];
+                    } else {
+                        px[lane_a[k]] ^= pt[k];
+                        py[lane_a[k]] ^= pt[k + 2];
+                        px[lane_b[k]] ^= px[lane_a[k]];
+                        py[lane_b[k]] ^= py[lane_a[k]];
+                    }
                 }
             }
         }
@@ -320,7 +341,7 @@ fn xor_into<const L: usize>(a: &mut Lanes<L>, b: &Lanes<L>) {
     all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
     inline(always)
 )]
-fn butterflies_tr(values: &mut Evals) {
+pub fn butterflies_tr(values: &mut Evals) {
     for stage in (0..LEVELS).rev() {
         butterflies(values, stage, true);
     }
@@ -338,6 +359,16 @@ fn butterflies_tr(values: &mut Evals) {
 )]
 pub fn fft_tr128(out_lo: &mut Vec12, out_hi: &mut Vec12, values: &mut Evals) {
     butterflies_tr(values);
+    power_sums(out_lo, out_hi, values);
+}
+
+/// The rest of [`fft_tr128`] after [`butterflies_tr`]: the leaves and the transposed radix
+/// conversions.
+#[cfg_attr(
+    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
+    inline(always)
+)]
+pub fn power_sums(out_lo: &mut Vec12, out_hi: &mut Vec12, values: &Evals) {
     let (mut x0, mut x1) = ([0u64; GF_BITS], [0u64; GF_BITS]);
     let mut t: Vec12x4 = [[0; 4]; GF_BITS];
     for (g, v) in values.iter().enumerate() {

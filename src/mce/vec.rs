@@ -21,8 +21,7 @@ pub type Vec12x4 = Lanes<4>;
 /// `out = a * b`, vector by vector.
 ///
 /// Schoolbook with fixed bounds (the compiler unrolls it completely), then reduced modulo
-/// z^12 + z^3 + 1: z^k = z^(k-9) + z^(k-12) for k >= 12, from the top so that folded planes
-/// >= 12 fold again.
+/// z^12 + z^3 + 1 ([`fold`]).
 ///
 /// Inlined everywhere on x86_64 with `std`, so that the AVX2 twin of decapsulation compiles its
 /// own 256-bit copy; elsewhere the compiler decides. Plain loops, no closures: a closure is
@@ -33,24 +32,42 @@ pub type Vec12x4 = Lanes<4>;
 )]
 #[allow(clippy::indexing_slicing)] // fixed bounds: i, k - i < GF_BITS, k < 2 GF_BITS - 1
 pub fn mul_lanes<const L: usize>(out: &mut Lanes<L>, a: &Lanes<L>, b: &Lanes<L>) {
-    let mut t = [[0u64; L]; 2 * GF_BITS - 1];
+    // Planes 0..11 of the product go straight into `out`, 12..22 into `hi`: no 23-plane copy
+    // on the stack (decapsulation runs these on top of 12 KiB of its own).
+    let mut hi = [[0u64; L]; GF_BITS - 1];
+    *out = [[0u64; L]; GF_BITS];
     for i in 0..GF_BITS {
         for j in 0..GF_BITS {
+            let dst = match (i + j).checked_sub(GF_BITS) {
+                None => &mut out[i + j],
+                Some(k) => &mut hi[k],
+            };
             for q in 0..L {
-                t[i + j][q] ^= a[i][q] & b[j][q];
+                dst[q] ^= a[i][q] & b[j][q];
             }
         }
     }
-    let mut k = 2 * GF_BITS - 2;
-    while k >= GF_BITS {
-        let hi = t[k];
+    fold(out, &mut hi);
+}
+
+/// Reduces the product planes 12..22 (`hi`) into planes 0..11 (`out`): z^k = z^(k-9) + z^(k-12),
+/// from the top so that planes folded to 12 or above fold again.
+#[inline(always)]
+#[allow(clippy::indexing_slicing)] // fixed bounds: 0 <= k - 12 < 11
+fn fold<const L: usize>(out: &mut Lanes<L>, hi: &mut [[u64; L]; GF_BITS - 1]) {
+    for k in (GF_BITS..2 * GF_BITS - 1).rev() {
+        let h = hi[k - GF_BITS];
+        let dst = match (k - 9).checked_sub(GF_BITS) {
+            None => &mut out[k - 9],
+            Some(m) => &mut hi[m],
+        };
         for q in 0..L {
-            t[k - 9][q] ^= hi[q];
-            t[k - GF_BITS][q] ^= hi[q];
+            dst[q] ^= h[q];
         }
-        k -= 1;
+        for q in 0..L {
+            out[k - GF_BITS][q] ^= h[q];
+        }
     }
-    out.copy_from_slice(&t[..GF_BITS]);
 }
 
 /// `b` in each of `L` lanes.
@@ -90,20 +107,15 @@ pub fn mul_lanes_assign<const L: usize>(a: &mut Lanes<L>, b: &Lanes<L>) {
 )]
 #[allow(clippy::indexing_slicing)] // fixed bounds: 12 <= k <= 22
 pub fn sq_lanes<const L: usize>(out: &mut Lanes<L>, a: &Lanes<L>) {
-    let mut t = [[0u64; L]; 2 * GF_BITS - 1];
+    let mut hi = [[0u64; L]; GF_BITS - 1];
+    *out = [[0u64; L]; GF_BITS];
     for (i, plane) in a.iter().enumerate() {
-        t[2 * i] = *plane;
-    }
-    let mut k = 2 * GF_BITS - 2;
-    while k >= GF_BITS {
-        let hi = t[k];
-        for q in 0..L {
-            t[k - 9][q] ^= hi[q];
-            t[k - GF_BITS][q] ^= hi[q];
+        match (2 * i).checked_sub(GF_BITS) {
+            None => out[2 * i] = *plane,
+            Some(k) => hi[k] = *plane,
         }
-        k -= 1;
     }
-    out.copy_from_slice(&t[..GF_BITS]);
+    fold(out, &mut hi);
 }
 
 /// `out = a^-1` vector by vector (0 stays 0): a^(2^12 - 2) by a fixed addition chain.
@@ -112,23 +124,41 @@ pub fn sq_lanes<const L: usize>(out: &mut Lanes<L>, a: &Lanes<L>) {
     inline(always)
 )]
 pub fn inv_lanes<const L: usize>(out: &mut Lanes<L>, a: &Lanes<L>) {
-    // a_k = a^(2^k - 1).
+    // a_k = a^(2^k - 1). One inversion per decapsulation: its products and squarings are
+    // out of line (`outlined`), which keeps this frame small (it runs on top of decapsulation's
+    // 12 KiB), at a cost of a few hundred instructions.
     let mut a2 = *a;
     sq_n(&mut a2, 1);
-    mul_lanes_assign(&mut a2, a);
-    let mut a4 = a2;
-    sq_n(&mut a4, 2);
-    mul_lanes_assign(&mut a4, &a2);
-    let mut a8 = a4;
-    sq_n(&mut a8, 4);
-    mul_lanes_assign(&mut a8, &a4);
-    let mut a10 = a8;
-    sq_n(&mut a10, 2);
-    mul_lanes_assign(&mut a10, &a2);
-    let mut a11 = a10;
-    sq_n(&mut a11, 1);
-    mul_lanes_assign(&mut a11, a);
-    sq_lanes(out, &a11);
+    outlined::mul_assign(&mut a2, a);
+    let mut x = a2;
+    sq_n(&mut x, 2);
+    outlined::mul_assign(&mut x, &a2); // a4
+    let a4 = x;
+    sq_n(&mut x, 4);
+    outlined::mul_assign(&mut x, &a4); // a8
+    sq_n(&mut x, 2);
+    outlined::mul_assign(&mut x, &a2); // a10
+    sq_n(&mut x, 1);
+    outlined::mul_assign(&mut x, a); // a11
+    outlined::sq(out, &x);
+}
+
+/// Out-of-line products and squarings for [`inv_lanes`].
+mod outlined {
+    use super::{mul_lanes, sq_lanes, Lanes};
+
+    /// `a *= b`.
+    #[inline(never)]
+    pub fn mul_assign<const L: usize>(a: &mut Lanes<L>, b: &Lanes<L>) {
+        let x = *a;
+        mul_lanes(a, &x, b);
+    }
+
+    /// `out = a^2`.
+    #[inline(never)]
+    pub fn sq<const L: usize>(out: &mut Lanes<L>, a: &Lanes<L>) {
+        sq_lanes(out, a);
+    }
 }
 
 /// `a = a^(2^n)`.
@@ -139,7 +169,7 @@ pub fn inv_lanes<const L: usize>(out: &mut Lanes<L>, a: &Lanes<L>) {
 fn sq_n<const L: usize>(a: &mut Lanes<L>, n: usize) {
     for _ in 0..n {
         let y = *a;
-        sq_lanes(a, &y);
+        outlined::sq(a, &y);
     }
 }
 

@@ -32,42 +32,30 @@ pub type Vec12x4 = Lanes<4>;
 )]
 #[allow(clippy::indexing_slicing)] // fixed bounds: i, k - i < GF_BITS, k < 2 GF_BITS - 1
 pub fn mul_lanes<const L: usize>(out: &mut Lanes<L>, a: &Lanes<L>, b: &Lanes<L>) {
-    // Planes 0..11 of the product go straight into `out`, 12..22 into `hi`: no 23-plane copy
-    // on the stack (decapsulation runs these on top of 12 KiB of its own).
-    let mut hi = [[0u64; L]; GF_BITS - 1];
-    *out = [[0u64; L]; GF_BITS];
+    let mut t = [[0u64; L]; 2 * GF_BITS - 1];
     for i in 0..GF_BITS {
         for j in 0..GF_BITS {
-            let dst = match (i + j).checked_sub(GF_BITS) {
-                None => &mut out[i + j],
-                Some(k) => &mut hi[k],
-            };
             for q in 0..L {
-                dst[q] ^= a[i][q] & b[j][q];
+                t[i + j][q] ^= a[i][q] & b[j][q];
             }
         }
     }
-    fold(out, &mut hi);
+    fold(&mut t, out);
 }
 
-/// Reduces the product planes 12..22 (`hi`) into planes 0..11 (`out`): z^k = z^(k-9) + z^(k-12),
-/// from the top so that planes folded to 12 or above fold again.
+/// Reduces a 23-plane product modulo z^12 + z^3 + 1 into `out`: z^k = z^(k-9) + z^(k-12) for
+/// k >= 12, from the top so that planes folded to 12 or above fold again.
 #[inline(always)]
-#[allow(clippy::indexing_slicing)] // fixed bounds: 0 <= k - 12 < 11
-fn fold<const L: usize>(out: &mut Lanes<L>, hi: &mut [[u64; L]; GF_BITS - 1]) {
+#[allow(clippy::indexing_slicing)] // fixed bounds: 12 <= k <= 22
+fn fold<const L: usize>(t: &mut [[u64; L]; 2 * GF_BITS - 1], out: &mut Lanes<L>) {
     for k in (GF_BITS..2 * GF_BITS - 1).rev() {
-        let h = hi[k - GF_BITS];
-        let dst = match (k - 9).checked_sub(GF_BITS) {
-            None => &mut out[k - 9],
-            Some(m) => &mut hi[m],
-        };
+        let h = t[k];
         for q in 0..L {
-            dst[q] ^= h[q];
-        }
-        for q in 0..L {
-            out[k - GF_BITS][q] ^= h[q];
+            t[k - 9][q] ^= h[q];
+            t[k - GF_BITS][q] ^= h[q];
         }
     }
+    out.copy_from_slice(&t[..GF_BITS]);
 }
 
 /// `b` in each of `L` lanes.
@@ -107,15 +95,11 @@ pub fn mul_lanes_assign<const L: usize>(a: &mut Lanes<L>, b: &Lanes<L>) {
 )]
 #[allow(clippy::indexing_slicing)] // fixed bounds: 12 <= k <= 22
 pub fn sq_lanes<const L: usize>(out: &mut Lanes<L>, a: &Lanes<L>) {
-    let mut hi = [[0u64; L]; GF_BITS - 1];
-    *out = [[0u64; L]; GF_BITS];
+    let mut t = [[0u64; L]; 2 * GF_BITS - 1];
     for (i, plane) in a.iter().enumerate() {
-        match (2 * i).checked_sub(GF_BITS) {
-            None => out[2 * i] = *plane,
-            Some(k) => hi[k] = *plane,
-        }
+        t[2 * i] = *plane;
     }
-    fold(out, &mut hi);
+    fold(&mut t, out);
 }
 
 /// `out = a^-1` vector by vector (0 stays 0): a^(2^12 - 2) by a fixed addition chain.

@@ -235,6 +235,7 @@ pub fn fft(out: &mut Evals, f: &Vec12) {
     all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
     inline(always)
 )]
+#[allow(clippy::indexing_slicing)] // lane numbers below 4, k below 2: fixed bounds
 fn butterflies(values: &mut Evals, stage: usize, transposed: bool) {
     let s = 1usize << stage;
     if s < GROUPS {

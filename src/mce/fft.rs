@@ -18,7 +18,7 @@
 
 use super::gf;
 use super::gf::{Gf, GF_BITS};
-use super::vec::{self, const_bitslice, const_pow, Lanes, Vec12, Vec12x4};
+use super::vec::{self, const_bitslice, const_pow, Vec12, Vec12x4};
 
 /// Values at all 4096 field elements: 64 vectors of 64 lanes, four side by side in each of 16
 /// groups. Vector j (points 64 j .. 64 j + 63) is lane j / 16 of group j % 16: the butterfly
@@ -229,8 +229,51 @@ pub fn fft(out: &mut Evals, f: &Vec12) {
     }
 }
 
+/// Writes vector `j` of `values`.
+#[inline]
+pub fn set_vector(values: &mut Evals, j: usize, v: &Vec12) {
+    let (g, q) = slot(j);
+    if let Some(group) = values.get_mut(g) {
+        for (plane, src) in group.iter_mut().zip(v.iter()) {
+            if let Some(x) = plane.get_mut(q) {
+                *x = *src;
+            }
+        }
+    }
+}
+
+/// One butterfly stage, one pair of vectors at a time (see the four-lane version below): where
+/// no SIMD twin is compiled, four-lane products buy nothing, and their temporaries cost stack
+/// (armv7 went over decapsulation's 16 KiB with them).
+#[cfg(not(target_arch = "x86_64"))]
+fn butterflies(values: &mut Evals, stage: usize, transposed: bool) {
+    let s = 1usize << stage;
+    let mut t: Vec12 = [0; GF_BITS];
+    // The pairs (j, j + s) with bit `stage` of j clear (a public loop bound, no secret index).
+    for j in (0..64).filter(|j| j & s == 0) {
+        let w = TABLES
+            .twiddle
+            .get(s - 1 + j % s)
+            .copied()
+            .unwrap_or_default();
+        let (mut a, mut b) = (vector(values, j), vector(values, j + s));
+        if transposed {
+            xor_into(&mut a, &b);
+            vec::mul(&mut t, &a, &w);
+            xor_into(&mut b, &t);
+        } else {
+            vec::mul(&mut t, &b, &w);
+            xor_into(&mut a, &t);
+            xor_into(&mut b, &a);
+        }
+        set_vector(values, j, &a);
+        set_vector(values, j + s, &b);
+    }
+}
+
 /// One butterfly stage (distance 2^stage between the vectors it pairs): a += b w, b += a, or
 /// for the transpose (`transposed`) a += b, b += a w, where w is the factor of the pair.
+#[cfg(target_arch = "x86_64")]
 #[cfg_attr(
     all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
     inline(always)
@@ -313,6 +356,7 @@ fn butterflies(values: &mut Evals, stage: usize, transposed: bool) {
 }
 
 /// One butterfly on four lanes, `w` the pairs' factors.
+#[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn butterfly(a: &mut Vec12x4, b: &mut Vec12x4, w: &Vec12x4, transposed: bool) {
     let mut t: Vec12x4 = [[0; 4]; GF_BITS];
@@ -327,11 +371,30 @@ fn butterfly(a: &mut Vec12x4, b: &mut Vec12x4, w: &Vec12x4, transposed: bool) {
     }
 }
 
-/// `a += b`.
+/// `a += b` (planes of any type: one `u64` or `L` of them).
 #[inline(always)]
-fn xor_into<const L: usize>(a: &mut Lanes<L>, b: &Lanes<L>) {
+fn xor_into<P: XorPlane>(a: &mut [P; GF_BITS], b: &[P; GF_BITS]) {
     for (pa, pb) in a.iter_mut().zip(b.iter()) {
-        for (x, y) in pa.iter_mut().zip(pb.iter()) {
+        pa.xor(pb);
+    }
+}
+
+/// A plane that can be added to another.
+trait XorPlane {
+    fn xor(&mut self, other: &Self);
+}
+
+impl XorPlane for u64 {
+    #[inline(always)]
+    fn xor(&mut self, other: &Self) {
+        *self ^= other;
+    }
+}
+
+impl<const L: usize> XorPlane for [u64; L] {
+    #[inline(always)]
+    fn xor(&mut self, other: &Self) {
+        for (x, y) in self.iter_mut().zip(other.iter()) {
             *x ^= y;
         }
     }

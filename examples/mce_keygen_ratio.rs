@@ -1,7 +1,9 @@
 //! Our own McEliece (`pqpsk::mce`) against pq-mceliece 0.3.0 and classic-mceliece-rust 3.1.0,
 //! interleaved seed by seed so that all see the same seeds (the same attempt counts, the same
 //! error vectors) and the same machine load; prints the means and the ratios ours / theirs
-//! (below 1: ours is faster). Criterion's groups (benches/) run one after the other, so on a
+//! (below 1: ours is faster); for encapsulation and decapsulation also the medians of single
+//! calls, ours and theirs back to back, which a busy machine disturbs much less than the sums.
+//! Criterion's groups (benches/) run one after the other, so on a
 //! shared machine their ratio moves with the load; this one does not, much. Every key,
 //! ciphertext and secret is checked equal across the implementations before it counts.
 //!
@@ -83,9 +85,48 @@ struct Totals {
     ours: Duration,
     pqm: Duration,
     cmr: Duration,
+    /// Single calls, ours and pq-mceliece's alternately (encapsulation and decapsulation).
+    samples: Vec<(Duration, Duration)>,
+}
+
+/// The median of `v` (sorted in place).
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
 }
 
 impl Totals {
+    /// One call of each, timed back to back.
+    fn add(&mut self, ours: Duration, pqm: Duration) {
+        self.ours += ours;
+        self.pqm += pqm;
+        self.samples.push((ours, pqm));
+    }
+
+    /// Medians of the single calls and their ratio: a call that the shared machine's scheduler
+    /// interrupted lands in the tail, not in the median.
+    fn print_medians(&self, what: &str) {
+        if self.samples.is_empty() {
+            return;
+        }
+        let mut a: Vec<f64> = self.samples.iter().map(|s| s.0.as_secs_f64()).collect();
+        let mut b: Vec<f64> = self.samples.iter().map(|s| s.1.as_secs_f64()).collect();
+        let mut r: Vec<f64> = self
+            .samples
+            .iter()
+            .map(|s| s.0.as_secs_f64() / s.1.as_secs_f64().max(1e-12))
+            .collect();
+        let (ma, mb) = (median(&mut a), median(&mut b));
+        println!(
+            "{what:<8} medians of {} single calls: ours {:.2} us, pq-mceliece {:.2} us, ratio {:.2}; median of the back-to-back ratios {:.2}",
+            self.samples.len(),
+            ma * 1e6,
+            mb * 1e6,
+            ma / mb,
+            median(&mut r)
+        );
+    }
+
     fn print(&self, what: &str, per: f64, unit: &str, scale: f64) {
         let (ours, pqm) = (self.ours.as_secs_f64(), self.pqm.as_secs_f64());
         print!(
@@ -165,17 +206,23 @@ fn run(seeds: u64) {
             .encapsulate(&ek, encaps_rng(stream))
             .expect("pq-mceliece encaps");
         assert!(pqm_ct.value() == ct && pqm_ss.value() == ss.as_bytes());
-        encaps_t.ours += time(REPEAT, || {
-            pqpsk::mce::encaps::encapsulate(&mut encaps_rng(stream), &pk, &mut ct)
-        });
-        encaps_t.pqm += time(REPEAT, || PQM.encapsulate(&ek, encaps_rng(stream)));
+        for _ in 0..REPEAT {
+            let a = time(1, || {
+                pqpsk::mce::encaps::encapsulate(&mut encaps_rng(stream), &pk, &mut ct)
+            });
+            let b = time(1, || PQM.encapsulate(&ek, encaps_rng(stream)));
+            encaps_t.add(a, b);
+        }
 
         // Decapsulation of that ciphertext.
         let ss2 = pqpsk::mce::decaps::decapsulate(&sk, &ct);
         let pqm_ss2 = dk.decapsulate(&pqm_ct).expect("pq-mceliece decaps");
         assert!(ss2.as_bytes() == ss.as_bytes() && pqm_ss2.value() == ss.as_bytes());
-        decaps_t.ours += time(REPEAT, || pqpsk::mce::decaps::decapsulate(&sk, &ct));
-        decaps_t.pqm += time(REPEAT, || dk.decapsulate(&pqm_ct));
+        for _ in 0..REPEAT {
+            let a = time(1, || pqpsk::mce::decaps::decapsulate(&sk, &ct));
+            let b = time(1, || dk.decapsulate(&pqm_ct));
+            decaps_t.add(a, b);
+        }
         // Their prepared key: the one-off preparation and the decapsulations after it.
         let t = Instant::now();
         let ready = dk.prepare();
@@ -192,6 +239,8 @@ fn run(seeds: u64) {
     keygen_t.print("keygen", n, "ms", 1e3);
     encaps_t.print("encaps", reps, "us", 1e6);
     decaps_t.print("decaps", reps, "us", 1e6);
+    encaps_t.print_medians("encaps");
+    decaps_t.print_medians("decaps");
     println!(
         "decaps  pq-mceliece prepared key {:.2} us per decapsulation after a {:.2} us preparation",
         prepared.as_secs_f64() / reps * 1e6,

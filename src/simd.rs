@@ -7,7 +7,9 @@
 //! # McEliece
 //!
 //! The hot loops of key generation (the systematic-form elimination, the sorting networks and
-//! the Goppa polynomial's linear system) are plain word loops, compiled twice: `portable` for every CPU of the target, and on x86_64
+//! the Goppa polynomial's linear system), the decoder's steps (the additive FFTs on four
+//! bitsliced vectors at a time, Berlekamp-Massey) and the syndrome of encapsulation are plain
+//! word loops, compiled twice: `portable` for every CPU of the target, and on x86_64
 //! with `std` also `avx2`, the same source compiled with `#[target_feature(enable = "avx2")]`
 //! so that the compiler vectorises it with 256-bit registers. Both compute the same bytes
 //! (the tests run the portable one in the builds without `std` and the AVX2 one where the CPU has
@@ -24,10 +26,14 @@
 //! code with AVX2, so the twins are not compiled at all.
 #![allow(unsafe_code)]
 
+use crate::mce::decaps;
+use crate::mce::encaps;
+use crate::mce::fft::Evals;
 use crate::mce::gf::Gf;
 use crate::mce::goppa::{self, GenpolyScratch, T};
 use crate::mce::sort;
 use crate::mce::systematic::{self, SBlock, FIELD_SIZE, PUBLIC_KEY_LEN};
+use crate::mce::vec::Vec12;
 
 /// True when the AVX2 twins may run (checked once, then cached by `std`).
 #[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
@@ -83,4 +89,69 @@ pub fn goppa_generate(f: &[Gf; T], mat: &mut GenpolyScratch) -> Option<[Gf; T]> 
         return unsafe { goppa::avx2::generate(f, mat) };
     }
     goppa::portable::generate(f, mat)
+}
+
+/// [`decaps::portable::inverse_goppa_squares`] on the best code for this CPU.
+#[inline]
+pub fn mce_inverse_goppa_squares(out: &mut Evals, tmp: &mut Evals, goppa: &[u8]) {
+    #[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
+    if avx2() {
+        // SAFETY: the CPU has AVX2 (module docs).
+        return unsafe { decaps::avx2::inverse_goppa_squares(out, tmp, goppa) };
+    }
+    decaps::portable::inverse_goppa_squares(out, tmp, goppa);
+}
+
+/// [`decaps::portable::syndrome`] on the best code for this CPU.
+#[inline]
+pub fn mce_syndrome128(
+    lo: &mut Vec12,
+    hi: &mut Vec12,
+    inv_g2: &Evals,
+    w: &[u64; 64],
+    tmp: &mut Evals,
+) {
+    #[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
+    if avx2() {
+        // SAFETY: the CPU has AVX2 (module docs).
+        return unsafe { decaps::avx2::syndrome(lo, hi, inv_g2, w, tmp) };
+    }
+    decaps::portable::syndrome(lo, hi, inv_g2, w, tmp);
+}
+
+/// [`decaps::portable::locator`] on the best code for this CPU.
+#[inline]
+pub fn mce_locator(s_lo: &Vec12, s_hi: &Vec12) -> Vec12 {
+    #[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
+    if avx2() {
+        // SAFETY: the CPU has AVX2 (module docs).
+        return unsafe { decaps::avx2::locator(s_lo, s_hi) };
+    }
+    decaps::portable::locator(s_lo, s_hi)
+}
+
+/// [`decaps::portable::roots`] on the best code for this CPU.
+#[inline]
+pub fn mce_roots(word: &mut [u64; 64], sigma: &Vec12, tmp: &mut Evals) {
+    #[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
+    if avx2() {
+        // SAFETY: the CPU has AVX2 (module docs).
+        return unsafe { decaps::avx2::roots(word, sigma, tmp) };
+    }
+    decaps::portable::roots(word, sigma, tmp);
+}
+
+/// [`encaps::portable::syndrome_u64`] on the best code for this CPU.
+#[inline]
+pub fn mce_syndrome(
+    public_key: &[u8; crate::sizes::MCELIECE_PUBLIC_KEY_LEN],
+    e: &[u64; encaps::E_WORDS],
+    s: &mut [u8; crate::sizes::MCELIECE_CIPHERTEXT_LEN],
+) {
+    #[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
+    if avx2() {
+        // SAFETY: the CPU has AVX2 (module docs).
+        return unsafe { encaps::avx2::syndrome_u64(public_key, e, s) };
+    }
+    encaps::portable::syndrome_u64(public_key, e, s);
 }

@@ -9,7 +9,7 @@
 //! instead of 128. Same number of steps, no branch or index on the syndromes.
 
 use super::gf::{self, Gf, GF_BITS};
-use super::vec::{self, Vec12};
+use super::vec::{self, Lanes, Vec12};
 
 /// All ones if `x != 0`.
 #[inline]
@@ -27,6 +27,12 @@ fn select(m: u64, a: Gf, b: Gf) -> Gf {
 /// The error locator of the syndromes S_0..S_127 (`s_lo` lanes 0..63, `s_hi` lanes 64..127):
 /// the monic sigma(x) = x^64 + sum_i c_i x^i whose roots are the error positions (with a root at 0
 /// for each missing error). Returns c_0..c_63 in lanes 0..63.
+///
+/// Inlined on x86_64 with `std`, so that the AVX2 twin of decapsulation gets its own copy.
+#[cfg_attr(
+    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
+    inline(always)
+)]
 pub fn locator(s_lo: &Vec12, s_hi: &Vec12) -> Vec12 {
     let mut c: Vec12 = [0; GF_BITS]; // lane i - 1: C_i, i = 1..64
     let mut c0: Gf = 1; // C_0
@@ -50,14 +56,25 @@ pub fn locator(s_lo: &Vec12, s_hi: &Vec12) -> Vec12 {
         let grows = (n as u64).wrapping_sub(2 * u64::from(len)) >> 63 ^ 1;
         let change_len = core::hint::black_box(change_c & 0u64.wrapping_sub(grows));
 
-        // C <- base C + d B (where d != 0).
+        // C <- base C + d B (where d != 0): both products in one two-lane product (lanes C
+        // and B, times base and d), whose lanes are then added.
         let old_c = c;
         let old_c0 = c0;
-        let mut bc = [0; GF_BITS];
-        vec::mul_scalar(&mut bc, base, &c);
-        vec::mul_scalar(&mut t, d, &b);
-        for ((pc, pbc), pt) in c.iter_mut().zip(bc.iter()).zip(t.iter()) {
-            *pc = (*pc & !change_c) | ((pbc ^ pt) & change_c);
+        let (mb, md) = (vec::broadcast(base), vec::broadcast(d));
+        let (mut pair, mut factor): (Lanes<2>, Lanes<2>) = ([[0; 2]; GF_BITS], [[0; 2]; GF_BITS]);
+        for (((pp, pf), (pc, pb)), (x, y)) in pair
+            .iter_mut()
+            .zip(factor.iter_mut())
+            .zip(c.iter().zip(b.iter()))
+            .zip(mb.iter().zip(md.iter()))
+        {
+            *pp = [*pc, *pb];
+            *pf = [*x, *y];
+        }
+        let mut prod: Lanes<2> = [[0; 2]; GF_BITS];
+        vec::mul_lanes(&mut prod, &pair, &factor);
+        for (pc, [x, y]) in c.iter_mut().zip(prod.iter()) {
+            *pc = (*pc & !change_c) | ((x ^ y) & change_c);
         }
         c0 = select(change_c, gf::mul(base, c0), c0);
 

@@ -22,18 +22,15 @@ use zeroize::Zeroize;
 use super::benes;
 use super::bm;
 use super::encaps::{session_key, E_WORDS, N, T};
-use super::fft;
+use super::fft::{self, Evals, GROUPS};
 use super::gf::GF_BITS;
-use super::vec::{self, Vec12};
+use super::vec::{self, Vec12, Vec12x4};
 use crate::secret::SharedSecret;
 use crate::sizes::{MCELIECE_CIPHERTEXT_LEN, MCELIECE_SECRET_KEY_LEN};
 
 /// Secret key layout: seed (32), pivots (8), Goppa polynomial (2 t), control bits, s (n / 8).
 use super::params::{SK_CONTROL_AT as COND_AT, SK_GOPPA_AT as GOPPA_AT, SK_S_AT as S_AT};
 const _: () = assert!(COND_AT + benes::COND_BYTES == S_AT);
-
-/// Values at all 4096 field elements: 64 vectors of 64 lanes.
-type Evals = [Vec12; 64];
 
 /// The parts of the secret key the decoder reads.
 struct KeyParts<'a> {
@@ -87,64 +84,108 @@ fn goppa_bitsliced(goppa: &[u8]) -> Vec12 {
     g
 }
 
-/// `out[j] = a[j]` with every lane cleared where bit j of `mask` words is 0.
+/// Inlined on x86_64 with `std`, so that the AVX2 twin of [`decapsulate`] gets its own copy of
+/// everything it calls (see src/simd.rs); elsewhere the compiler decides.
+macro_rules! hot {
+    ($item:item) => {
+        #[cfg_attr(
+            all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
+            inline(always)
+        )]
+        $item
+    };
+}
+
+hot! {
+/// `out = a` with every lane of vector j cleared where `mask[j]` has a 0 bit.
 fn masked(out: &mut Evals, a: &Evals, mask: &[u64; 64]) {
-    for ((o, v), m) in out.iter_mut().zip(a.iter()).zip(mask.iter()) {
+    for (g, (o, v)) in out.iter_mut().zip(a.iter()).enumerate() {
         for (po, pv) in o.iter_mut().zip(v.iter()) {
-            *po = pv & m;
+            for (q, (x, y)) in po.iter_mut().zip(pv.iter()).enumerate() {
+                *x = y & mask.get(g + GROUPS * q).copied().unwrap_or(0);
+            }
         }
     }
 }
-
-/// The 128 power sums sum_a w_a a^j / g(a)^2 of a 0/1 vector `w` (field order), given 1 / g^2.
-fn syndrome(
-    out_lo: &mut Vec12,
-    out_hi: &mut Vec12,
-    inv_g2: &Evals,
-    w: &[u64; 64],
-    tmp: &mut Evals,
-) {
-    masked(tmp, inv_g2, w);
-    fft::fft_tr128(out_lo, out_hi, tmp);
 }
 
-/// 1 / g(a)^2 at every field element a, into `out`; `tmp` is scratch.
-fn inverse_goppa_squares(out: &mut Evals, tmp: &mut Evals, goppa: &[u8]) {
+hot! {
+/// g(a)^2 at every field element a, into `out`.
+fn goppa_squares(out: &mut Evals, goppa: &[u8]) {
     let mut g = goppa_bitsliced(goppa);
     fft::fft(out, &g);
     g.zeroize();
     fft::add_x64(out);
     for v in out.iter_mut() {
         let x = *v;
-        vec::sq(v, &x);
+        vec::sq_lanes(v, &x);
     }
-    // Batch inversion: tmp[j] = out[0] * ... * out[j], one inversion of the total, then back.
-    let mut acc: Vec12 = [0; GF_BITS];
-    acc[0] = u64::MAX;
-    for (t, v) in tmp.iter_mut().zip(out.iter()) {
-        vec::mul_assign(&mut acc, v);
-        *t = acc;
+}
+}
+
+// Batch inversion, four chains at once (one per lane): tmp[j] = out[0] * ... * out[j], one
+// inversion of the totals, then back down, where tmp[j] = 1 / (out[0] ... out[j]) replaces the
+// prefix product once the step above has used it.
+
+hot! {
+/// tmp[j] = values[0] * ... * values[j].
+fn prefix_products(values: &Evals, tmp: &mut Evals) {
+    if let (Some(first), Some(t0)) = (values.first(), tmp.first_mut()) {
+        *t0 = *first;
     }
-    let mut inv: Vec12 = [0; GF_BITS];
-    vec::inv(&mut inv, &acc);
-    // inv = 1 / (out[0] ... out[j]) at step j, going down.
-    for j in (0..64usize).rev() {
-        let prefix = match j.checked_sub(1).and_then(|k| tmp.get(k)) {
-            Some(p) => *p,
-            None => {
-                let mut one = [0; GF_BITS];
-                one[0] = u64::MAX;
-                one
-            }
-        };
-        if let Some(v) = out.get_mut(j) {
-            let value = *v;
-            vec::mul(v, &inv, &prefix);
-            vec::mul_assign(&mut inv, &value);
+    for j in 1..GROUPS {
+        let (done, rest) = tmp.split_at_mut(j);
+        if let (Some(prev), Some(t), Some(v)) = (done.last(), rest.first_mut(), values.get(j)) {
+            vec::mul_lanes(t, prev, v);
         }
     }
-    acc.zeroize();
-    inv.zeroize();
+}
+}
+
+hot! {
+/// The last prefix product replaced by its inverse.
+fn invert_last(tmp: &mut Evals) {
+    // Lane by lane, with one-lane products out of line ([`vec::inv_lanes`]): a small frame on
+    // top of decapsulation's 12 KiB, for a few thousand instructions once per decapsulation.
+    if let Some(total) = tmp.last_mut() {
+        for q in 0..4 {
+            let mut lane: vec::Lanes<1> = [[0]; GF_BITS];
+            for (l, plane) in lane.iter_mut().zip(total.iter()) {
+                l[0] = plane.get(q).copied().unwrap_or(0);
+            }
+            let mut inv: vec::Lanes<1> = [[0]; GF_BITS];
+            vec::inv_lanes(&mut inv, &lane);
+            for (plane, l) in total.iter_mut().zip(inv.iter()) {
+                if let Some(x) = plane.get_mut(q) {
+                    *x = l[0];
+                }
+            }
+            lane.zeroize();
+            inv.zeroize();
+        }
+    }
+}
+}
+
+hot! {
+/// Going down: values[j] = tmp[j] tmp[j - 1], then tmp[j - 1] = tmp[j] values[j] (old).
+fn back_substitute(values: &mut Evals, tmp: &mut Evals) {
+    let mut t: Vec12x4 = [[0; 4]; GF_BITS];
+    for j in (1..GROUPS).rev() {
+        let (below, from_j) = tmp.split_at_mut(j);
+        if let (Some(prefix), Some(inv), Some(v)) =
+            (below.last_mut(), from_j.first(), values.get_mut(j))
+        {
+            vec::mul_lanes(&mut t, inv, prefix);
+            vec::mul_lanes(prefix, inv, v);
+            *v = t;
+        }
+    }
+    if let (Some(v), Some(inv)) = (values.first_mut(), tmp.first()) {
+        *v = *inv;
+    }
+    t.zeroize();
+}
 }
 
 /// All ones if `x == 0`, else 0.
@@ -153,16 +194,190 @@ fn zero_mask(x: u64) -> u64 {
     ((x | x.wrapping_neg()) >> 63).wrapping_sub(1)
 }
 
+/// The decoder's steps, compiled once per instruction set (see `src/simd.rs`, which picks one):
+/// each step's loops are inlined into it, so that the AVX2 twin computes the four-lane products
+/// ([`vec::Lanes`]) in 256-bit registers. Four separate functions rather than one: each has its
+/// own stack frame, which keeps decapsulation within its 16 KiB of stack.
+macro_rules! entry_points {
+    ($(#[$isa:meta])*) => {
+        use super::{Evals, Vec12};
+
+        /// 1 / g(a)^2 at every field element a, into `out`; `tmp` is scratch.
+        $(#[$isa])*
+        pub fn inverse_goppa_squares(out: &mut Evals, tmp: &mut Evals, goppa: &[u8]) {
+            squares(out, goppa);
+            prefix_products(out, tmp);
+            invert_last(tmp);
+            back_substitute(out, tmp);
+        }
+
+        // The evaluation and the batch inversion's three parts, each in a frame of its own: one
+        // frame for all of them would sit on top of decapsulation's 12 KiB with the sum of
+        // their temporaries.
+
+        /// [`super::goppa_squares`].
+        #[inline(never)]
+        $(#[$isa])*
+        fn squares(out: &mut Evals, goppa: &[u8]) {
+            super::goppa_squares(out, goppa);
+        }
+
+        /// [`super::prefix_products`].
+        #[inline(never)]
+        $(#[$isa])*
+        fn prefix_products(values: &Evals, tmp: &mut Evals) {
+            super::prefix_products(values, tmp);
+        }
+
+        /// [`super::invert_last`].
+        #[inline(never)]
+        $(#[$isa])*
+        fn invert_last(tmp: &mut Evals) {
+            super::invert_last(tmp);
+        }
+
+        /// [`super::back_substitute`].
+        #[inline(never)]
+        $(#[$isa])*
+        fn back_substitute(values: &mut Evals, tmp: &mut Evals) {
+            super::back_substitute(values, tmp);
+        }
+
+        /// The 128 power sums sum_a w_a a^j / g(a)^2 of a 0/1 vector `w` (field order), given
+        /// 1 / g^2; `tmp` is scratch.
+        $(#[$isa])*
+        pub fn syndrome(
+            out_lo: &mut Vec12,
+            out_hi: &mut Vec12,
+            inv_g2: &Evals,
+            w: &[u64; 64],
+            tmp: &mut Evals,
+        ) {
+            masked_butterflies(inv_g2, w, tmp);
+            power_sums(out_lo, out_hi, tmp);
+        }
+
+        // The two halves of the transposed FFT, each in a frame of its own (see
+        // `inverse_goppa_squares`).
+
+        /// `tmp` = w 1 / g^2, through the transposed butterflies.
+        #[inline(never)]
+        $(#[$isa])*
+        fn masked_butterflies(inv_g2: &Evals, w: &[u64; 64], tmp: &mut Evals) {
+            super::masked(tmp, inv_g2, w);
+            super::fft::butterflies_tr(tmp);
+        }
+
+        /// [`super::fft::power_sums`].
+        #[inline(never)]
+        $(#[$isa])*
+        fn power_sums(out_lo: &mut Vec12, out_hi: &mut Vec12, tmp: &Evals) {
+            super::fft::power_sums(out_lo, out_hi, tmp);
+        }
+
+        /// The error locator of the syndromes (Berlekamp-Massey).
+        $(#[$isa])*
+        pub fn locator(s_lo: &Vec12, s_hi: &Vec12) -> Vec12 {
+            super::bm::locator(s_lo, s_hi)
+        }
+
+        /// The roots of sigma as a 0/1 vector in field order; `tmp` is scratch.
+        $(#[$isa])*
+        pub fn roots(word: &mut [u64; 64], sigma: &Vec12, tmp: &mut Evals) {
+            super::roots(word, sigma, tmp);
+        }
+    };
+}
+
+/// For every CPU of the target.
+pub mod portable {
+    entry_points!();
+}
+
+/// For x86_64 CPUs with AVX2 (the same code, compiled with 256-bit vectors).
+#[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
+pub mod avx2 {
+    entry_points!(#[target_feature(enable = "avx2")]);
+}
+
+hot! {
+/// `word` bit a = 1 where sigma(a) = 0 (field order); `tmp` is scratch.
+fn roots(word: &mut [u64; 64], sigma: &Vec12, tmp: &mut Evals) {
+    fft::fft(tmp, sigma);
+    fft::add_x64(tmp);
+    for (j, e) in word.iter_mut().enumerate() {
+        *e = !fft::vector(tmp, j).iter().fold(0, |acc, plane| acc | plane);
+    }
+}
+}
+
 /// Decapsulates `ciphertext` with `secret_key`. An invalid or tampered ciphertext gives the
 /// pseudorandom SHAKE256(0 || s || c) (implicit rejection), never an error.
+///
+/// The decoder's steps run on the best code for this CPU (src/simd.rs).
 pub fn decapsulate(
     secret_key: &[u8; MCELIECE_SECRET_KEY_LEN],
     ciphertext: &[u8; MCELIECE_CIPHERTEXT_LEN],
 ) -> SharedSecret {
+    decapsulate_with::<Dispatched>(secret_key, ciphertext)
+}
+
+/// The decoder's steps on one instruction set: [`Dispatched`] (the best for this CPU, through
+/// src/simd.rs) or, for the tests, [`Portable`].
+trait Steps {
+    fn inverse_goppa_squares(out: &mut Evals, tmp: &mut Evals, goppa: &[u8]);
+    fn syndrome(lo: &mut Vec12, hi: &mut Vec12, inv_g2: &Evals, w: &[u64; 64], tmp: &mut Evals);
+    fn locator(s_lo: &Vec12, s_hi: &Vec12) -> Vec12;
+    fn roots(word: &mut [u64; 64], sigma: &Vec12, tmp: &mut Evals);
+}
+
+/// The steps on the best code for this CPU.
+struct Dispatched;
+
+impl Steps for Dispatched {
+    fn inverse_goppa_squares(out: &mut Evals, tmp: &mut Evals, goppa: &[u8]) {
+        crate::simd::mce_inverse_goppa_squares(out, tmp, goppa);
+    }
+    fn syndrome(lo: &mut Vec12, hi: &mut Vec12, inv_g2: &Evals, w: &[u64; 64], tmp: &mut Evals) {
+        crate::simd::mce_syndrome128(lo, hi, inv_g2, w, tmp);
+    }
+    fn locator(s_lo: &Vec12, s_hi: &Vec12) -> Vec12 {
+        crate::simd::mce_locator(s_lo, s_hi)
+    }
+    fn roots(word: &mut [u64; 64], sigma: &Vec12, tmp: &mut Evals) {
+        crate::simd::mce_roots(word, sigma, tmp);
+    }
+}
+
+/// The portable steps on every CPU (to test them against the AVX2 twins).
+#[cfg(test)]
+struct Portable;
+
+#[cfg(test)]
+impl Steps for Portable {
+    fn inverse_goppa_squares(out: &mut Evals, tmp: &mut Evals, goppa: &[u8]) {
+        portable::inverse_goppa_squares(out, tmp, goppa);
+    }
+    fn syndrome(lo: &mut Vec12, hi: &mut Vec12, inv_g2: &Evals, w: &[u64; 64], tmp: &mut Evals) {
+        portable::syndrome(lo, hi, inv_g2, w, tmp);
+    }
+    fn locator(s_lo: &Vec12, s_hi: &Vec12) -> Vec12 {
+        portable::locator(s_lo, s_hi)
+    }
+    fn roots(word: &mut [u64; 64], sigma: &Vec12, tmp: &mut Evals) {
+        portable::roots(word, sigma, tmp);
+    }
+}
+
+/// [`decapsulate`] with the decoder's steps `S`.
+fn decapsulate_with<S: Steps>(
+    secret_key: &[u8; MCELIECE_SECRET_KEY_LEN],
+    ciphertext: &[u8; MCELIECE_CIPHERTEXT_LEN],
+) -> SharedSecret {
     let key = key_parts(secret_key);
-    let mut inv_g2: Evals = [[0; GF_BITS]; 64];
-    let mut tmp: Evals = [[0; GF_BITS]; 64];
-    inverse_goppa_squares(&mut inv_g2, &mut tmp, key.goppa);
+    let mut inv_g2: Evals = [[[0; 4]; GF_BITS]; GROUPS];
+    let mut tmp: Evals = [[[0; 4]; GF_BITS]; GROUPS];
+    S::inverse_goppa_squares(&mut inv_g2, &mut tmp, key.goppa);
 
     // One 4096-bit word serves three times: the received word, the error vector in field order,
     // then in code order.
@@ -170,18 +385,14 @@ pub fn decapsulate(
     load_words(&mut word, ciphertext);
     benes::apply_inverse(&mut word, key.cond);
     let (mut s_lo, mut s_hi) = ([0; GF_BITS], [0; GF_BITS]);
-    syndrome(&mut s_lo, &mut s_hi, &inv_g2, &word, &mut tmp);
+    S::syndrome(&mut s_lo, &mut s_hi, &inv_g2, &word, &mut tmp);
 
-    let mut sigma = bm::locator(&s_lo, &s_hi);
-    fft::fft(&mut tmp, &sigma);
-    fft::add_x64(&mut tmp);
+    let mut sigma = S::locator(&s_lo, &s_hi);
+    S::roots(&mut word, &sigma, &mut tmp);
     sigma.zeroize();
-    for (e, v) in word.iter_mut().zip(tmp.iter()) {
-        *e = !v.iter().fold(0, |acc, plane| acc | plane);
-    }
 
     let (mut c_lo, mut c_hi) = ([0; GF_BITS], [0; GF_BITS]);
-    syndrome(&mut c_lo, &mut c_hi, &inv_g2, &word, &mut tmp);
+    S::syndrome(&mut c_lo, &mut c_hi, &inv_g2, &word, &mut tmp);
     inv_g2.zeroize();
     tmp.zeroize();
     let mut diff = 0u64;
@@ -285,6 +496,13 @@ mod tests {
                 let ours = decapsulate(&sk, &bad);
                 let theirs = crate::mce::reference::decapsulate(&sk, &bad);
                 assert_eq!(ours.as_bytes(), &theirs, "corrupted, seed {seed}");
+                // The dispatched path is the AVX2 twin where the CPU has it: the portable one
+                // must agree with it (and so with the reference) too.
+                for c in [&ct, &bad] {
+                    let portable = decapsulate_with::<Portable>(&sk, c);
+                    let dispatched = decapsulate(&sk, c);
+                    assert_eq!(portable.as_bytes(), dispatched.as_bytes(), "seed {seed}");
+                }
                 assert_ne!(ours.as_bytes(), sent.as_bytes());
             }
         }

@@ -155,16 +155,45 @@ fn le_u64(bytes: &[u8]) -> u64 {
 /// 64 bits (the compiler vectorises it), and four rows at a time in 32-bit words elsewhere
 /// (armv7, Cortex-M: a 64-bit AND/XOR costs two instructions there, and sharing each load of
 /// e between four rows saves most of the remaining loads).
+///
+/// On x86_64 with AVX2 the 64-bit kernel runs as its AVX2 twin (src/simd.rs).
 pub(crate) fn syndrome(
     public_key: &[u8; MCELIECE_PUBLIC_KEY_LEN],
     e: &[u64; E_WORDS],
     s: &mut [u8; MCELIECE_CIPHERTEXT_LEN],
 ) {
     if cfg!(target_pointer_width = "64") {
-        syndrome_u64(public_key, e, s);
+        crate::simd::mce_syndrome(public_key, e, s);
     } else {
         syndrome_u32x4(public_key, e, s);
     }
+}
+
+/// The 64-bit syndrome kernel, compiled once per instruction set (see `src/simd.rs`, which
+/// picks one): with AVX2 the row loop runs in 256-bit registers.
+macro_rules! entry_points {
+    ($(#[$isa:meta])*) => {
+        /// [`super::syndrome`], one row at a time in 64-bit words.
+        $(#[$isa])*
+        pub fn syndrome_u64(
+            public_key: &[u8; super::MCELIECE_PUBLIC_KEY_LEN],
+            e: &[u64; super::E_WORDS],
+            s: &mut [u8; super::MCELIECE_CIPHERTEXT_LEN],
+        ) {
+            super::syndrome_u64_body(public_key, e, s);
+        }
+    };
+}
+
+/// For every CPU of the target.
+pub mod portable {
+    entry_points!();
+}
+
+/// For x86_64 CPUs with AVX2 (the same code, compiled with 256-bit vectors).
+#[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
+pub mod avx2 {
+    entry_points!(#[target_feature(enable = "avx2")]);
 }
 
 /// Bit `i` (below mt) of the error vector.
@@ -181,8 +210,9 @@ fn set_bit(s: &mut [u8; MCELIECE_CIPHERTEXT_LEN], i: usize, bit: u32) {
     }
 }
 
-/// [`syndrome`], one row at a time in 64-bit words.
-fn syndrome_u64(
+/// The body of [`portable::syndrome_u64`] (see the entry points).
+#[inline(always)]
+fn syndrome_u64_body(
     public_key: &[u8; MCELIECE_PUBLIC_KEY_LEN],
     e: &[u64; E_WORDS],
     s: &mut [u8; MCELIECE_CIPHERTEXT_LEN],
@@ -267,18 +297,18 @@ fn syndrome_u32x4(
     tail.zeroize();
 }
 
-/// Writes the first `E_BYTES` little-endian bytes of the words `e` into a hash.
+/// Writes the first `E_BYTES` little-endian bytes of the words `e` into a hash, in one update:
+/// word by word, the hash's per-call bookkeeping cost as much as its permutations.
 fn hash_error_vector(h: &mut Shake256, e: impl IntoIterator<Item = u64>) {
-    let mut left = E_BYTES;
-    for w in e.into_iter().take(E_WORDS) {
-        let mut bytes = w.to_le_bytes();
-        let take = left.min(8);
-        if let Some(part) = bytes.get(..take) {
-            h.update(part);
-        }
-        bytes.zeroize();
-        left -= take;
+    let mut bytes = [0u8; 8 * E_WORDS];
+    let (chunks, _) = bytes.as_chunks_mut::<8>();
+    for (chunk, w) in chunks.iter_mut().zip(e) {
+        *chunk = w.to_le_bytes();
     }
+    if let Some(part) = bytes.get(..E_BYTES) {
+        h.update(part);
+    }
+    bytes.zeroize();
 }
 
 /// SHAKE256(prefix || e || c), 32 bytes: the session key of Classic McEliece (prefix 1 with the
@@ -374,8 +404,11 @@ mod tests {
                 [0u8; MCELIECE_CIPHERTEXT_LEN],
                 [0u8; MCELIECE_CIPHERTEXT_LEN],
             );
-            syndrome_u64(&pk, &e, &mut a);
+            portable::syndrome_u64(&pk, &e, &mut a);
             syndrome_u32x4(&pk, &e, &mut b);
+            assert_eq!(a, b, "seed {seed}");
+            // The dispatched kernel (the AVX2 twin where the CPU has it) agrees too.
+            crate::simd::mce_syndrome(&pk, &e, &mut b);
             assert_eq!(a, b, "seed {seed}");
             assert!(a.iter().any(|&x| x != 0));
         }

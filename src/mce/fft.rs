@@ -18,7 +18,35 @@
 
 use super::gf;
 use super::gf::{Gf, GF_BITS};
-use super::vec::{self, const_bitslice, const_pow, Vec12};
+use super::vec::{self, const_bitslice, const_pow, Vec12, Vec12x4};
+
+/// Values at all 4096 field elements: 64 vectors of 64 lanes, four side by side in each of 16
+/// groups. Vector j (points 64 j .. 64 j + 63) is lane j / 16 of group j % 16: the butterfly
+/// stages of distance 1..8 then pair whole groups with one factor for all four lanes (one
+/// 256-bit product in the AVX2 twin), and only the stages of distance 16 and 32 pair lanes.
+pub type Evals = [Vec12x4; GROUPS];
+
+/// Groups of [`Evals`].
+pub const GROUPS: usize = 16;
+
+/// The group and lane of vector `j` in [`Evals`].
+#[inline]
+pub const fn slot(j: usize) -> (usize, usize) {
+    (j % GROUPS, j / GROUPS)
+}
+
+/// Vector `j` of `values`.
+#[inline]
+pub fn vector(values: &Evals, j: usize) -> Vec12 {
+    let (g, q) = slot(j);
+    let mut v = [0; GF_BITS];
+    if let Some(group) = values.get(g) {
+        for (dst, plane) in v.iter_mut().zip(group.iter()) {
+            *dst = plane.get(q).copied().unwrap_or(0);
+        }
+    }
+    v
+}
 
 /// Radix-conversion masks per step k: the top quarter (D) and the next quarter (C) of each group
 /// of 4 * 2^k coefficients; a step adds D into C, then C into B.
@@ -170,7 +198,11 @@ fn bitrev6(x: usize) -> usize {
 
 /// Evaluates `f` (64 coefficients, bitsliced: bit p of plane b is bit b of coefficient p) at all
 /// 4096 points: lane l of `out[j]` is f(P(64 j + l)).
-pub fn fft(out: &mut [Vec12; 64], f: &Vec12) {
+#[cfg_attr(
+    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
+    inline(always)
+)]
+pub fn fft(out: &mut Evals, f: &Vec12) {
     let mut x = *f;
     for level in 0..LEVELS - 1 {
         if level > 0 {
@@ -185,53 +217,197 @@ pub fn fft(out: &mut [Vec12; 64], f: &Vec12) {
         }
     }
     scale(&mut x, LEVELS - 1);
-    for (j, o) in out.iter_mut().enumerate() {
-        let p = bitrev6(j);
+    for (g, o) in out.iter_mut().enumerate() {
         for (dst, plane) in o.iter_mut().zip(x.iter()) {
-            *dst = 0u64.wrapping_sub((plane >> p) & 1);
+            for (q, d) in dst.iter_mut().enumerate() {
+                *d = 0u64.wrapping_sub((plane >> bitrev6(g + GROUPS * q)) & 1);
+            }
         }
     }
     for stage in 0..LEVELS {
-        let s = 1 << stage;
-        for block in out.chunks_exact_mut(2 * s) {
+        butterflies(out, stage, false);
+    }
+}
+
+/// Writes vector `j` of `values`.
+#[inline]
+pub fn set_vector(values: &mut Evals, j: usize, v: &Vec12) {
+    let (g, q) = slot(j);
+    if let Some(group) = values.get_mut(g) {
+        for (plane, src) in group.iter_mut().zip(v.iter()) {
+            if let Some(x) = plane.get_mut(q) {
+                *x = *src;
+            }
+        }
+    }
+}
+
+/// One butterfly stage, one pair of vectors at a time (see the four-lane version below): where
+/// no SIMD twin is compiled, four-lane products buy nothing, and their temporaries cost stack
+/// (armv7 went over decapsulation's 16 KiB with them).
+#[cfg(not(target_arch = "x86_64"))]
+fn butterflies(values: &mut Evals, stage: usize, transposed: bool) {
+    let s = 1usize << stage;
+    let mut t: Vec12 = [0; GF_BITS];
+    // The pairs (j, j + s) with bit `stage` of j clear (a public loop bound, no secret index).
+    for j in (0..64).filter(|j| j & s == 0) {
+        let w = TABLES
+            .twiddle
+            .get(s - 1 + j % s)
+            .copied()
+            .unwrap_or_default();
+        let (mut a, mut b) = (vector(values, j), vector(values, j + s));
+        if transposed {
+            xor_into(&mut a, &b);
+            vec::mul(&mut t, &a, &w);
+            xor_into(&mut b, &t);
+        } else {
+            vec::mul(&mut t, &b, &w);
+            xor_into(&mut a, &t);
+            xor_into(&mut b, &a);
+        }
+        set_vector(values, j, &a);
+        set_vector(values, j + s, &b);
+    }
+}
+
+/// One butterfly stage (distance 2^stage between the vectors it pairs): a += b w, b += a, or
+/// for the transpose (`transposed`) a += b, b += a w, where w is the factor of the pair.
+#[cfg(target_arch = "x86_64")]
+#[cfg_attr(
+    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
+    inline(always)
+)]
+#[allow(clippy::indexing_slicing)] // lane numbers below 4, k below 2: fixed bounds
+fn butterflies(values: &mut Evals, stage: usize, transposed: bool) {
+    let s = 1usize << stage;
+    if s < GROUPS {
+        // Between groups g and g + s: vector j = g + 16 q pairs with j + s, the factor of the
+        // pair's offset j mod s = g mod s, the same in all four lanes.
+        for block in values.chunks_exact_mut(2 * s) {
             let (lo, hi) = block.split_at_mut(s);
-            for ((a, b), tw) in lo
+            for ((a, b), w) in lo
                 .iter_mut()
                 .zip(hi.iter_mut())
                 .zip(TABLES.twiddle.iter().skip(s - 1))
             {
-                let mut t = [0; GF_BITS];
-                vec::mul(&mut t, b, tw);
-                for ((pa, pb), pt) in a.iter_mut().zip(b.iter_mut()).zip(t.iter()) {
-                    *pa ^= pt;
-                    *pb ^= *pa;
+                butterfly(a, b, &vec::spread(w), transposed);
+            }
+        }
+    } else {
+        // Inside the groups: distance 16 pairs lanes (0, 1) and (2, 3), distance 32 lanes
+        // (0, 2) and (1, 3). Two groups' four pairs make one four-lane product; the factor of
+        // vector j's pair is twiddle[s - 1 + j mod s].
+        let (lane_a, lane_b) = if s == GROUPS {
+            ([0, 2], [1, 3])
+        } else {
+            ([0, 1], [2, 3])
+        };
+        let (first, second) = values.split_at_mut(GROUPS / 2);
+        for (g, (x, y)) in first.iter_mut().zip(second.iter_mut()).enumerate() {
+            // Lane k of the product: group g (k < 2) or g + 8, lane lane_a[k % 2] (the a side).
+            let mut w: Vec12x4 = [[0; 4]; GF_BITS];
+            for (k, group) in [g, g, g + GROUPS / 2, g + GROUPS / 2]
+                .into_iter()
+                .enumerate()
+            {
+                let j = group + GROUPS * lane_a[k % 2];
+                let factor = TABLES
+                    .twiddle
+                    .get(s - 1 + j % s)
+                    .copied()
+                    .unwrap_or_default();
+                for (pw, f) in w.iter_mut().zip(factor.iter()) {
+                    pw[k] = *f;
+                }
+            }
+            // The butterfly in place on the lanes (a += b w, b += a; transposed a += b,
+            // b += a w); only the multiplied side is gathered into four lanes.
+            if transposed {
+                for (px, py) in x.iter_mut().zip(y.iter_mut()) {
+                    for k in 0..2 {
+                        px[lane_a[k]] ^= px[lane_b[k]];
+                        py[lane_a[k]] ^= py[lane_b[k]];
+                    }
+                }
+            }
+            let side = if transposed { lane_a } else { lane_b };
+            let mut m: Vec12x4 = [[0; 4]; GF_BITS];
+            for (pm, (px, py)) in m.iter_mut().zip(x.iter().zip(y.iter())) {
+                *pm = [px[side[0]], px[side[1]], py[side[0]], py[side[1]]];
+            }
+            let mut t: Vec12x4 = [[0; 4]; GF_BITS];
+            vec::mul_lanes(&mut t, &m, &w);
+            for (pt, (px, py)) in t.iter().zip(x.iter_mut().zip(y.iter_mut())) {
+                for k in 0..2 {
+                    if transposed {
+                        px[lane_b[k]] ^= pt[k];
+                        py[lane_b[k]] ^= pt[k + 2];
+                    } else {
+                        px[lane_a[k]] ^= pt[k];
+                        py[lane_a[k]] ^= pt[k + 2];
+                        px[lane_b[k]] ^= px[lane_a[k]];
+                        py[lane_b[k]] ^= py[lane_a[k]];
+                    }
                 }
             }
         }
     }
 }
 
-/// The transposed butterfly stages of [`fft`], in reverse order.
-fn butterflies_tr(values: &mut [Vec12; 64]) {
-    for stage in (0..LEVELS).rev() {
-        let s = 1 << stage;
-        for block in values.chunks_exact_mut(2 * s) {
-            let (lo, hi) = block.split_at_mut(s);
-            for ((a, b), tw) in lo
-                .iter_mut()
-                .zip(hi.iter_mut())
-                .zip(TABLES.twiddle.iter().skip(s - 1))
-            {
-                for (pa, pb) in a.iter_mut().zip(b.iter()) {
-                    *pa ^= pb;
-                }
-                let mut t = [0; GF_BITS];
-                vec::mul(&mut t, a, tw);
-                for (pb, pt) in b.iter_mut().zip(t.iter()) {
-                    *pb ^= pt;
-                }
-            }
+/// One butterfly on four lanes, `w` the pairs' factors.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn butterfly(a: &mut Vec12x4, b: &mut Vec12x4, w: &Vec12x4, transposed: bool) {
+    let mut t: Vec12x4 = [[0; 4]; GF_BITS];
+    if transposed {
+        xor_into(a, b);
+        vec::mul_lanes(&mut t, a, w);
+        xor_into(b, &t);
+    } else {
+        vec::mul_lanes(&mut t, b, w);
+        xor_into(a, &t);
+        xor_into(b, a);
+    }
+}
+
+/// `a += b` (planes of any type: one `u64` or `L` of them).
+#[inline(always)]
+fn xor_into<P: XorPlane>(a: &mut [P; GF_BITS], b: &[P; GF_BITS]) {
+    for (pa, pb) in a.iter_mut().zip(b.iter()) {
+        pa.xor(pb);
+    }
+}
+
+/// A plane that can be added to another.
+trait XorPlane {
+    fn xor(&mut self, other: &Self);
+}
+
+impl XorPlane for u64 {
+    #[inline(always)]
+    fn xor(&mut self, other: &Self) {
+        *self ^= other;
+    }
+}
+
+impl<const L: usize> XorPlane for [u64; L] {
+    #[inline(always)]
+    fn xor(&mut self, other: &Self) {
+        for (x, y) in self.iter_mut().zip(other.iter()) {
+            *x ^= y;
         }
+    }
+}
+
+/// The transposed butterfly stages of [`fft`], in reverse order.
+#[cfg_attr(
+    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
+    inline(always)
+)]
+pub fn butterflies_tr(values: &mut Evals) {
+    for stage in (0..LEVELS).rev() {
+        butterflies(values, stage, true);
     }
 }
 
@@ -241,16 +417,32 @@ fn butterflies_tr(values: &mut [Vec12; 64]) {
 /// The 128-coefficient transform splits six times like [`fft`] (its first word holds
 /// coefficients 0..63, the second 64..127, so a conversion step of distance 32 crosses words),
 /// which leaves pieces a + b x; they are evaluated on the lanes' span directly (`leaf`).
-pub fn fft_tr128(out_lo: &mut Vec12, out_hi: &mut Vec12, values: &mut [Vec12; 64]) {
+#[cfg_attr(
+    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
+    inline(always)
+)]
+pub fn fft_tr128(out_lo: &mut Vec12, out_hi: &mut Vec12, values: &mut Evals) {
     butterflies_tr(values);
+    power_sums(out_lo, out_hi, values);
+}
+
+/// The rest of [`fft_tr128`] after [`butterflies_tr`]: the leaves and the transposed radix
+/// conversions.
+#[cfg_attr(
+    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
+    inline(always)
+)]
+pub fn power_sums(out_lo: &mut Vec12, out_hi: &mut Vec12, values: &Evals) {
     let (mut x0, mut x1) = ([0u64; GF_BITS], [0u64; GF_BITS]);
-    let mut t = [0; GF_BITS];
-    for (j, v) in values.iter().enumerate() {
-        let p = bitrev6(j);
-        vec::mul(&mut t, v, &TABLES.leaf);
+    let mut t: Vec12x4 = [[0; 4]; GF_BITS];
+    for (g, v) in values.iter().enumerate() {
+        vec::mul_lanes_by(&mut t, v, &TABLES.leaf);
         for ((d0, d1), (pv, pt)) in x0.iter_mut().zip(x1.iter_mut()).zip(v.iter().zip(t.iter())) {
-            *d0 |= u64::from(pv.count_ones() & 1) << p;
-            *d1 |= u64::from(pt.count_ones() & 1) << p;
+            for (q, (lv, lt)) in pv.iter().zip(pt.iter()).enumerate() {
+                let p = bitrev6(g + GROUPS * q);
+                *d0 |= u64::from(lv.count_ones() & 1) << p;
+                *d1 |= u64::from(lt.count_ones() & 1) << p;
+            }
         }
     }
     for level in (0..LEVELS).rev() {
@@ -280,7 +472,10 @@ pub fn fft_tr128(out_lo: &mut Vec12, out_hi: &mut Vec12, values: &mut [Vec12; 64
     *out_hi = x1;
 }
 
-#[inline]
+#[cfg_attr(
+    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
+    inline(always)
+)]
 fn scale(x: &mut Vec12, level: usize) {
     if let Some(s) = TABLES.scale.get(level) {
         vec::mul_assign(x, s);
@@ -289,10 +484,17 @@ fn scale(x: &mut Vec12, level: usize) {
 
 /// Adds P(k)^64 at every point k: the x^64 term of a monic degree-64 polynomial whose lower 64
 /// coefficients went through [`fft`].
-pub fn add_x64(values: &mut [Vec12; 64]) {
-    for (v, &high) in values.iter_mut().zip(TABLES.pow64_high.iter()) {
+#[cfg_attr(
+    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
+    inline(always)
+)]
+pub fn add_x64(values: &mut Evals) {
+    for (g, v) in values.iter_mut().enumerate() {
         for (b, (pv, pl)) in v.iter_mut().zip(TABLES.pow64_lane.iter()).enumerate() {
-            *pv ^= pl ^ 0u64.wrapping_sub(u64::from((high >> b) & 1));
+            for (q, x) in pv.iter_mut().enumerate() {
+                let high = TABLES.pow64_high.get(g + GROUPS * q).copied().unwrap_or(0);
+                *x ^= pl ^ 0u64.wrapping_sub(u64::from((high >> b) & 1));
+            }
         }
     }
 }
@@ -318,14 +520,14 @@ mod tests {
     fn fft_evaluates_everywhere() {
         for seed in 0..4 {
             let f = poly(seed);
-            let mut out = [[0; GF_BITS]; 64];
+            let mut out: Evals = [[[0; 4]; GF_BITS]; GROUPS];
             fft(&mut out, &vec::const_bitslice(&f));
             let mut x64 = out;
             add_x64(&mut x64);
             for k in 0..4096 {
-                let v = vec::lane(&out[k / 64], k % 64);
+                let v = vec::lane(&vector(&out, k / 64), k % 64);
                 assert_eq!(v, eval(&f, point(k)), "seed {seed} k {k}");
-                let w = vec::lane(&x64[k / 64], k % 64);
+                let w = vec::lane(&vector(&x64, k / 64), k % 64);
                 assert_eq!(w, v ^ const_pow(point(k), 64), "x^64, k {k}");
             }
         }
@@ -334,12 +536,16 @@ mod tests {
     #[test]
     fn transposed_fft_gives_power_sums() {
         for seed in 0..3 {
-            let mut values = [[0; GF_BITS]; 64];
-            for (j, v) in values.iter_mut().enumerate() {
-                *v = vec::const_bitslice(&poly(seed * 100 + j as u32));
+            let mut values: Evals = [[[0; 4]; GF_BITS]; GROUPS];
+            for j in 0..64 {
+                let v = vec::const_bitslice(&poly(seed * 100 + j as u32));
+                let (g, q) = slot(j);
+                for b in 0..GF_BITS {
+                    values[g][b][q] = v[b];
+                }
             }
             let flat: std::vec::Vec<Gf> = (0..4096)
-                .map(|k| vec::lane(&values[k / 64], k % 64))
+                .map(|k| vec::lane(&vector(&values, k / 64), k % 64))
                 .collect();
             let (mut out, mut out_hi) = ([0; GF_BITS], [0; GF_BITS]);
             fft_tr128(&mut out, &mut out_hi, &mut values);

@@ -9,97 +9,224 @@ use super::gf::{self, Gf, GF_BITS};
 /// 64 field elements, bitsliced.
 pub type Vec12 = [u64; GF_BITS];
 
-/// Product of a carry-less 23-plane product reduced modulo z^12 + z^3 + 1.
+/// `L` bitsliced vectors side by side, plane by plane: `v[b][q]` is plane b of vector q. The
+/// decoder's transforms work on four at a time (`L = 4`), which the AVX2 twin of decapsulation
+/// (src/simd.rs) computes in 256-bit registers, and NEON in two 128-bit ones; `L = 1` is one
+/// [`Vec12`].
+pub type Lanes<const L: usize> = [[u64; L]; GF_BITS];
+
+/// Four vectors side by side (see [`Lanes`]).
+pub type Vec12x4 = Lanes<4>;
+
+/// `out = a * b`, vector by vector.
+///
+/// Schoolbook with fixed bounds (the compiler unrolls it completely), then reduced modulo
+/// z^12 + z^3 + 1 ([`fold`]).
+///
+/// Inlined everywhere on x86_64 with `std`, so that the AVX2 twin of decapsulation compiles its
+/// own 256-bit copy; elsewhere the compiler decides. Plain loops, no closures: a closure is
+/// compiled on its own, without the twin's target feature.
+#[cfg_attr(
+    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
+    inline(always)
+)]
+#[allow(clippy::indexing_slicing)] // fixed bounds: i, k - i < GF_BITS, k < 2 GF_BITS - 1
+pub fn mul_lanes<const L: usize>(out: &mut Lanes<L>, a: &Lanes<L>, b: &Lanes<L>) {
+    let mut t = [[0u64; L]; 2 * GF_BITS - 1];
+    for i in 0..GF_BITS {
+        for j in 0..GF_BITS {
+            for q in 0..L {
+                t[i + j][q] ^= a[i][q] & b[j][q];
+            }
+        }
+    }
+    fold(&mut t, out);
+}
+
+/// Reduces a 23-plane product modulo z^12 + z^3 + 1 into `out`: z^k = z^(k-9) + z^(k-12) for
+/// k >= 12, from the top so that planes folded to 12 or above fold again.
 #[inline(always)]
 #[allow(clippy::indexing_slicing)] // fixed bounds: 12 <= k <= 22
-fn reduce(t: &mut [u64; 2 * GF_BITS - 1], out: &mut Vec12) {
-    // z^k = z^(k-9) + z^(k-12) for k >= 12; from the top so that folded planes >= 12 fold again.
-    let mut k = 2 * GF_BITS - 2;
-    while k >= GF_BITS {
-        let hi = t[k];
-        t[k - 9] ^= hi;
-        t[k - GF_BITS] ^= hi;
-        k -= 1;
+fn fold<const L: usize>(t: &mut [[u64; L]; 2 * GF_BITS - 1], out: &mut Lanes<L>) {
+    for k in (GF_BITS..2 * GF_BITS - 1).rev() {
+        let h = t[k];
+        for q in 0..L {
+            t[k - 9][q] ^= h[q];
+            t[k - GF_BITS][q] ^= h[q];
+        }
     }
     out.copy_from_slice(&t[..GF_BITS]);
 }
 
-/// `out = a * b`, lane by lane.
-#[inline]
-#[allow(clippy::indexing_slicing)] // fixed-size loops over fixed-size arrays
-pub fn mul(out: &mut Vec12, a: &Vec12, b: &Vec12) {
-    let mut t = [0u64; 2 * GF_BITS - 1];
-    for i in 0..GF_BITS {
-        for j in 0..GF_BITS {
-            t[i + j] ^= a[i] & b[j];
-        }
+/// `b` in each of `L` lanes.
+#[inline(always)]
+pub fn spread<const L: usize>(b: &Vec12) -> Lanes<L> {
+    let mut v = [[0u64; L]; GF_BITS];
+    for (dst, &plane) in v.iter_mut().zip(b.iter()) {
+        *dst = [plane; L];
     }
-    reduce(&mut t, out);
+    v
+}
+
+/// `out = a * b`: each of the `L` vectors of `a` times the same `b`.
+#[cfg_attr(
+    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
+    inline(always)
+)]
+pub fn mul_lanes_by<const L: usize>(out: &mut Lanes<L>, a: &Lanes<L>, b: &Vec12) {
+    mul_lanes(out, a, &spread(b));
+}
+
+/// `a *= b`, vector by vector.
+#[cfg_attr(
+    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
+    inline(always)
+)]
+pub fn mul_lanes_assign<const L: usize>(a: &mut Lanes<L>, b: &Lanes<L>) {
+    let x = *a;
+    mul_lanes(a, &x, b);
+}
+
+/// `out = a^2`, vector by vector (squaring is linear: plane i moves to plane 2i, then the
+/// reduction of [`mul_lanes`]).
+#[cfg_attr(
+    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
+    inline(always)
+)]
+#[allow(clippy::indexing_slicing)] // fixed bounds: 12 <= k <= 22
+pub fn sq_lanes<const L: usize>(out: &mut Lanes<L>, a: &Lanes<L>) {
+    let mut t = [[0u64; L]; 2 * GF_BITS - 1];
+    for (i, plane) in a.iter().enumerate() {
+        t[2 * i] = *plane;
+    }
+    fold(&mut t, out);
+}
+
+/// `out = a^-1` vector by vector (0 stays 0): a^(2^12 - 2) by a fixed addition chain.
+#[cfg_attr(
+    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
+    inline(always)
+)]
+pub fn inv_lanes<const L: usize>(out: &mut Lanes<L>, a: &Lanes<L>) {
+    // a_k = a^(2^k - 1). One inversion per decapsulation: its products and squarings are
+    // out of line (`outlined`), which keeps this frame small (it runs on top of decapsulation's
+    // 12 KiB), at a cost of a few hundred instructions.
+    let mut a2 = *a;
+    sq_n(&mut a2, 1);
+    outlined::mul_assign(&mut a2, a);
+    let mut x = a2;
+    sq_n(&mut x, 2);
+    outlined::mul_assign(&mut x, &a2); // a4
+    let a4 = x;
+    sq_n(&mut x, 4);
+    outlined::mul_assign(&mut x, &a4); // a8
+    sq_n(&mut x, 2);
+    outlined::mul_assign(&mut x, &a2); // a10
+    sq_n(&mut x, 1);
+    outlined::mul_assign(&mut x, a); // a11
+    outlined::sq(out, &x);
+}
+
+/// Out-of-line products and squarings for [`inv_lanes`].
+mod outlined {
+    use super::{mul_lanes, sq_lanes, Lanes};
+
+    /// `a *= b`.
+    #[inline(never)]
+    pub fn mul_assign<const L: usize>(a: &mut Lanes<L>, b: &Lanes<L>) {
+        let x = *a;
+        mul_lanes(a, &x, b);
+    }
+
+    /// `out = a^2`.
+    #[inline(never)]
+    pub fn sq<const L: usize>(out: &mut Lanes<L>, a: &Lanes<L>) {
+        sq_lanes(out, a);
+    }
+}
+
+/// `a = a^(2^n)`.
+#[cfg_attr(
+    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
+    inline(always)
+)]
+fn sq_n<const L: usize>(a: &mut Lanes<L>, n: usize) {
+    for _ in 0..n {
+        let y = *a;
+        outlined::sq(a, &y);
+    }
+}
+
+/// One [`Vec12`] as [`Lanes`] of width 1, and back (the compiler sees through both).
+#[inline(always)]
+fn one(a: &Vec12) -> Lanes<1> {
+    spread(a)
+}
+
+#[inline(always)]
+fn unone(a: &Lanes<1>) -> Vec12 {
+    let mut v = [0u64; GF_BITS];
+    for (dst, [plane]) in v.iter_mut().zip(a.iter()) {
+        *dst = *plane;
+    }
+    v
+}
+
+/// `out = a * b`, lane by lane.
+#[cfg_attr(
+    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
+    inline(always)
+)]
+#[cfg_attr(
+    not(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2"))),
+    inline
+)]
+pub fn mul(out: &mut Vec12, a: &Vec12, b: &Vec12) {
+    let mut o = [[0; 1]; GF_BITS];
+    mul_lanes(&mut o, &one(a), &one(b));
+    *out = unone(&o);
 }
 
 /// `out = c * a`: every lane times the scalar `c`.
-#[inline]
-#[allow(clippy::indexing_slicing)] // fixed-size loops over fixed-size arrays
+#[cfg_attr(
+    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
+    inline(always)
+)]
 pub fn mul_scalar(out: &mut Vec12, c: Gf, a: &Vec12) {
-    let mut t = [0u64; 2 * GF_BITS - 1];
-    for i in 0..GF_BITS {
-        let m = 0u64.wrapping_sub(u64::from((c >> i) & 1));
-        for j in 0..GF_BITS {
-            t[i + j] ^= m & a[j];
-        }
-    }
-    reduce(&mut t, out);
+    mul(out, a, &broadcast(c));
 }
 
 /// `a *= b`, lane by lane.
-#[inline]
+#[cfg_attr(
+    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
+    inline(always)
+)]
 pub fn mul_assign(a: &mut Vec12, b: &Vec12) {
     let x = *a;
     mul(a, &x, b);
 }
 
-/// `out = a^2`, lane by lane (squaring is linear: plane i moves to plane 2i).
-#[inline]
-#[allow(clippy::indexing_slicing)] // fixed-size loops over fixed-size arrays
+/// `out = a^2`, lane by lane.
+#[inline(always)]
 pub fn sq(out: &mut Vec12, a: &Vec12) {
-    let mut t = [0u64; 2 * GF_BITS - 1];
-    for i in 0..GF_BITS {
-        t[2 * i] = a[i];
-    }
-    reduce(&mut t, out);
+    let mut o = [[0; 1]; GF_BITS];
+    sq_lanes(&mut o, &one(a));
+    *out = unone(&o);
 }
 
-/// `a = a^(2^n)`.
-fn sq_n(a: &mut Vec12, n: usize) {
-    for _ in 0..n {
-        let x = *a;
-        sq(a, &x);
-    }
-}
-
-/// `out = a^-1` lane by lane (0 stays 0): a^(2^12 - 2) by a fixed addition chain.
+/// `out = a^-1` lane by lane (0 stays 0).
+#[cfg_attr(
+    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
+    inline(always)
+)]
 pub fn inv(out: &mut Vec12, a: &Vec12) {
-    // a_k = a^(2^k - 1).
-    let mut a2 = *a;
-    sq_n(&mut a2, 1);
-    mul_assign(&mut a2, a);
-    let mut a4 = a2;
-    sq_n(&mut a4, 2);
-    mul_assign(&mut a4, &a2);
-    let mut a8 = a4;
-    sq_n(&mut a8, 4);
-    mul_assign(&mut a8, &a4);
-    let mut a10 = a8;
-    sq_n(&mut a10, 2);
-    mul_assign(&mut a10, &a2);
-    let mut a11 = a10;
-    sq_n(&mut a11, 1);
-    mul_assign(&mut a11, a);
-    sq(out, &a11);
+    let mut o = [[0; 1]; GF_BITS];
+    inv_lanes(&mut o, &one(a));
+    *out = unone(&o);
 }
 
 /// Every lane set to the scalar `c`.
-#[inline]
+#[inline(always)]
 pub fn broadcast(c: Gf) -> Vec12 {
     let mut v = [0u64; GF_BITS];
     for (b, plane) in v.iter_mut().enumerate() {

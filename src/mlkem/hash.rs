@@ -44,7 +44,7 @@ impl<const RATE: usize, S: Lanes> Sponge<RATE, S> {
         while !data.is_empty() {
             // Whole lanes straight from the data (the long inputs: H(ek), J(z || c)), without
             // the byte copy below, which at opt-level "s" is a memcpy call per lane.
-            if self.pos % 8 == 0 {
+            if self.pos.is_multiple_of(8) {
                 if let Some((lane, rest)) = data.split_first_chunk::<8>() {
                     self.state.xor_lane(self.pos / 8, u64::from_le_bytes(*lane));
                     self.pos += 8;

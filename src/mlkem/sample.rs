@@ -107,11 +107,18 @@ fn take<B: Pairs + ?Sized>(
 fn cbd2_8(bytes: [u8; 4]) -> [i16; 8] {
     let t = u32::from_le_bytes(bytes);
     let d = (t & 0x5555_5555) + ((t >> 1) & 0x5555_5555);
-    core::array::from_fn(|j| {
-        let a = ((d >> (4 * j)) & 3) as i16;
-        let b = ((d >> (4 * j + 2)) & 3) as i16;
-        a - b
-    })
+    let coefficient = |j: u32| ((d >> (4 * j)) & 3) as i16 - ((d >> (4 * j + 2)) & 3) as i16;
+    // Written out: at opt-level "s" a `from_fn` over eight stays a loop.
+    [
+        coefficient(0),
+        coefficient(1),
+        coefficient(2),
+        coefficient(3),
+        coefficient(4),
+        coefficient(5),
+        coefficient(6),
+        coefficient(7),
+    ]
 }
 
 /// Runs `f` on the 256 coefficients of SamplePolyCBD_2(PRF_2(seed, nonce)), eight at a time.

@@ -175,8 +175,9 @@ pub(super) fn pair_zeta(pair: usize) -> i16 {
 /// k = 4 accumulated terms stay below 4q < 2^15.
 #[inline(always)]
 pub(super) fn basemul_acc(acc: &mut [i16; 2], a: [i16; 2], b: [i16; 2], zeta: i16) {
-    let [a0, a1] = a.map(i32::from);
-    let [b0, b1] = b.map(i32::from);
+    // Not `map`, which at opt-level "s" stays a two-iteration loop through the stack.
+    let [a0, a1] = [i32::from(a[0]), i32::from(a[1])];
+    let [b0, b1] = [i32::from(b[0]), i32::from(b[1])];
     let high = i32::from(montgomery_reduce(a1 * b1));
     acc[0] += montgomery_reduce(a0 * b0 + high * i32::from(zeta));
     acc[1] += montgomery_reduce(a0 * b1 + a1 * b0);

@@ -83,7 +83,8 @@ fn unpack8<const D: usize>(bytes: &[u8; D]) -> [u16; 8] {
 /// Two 12-bit values from three bytes.
 #[inline(always)]
 pub(super) fn decode12_pair(b: &[u8; 3]) -> [u16; 2] {
-    let [b0, b1, b2] = b.map(u16::from);
+    // Element by element, not `map`: at opt-level "s" a map over three bytes stays a loop.
+    let (b0, b1, b2) = (u16::from(b[0]), u16::from(b[1]), u16::from(b[2]));
     [b0 | ((b1 & 0x0F) << 8), (b1 >> 4) | (b2 << 4)]
 }
 

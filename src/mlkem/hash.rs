@@ -42,6 +42,20 @@ impl<const RATE: usize, S: Lanes> Sponge<RATE, S> {
     )]
     pub(super) fn absorb(&mut self, mut data: &[u8]) {
         while !data.is_empty() {
+            // Whole lanes straight from the data (the long inputs: H(ek), J(z || c)), without
+            // the byte copy below, which at opt-level "s" is a memcpy call per lane.
+            if self.pos.is_multiple_of(8) {
+                if let Some((lane, rest)) = data.split_first_chunk::<8>() {
+                    self.state.xor_lane(self.pos / 8, u64::from_le_bytes(*lane));
+                    self.pos += 8;
+                    data = rest;
+                    if self.pos == RATE {
+                        self.state.permute();
+                        self.pos = 0;
+                    }
+                    continue;
+                }
+            }
             // The rest of the current lane, or what is left of the data.
             let off = self.pos % 8;
             let n = (8 - off).min(data.len());
@@ -102,6 +116,7 @@ impl<const RATE: usize, S: Lanes> Sponge<RATE, S> {
 
     /// Lane `i` of the current block of output, little-endian: the first block after
     /// [`Sponge::finish_xof`], or the one [`Sponge::next_block`] moved to.
+    #[inline(always)]
     pub(super) fn lane(&self, i: usize) -> u64 {
         self.state.lane(i)
     }

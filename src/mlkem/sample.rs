@@ -28,7 +28,8 @@ impl Pairs for [u8; POLY_BYTES] {
     #[inline(always)]
     #[expect(clippy::indexing_slicing, reason = "k < 128, so 3k + 2 < 384")]
     fn pair(&self, k: usize) -> [i16; 2] {
-        decode12_pair(&[self[3 * k], self[3 * k + 1], self[3 * k + 2]]).map(|x| x as i16)
+        let [p0, p1] = decode12_pair(&[self[3 * k], self[3 * k + 1], self[3 * k + 2]]);
+        [p0 as i16, p1 as i16]
     }
 }
 
@@ -62,25 +63,41 @@ pub(super) fn sample_ntt_acc<B: Pairs + ?Sized>(
                 if k >= acc.len() {
                     break;
                 }
-                let [d0, d1] = decode12_pair(g).map(|x| x as i16);
-                for d in [d0, d1] {
-                    // The matrix is public (derived from rho, which the key publishes): branching
-                    // on rejection and on the count of accepted values reveals nothing secret
-                    // (.ci/ct-known.supp accepts this function's findings).
-                    if d >= Q {
-                        continue;
-                    }
-                    match first.take() {
-                        None => first = Some(d),
-                        Some(a0) => {
-                            if let Some(slot) = acc.get_mut(k) {
-                                basemul_acc(slot, [a0, d], b.pair(k), pair_zeta(k));
-                            }
-                            k += 1;
-                        }
-                    }
-                }
+                let [d0, d1] = decode12_pair(g);
+                // Two calls, not a loop over [d0, d1], which at opt-level "s" stays a loop
+                // through the stack.
+                take(acc, &mut k, &mut first, d0, b);
+                take(acc, &mut k, &mut first, d1, b);
             }
+        }
+    }
+}
+
+/// One SampleNTT candidate `d`: rejected if d >= q, else the first or the second coefficient of
+/// pair `k`, which then goes into the base-case product with pair k of `b`.
+///
+/// The matrix is public (derived from rho, which the key publishes): branching on rejection and
+/// on the count of accepted values reveals nothing secret (.ci/ct-known.supp accepts the findings
+/// of `sample_ntt_acc`, into which this is inlined).
+#[inline(always)]
+fn take<B: Pairs + ?Sized>(
+    acc: &mut [[i16; 2]],
+    k: &mut usize,
+    first: &mut Option<i16>,
+    d: u16,
+    b: &B,
+) {
+    if d >= Q as u16 {
+        return;
+    }
+    let d = d as i16;
+    match first.take() {
+        None => *first = Some(d),
+        Some(a0) => {
+            if let Some(slot) = acc.get_mut(*k) {
+                basemul_acc(slot, [a0, d], b.pair(*k), pair_zeta(*k));
+            }
+            *k += 1;
         }
     }
 }
@@ -90,11 +107,18 @@ pub(super) fn sample_ntt_acc<B: Pairs + ?Sized>(
 fn cbd2_8(bytes: [u8; 4]) -> [i16; 8] {
     let t = u32::from_le_bytes(bytes);
     let d = (t & 0x5555_5555) + ((t >> 1) & 0x5555_5555);
-    core::array::from_fn(|j| {
-        let a = ((d >> (4 * j)) & 3) as i16;
-        let b = ((d >> (4 * j + 2)) & 3) as i16;
-        a - b
-    })
+    let coefficient = |j: u32| ((d >> (4 * j)) & 3) as i16 - ((d >> (4 * j + 2)) & 3) as i16;
+    // Written out: at opt-level "s" a `from_fn` over eight stays a loop.
+    [
+        coefficient(0),
+        coefficient(1),
+        coefficient(2),
+        coefficient(3),
+        coefficient(4),
+        coefficient(5),
+        coefficient(6),
+        coefficient(7),
+    ]
 }
 
 /// Runs `f` on the 256 coefficients of SamplePolyCBD_2(PRF_2(seed, nonce)), eight at a time.

@@ -14,6 +14,8 @@
 #![deny(unsafe_code)]
 
 mod clock;
+#[cfg(feature = "libcrux")]
+mod libcrux;
 mod report;
 mod stack;
 
@@ -131,6 +133,8 @@ fn exit(success: bool) -> ! {
     }
 }
 
+// cortex-m-rt's #[entry] passes each `static mut` below to the function as an argument.
+#[allow(clippy::too_many_arguments)]
 #[entry]
 fn main() -> ! {
     // Turned into `&'static mut` locals by `#[entry]` (see the module comment).
@@ -147,6 +151,12 @@ fn main() -> ! {
     // McEliece alone, measured last: its own secret key buffer (the suites keep theirs inside
     // `ClientSecret`).
     static mut MCE_SK: [u8; MCELIECE_SECRET_KEY_LEN] = [0; MCELIECE_SECRET_KEY_LEN];
+    // With `--features libcrux`: our expanded key, and libcrux's key pair.
+    #[cfg(feature = "libcrux")]
+    static mut MLKEM_DK: [u8; pqpsk::mlkem::DECAPSULATION_KEY_LEN] =
+        [0; pqpsk::mlkem::DECAPSULATION_KEY_LEN];
+    #[cfg(feature = "libcrux")]
+    static mut LIBCRUX_PAIR: Option<libcrux_ml_kem::mlkem1024::MlKem1024KeyPair> = None;
 
     let mut out = Out::open();
     out.text("pqpsk firmware: client + server exchange, static buffers, no heap")
@@ -218,10 +228,31 @@ fn main() -> ! {
     let mut client_rng = NotRandom(black_box(0x0123_4567_89AB_CDEF));
     let mut server_rng = NotRandom(black_box(0xFEDC_BA98_7654_3210));
     let rngs = (&mut client_rng, &mut server_rng);
-    if !mlkem_alone(&mut out, &clock, rngs, MLKEM_SEED, PK1, CT1) {
-        fail(&mut out, "ML-KEM-1024 secrets DIFFER");
-    }
+    let Some(shared_secret) = mlkem_alone(&mut out, &clock, rngs, MLKEM_SEED, PK1, CT1) else {
+        fail(&mut out, "ML-KEM-1024 secrets DIFFER")
+    };
     out.text("ML-KEM-1024 secrets match").end();
+
+    #[cfg(feature = "libcrux")]
+    {
+        // The message our encapsulation drew: the server RNG's first 32 bytes, replayed.
+        let mut message = [0u8; 32];
+        let Ok(()) = NotRandom(black_box(0xFEDC_BA98_7654_3210)).try_fill_bytes(&mut message);
+        out.text("libcrux-ml-kem portable").end();
+        let ours = libcrux::Ours {
+            seed: MLKEM_SEED,
+            public_key: PK1,
+            ciphertext: CT1,
+            shared_secret: &shared_secret,
+            message,
+        };
+        if !libcrux::compare(&mut out, &clock, &ours, MLKEM_DK, LIBCRUX_PAIR) {
+            fail(&mut out, "libcrux and ours DIFFER");
+        }
+        out.text("libcrux matches ours").end();
+    }
+    #[cfg(not(feature = "libcrux"))]
+    let _ = shared_secret;
 
     // Classic McEliece 348864 alone, in the same buffers (its ciphertext in CT2's first bytes).
     out.text("McEliece-348864 alone").end();
@@ -261,7 +292,7 @@ fn mceliece_alone(
 }
 
 /// ML-KEM-1024 key generation, encapsulation and decapsulation (from the 64-byte seed), each as
-/// its own measured step; true when both sides agree.
+/// its own measured step; the shared secret when both sides agree.
 fn mlkem_alone(
     out: &mut Out,
     clock: &Clock,
@@ -269,7 +300,7 @@ fn mlkem_alone(
     seed: &mut [u8; MLKEM_SEED_LEN],
     pk: &mut [u8; MLKEM_PUBLIC_KEY_LEN],
     ct: &mut [u8; MLKEM_CIPHERTEXT_LEN],
-) -> bool {
+) -> Option<[u8; 32]> {
     let (client_rng, server_rng) = rngs;
     step(out, clock, "mlkem-keygen", || {
         pqpsk::mlkem::generate(client_rng, seed, pk)
@@ -280,7 +311,10 @@ fn mlkem_alone(
     let received = step(out, clock, "mlkem-decaps", || {
         pqpsk::mlkem::decapsulate(black_box(&*seed), black_box(&*ct))
     });
-    matches!(sent, Ok(sent) if sent.as_bytes() == received.as_bytes())
+    match sent {
+        Ok(sent) if sent.as_bytes() == received.as_bytes() => Some(*sent.as_bytes()),
+        _ => None,
+    }
 }
 
 /// With `panic = "abort"` nothing unwinds. A panic (none is expected) is reported and fails the run.

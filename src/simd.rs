@@ -84,3 +84,69 @@ pub fn goppa_generate(f: &[Gf; T], mat: &mut GenpolyScratch) -> Option<[Gf; T]> 
     }
     goppa::portable::generate(f, mat)
 }
+
+/// # ML-KEM on aarch64
+///
+/// NEON is part of the aarch64 baseline (every aarch64 Linux target enables it), so the twins of
+/// src/mlkem/neon.rs need no run-time check. They are `#[target_feature(enable = "neon")]`
+/// functions, which Rust lets ordinary code call only through `unsafe`; calling one is undefined
+/// behaviour only on a CPU without NEON, and this module is compiled only where the build's
+/// target has it (`target_feature = "neon"`, so the compiler already uses NEON everywhere). The
+/// twins take the same references as their portable originals and contain no `unsafe` of their
+/// own; their loads and stores are the two helpers below, which take references too.
+#[cfg(all(
+    target_arch = "aarch64",
+    target_feature = "neon",
+    target_endian = "little"
+))]
+pub(crate) mod neon {
+    use core::arch::aarch64::{int16x8_t, vld1q_s16, vst1q_s16};
+
+    use crate::mlkem::neon;
+
+    /// `mlkem::arith::ntt_portable` on NEON.
+    #[inline]
+    pub(crate) fn mlkem_ntt(r: &mut [i16; 256]) {
+        // SAFETY: the build's target has NEON (module docs).
+        unsafe { neon::ntt(r) }
+    }
+
+    /// `mlkem::arith::inv_ntt_portable` on NEON.
+    #[inline]
+    pub(crate) fn mlkem_inv_ntt(r: &mut [i16; 256]) {
+        // SAFETY: the build's target has NEON (module docs).
+        unsafe { neon::inv_ntt(r) }
+    }
+
+    /// `mlkem::arith::to_mont_portable` on NEON.
+    #[inline]
+    pub(crate) fn mlkem_to_mont(r: &mut [i16; 256]) {
+        // SAFETY: the build's target has NEON (module docs).
+        unsafe { neon::to_mont(r) }
+    }
+
+    /// `mlkem::arith::poly_basemul_acc_portable` on NEON.
+    #[inline]
+    pub(crate) fn mlkem_poly_basemul_acc(acc: &mut [i16; 256], a: &[i16; 256], b: &[i16; 256]) {
+        // SAFETY: the build's target has NEON (module docs).
+        unsafe { neon::poly_basemul_acc(acc, a, b) }
+    }
+
+    /// The eight lanes of `a`, lane i = a[i].
+    #[inline(always)]
+    pub(crate) fn load(a: &[i16; 8]) -> int16x8_t {
+        // SAFETY: `a` is a live reference to 8 initialised i16 (16 bytes); vld1q_s16 reads
+        // exactly those 16 bytes and needs only i16 alignment, which the reference has. NEON is
+        // enabled for this build (the cfg above), so the instruction exists.
+        unsafe { vld1q_s16(a.as_ptr()) }
+    }
+
+    /// Writes the eight lanes of `v` into `a`, lane i to a[i].
+    #[inline(always)]
+    pub(crate) fn store(a: &mut [i16; 8], v: int16x8_t) {
+        // SAFETY: `a` is a unique live reference to 8 i16 (16 bytes); vst1q_s16 writes exactly
+        // those 16 bytes with i16 alignment, which the reference has; every bit pattern is a
+        // valid i16. NEON is enabled for this build (the cfg above).
+        unsafe { vst1q_s16(a.as_mut_ptr(), v) }
+    }
+}

@@ -33,7 +33,12 @@ use core::arch::aarch64::{
 };
 
 use super::arith::{INV_SCALE, QINV, R2, ZETAS};
-use super::params::{Poly, Q};
+use zeroize::Zeroizing;
+
+use super::encode::decode12_pair;
+use super::hash::{Sponge, RATE_128};
+use super::params::{Poly, N, Q};
+use super::sample::Pairs;
 use crate::simd::neon::{load, store};
 
 /// The Barrett constant of [`super::arith::barrett_reduce`], round(2^26 / q).
@@ -341,6 +346,58 @@ pub(crate) fn poly_basemul_acc(acc: &mut Poly, a: &Poly, b: &Poly) {
     }
 }
 
+/// [`super::sample::sample_ntt_acc_portable`] in two steps, the matrix entry first sampled into
+/// a buffer and then multiplied by [`poly_basemul_acc`] eight pairs at a time. Unfused, the
+/// sampling also loses its per-candidate branches: every candidate is written and the count
+/// steps past the accepted ones only (the matrix is public, but fewer instructions either way).
+/// Costs about 1 KiB of stack more than the portable, fused code: fine on aarch64, where the
+/// 4 KiB budget of the Cortex-M4 does not apply.
+#[inline(never)]
+pub(super) fn sample_ntt_acc<B: Pairs + ?Sized>(
+    acc: &mut Poly,
+    rho: &[u8; 32],
+    x: u8,
+    y: u8,
+    b: &B,
+) {
+    // One slot past N: the last accepted candidate may be followed by one more write.
+    let mut a = [0i16; N + 1];
+    {
+        let mut xof = Sponge::<RATE_128>::new();
+        xof.absorb(rho);
+        xof.absorb(&[x, y]);
+        xof.finish_xof();
+        let mut k = 0;
+        while k < N {
+            xof.next_block();
+            let mut bytes = [0u8; RATE_128];
+            for (i, lane) in bytes.as_chunks_mut::<8>().0.iter_mut().enumerate() {
+                *lane = xof.lane(i).to_le_bytes();
+            }
+            for g in bytes.as_chunks::<3>().0 {
+                if k >= N {
+                    break;
+                }
+                // k < N here, so both writes land in a[..=N].
+                for d in decode12_pair(g) {
+                    if let Some(slot) = a.get_mut(k) {
+                        *slot = d as i16;
+                    }
+                    k += usize::from(d < Q as u16);
+                }
+            }
+        }
+    }
+    // b as plain coefficients (it may be packed); a copy of a secret, so wiped.
+    let mut bb = Zeroizing::new([0i16; N]);
+    for (k, pair) in bb.as_chunks_mut::<2>().0.iter_mut().enumerate() {
+        *pair = b.pair(k);
+    }
+    if let Some((a, _)) = a.split_first_chunk::<N>() {
+        super::arith::poly_basemul_acc(acc, a, &bb);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::arith::{self, inv_ntt, ntt, poly_basemul_acc, to_mont};
@@ -399,6 +456,33 @@ mod tests {
             arith::poly_basemul_acc_portable(&mut x, &a, &a);
             poly_basemul_acc(&mut y, &a, &a);
             assert_eq!(x, y);
+        }
+    }
+
+    /// The unfused matrix product agrees with the fused portable one, for both forms of b.
+    #[test]
+    fn sampling_agrees_with_portable() {
+        use super::super::encode::poly_to_bytes;
+        use super::super::params::POLY_BYTES;
+        use super::super::sample::sample_ntt_acc_portable;
+        for seed in 0..40u64 {
+            let mut rho = [0u8; 32];
+            for (i, r) in rho.iter_mut().enumerate() {
+                *r = (seed as u8).wrapping_mul(31).wrapping_add(i as u8 * 7);
+            }
+            let (x, y) = ((seed % 4) as u8, (seed / 4 % 4) as u8);
+            let b = poly(seed + 5000, i32::from(Q));
+            let mut packed = [0u8; POLY_BYTES];
+            poly_to_bytes(&b, &mut packed);
+            let c = poly(seed + 6000, 3 * i32::from(Q));
+            let (mut want, mut got) = (c, c);
+            sample_ntt_acc_portable(&mut want, &rho, x, y, &b);
+            super::super::sample::sample_ntt_acc(&mut got, &rho, x, y, &b);
+            assert_eq!(want, got, "unpacked, seed {seed}");
+            let (mut want, mut got) = (c, c);
+            sample_ntt_acc_portable(&mut want, &rho, x, y, &packed);
+            super::super::sample::sample_ntt_acc(&mut got, &rho, x, y, &packed);
+            assert_eq!(want, got, "packed, seed {seed}");
         }
     }
 }

@@ -32,10 +32,43 @@ impl Pairs for [u8; POLY_BYTES] {
     }
 }
 
+/// acc += SampleNTT(XOF(rho, x, y)) o b, times R^-1: [`sample_ntt_acc_portable`], or on aarch64
+/// its NEON form (src/mlkem/neon.rs, the same values).
+#[inline(always)]
+pub(super) fn sample_ntt_acc<B: Pairs + ?Sized>(
+    acc: &mut Poly,
+    rho: &[u8; 32],
+    x: u8,
+    y: u8,
+    b: &B,
+) {
+    #[cfg(all(
+        target_arch = "aarch64",
+        target_feature = "neon",
+        target_endian = "little"
+    ))]
+    super::neon::sample_ntt_acc(acc, rho, x, y, b);
+    #[cfg(not(all(
+        target_arch = "aarch64",
+        target_feature = "neon",
+        target_endian = "little"
+    )))]
+    sample_ntt_acc_portable(acc, rho, x, y, b);
+}
+
 /// acc += SampleNTT(XOF(rho, x, y)) o b, times R^-1 (FIPS 203 Algorithms 7 and 11). Not inlined:
 /// the XOF's state lives only in this frame.
 #[inline(never)]
-pub(super) fn sample_ntt_acc<B: Pairs + ?Sized>(
+#[cfg_attr(
+    all(
+        target_arch = "aarch64",
+        target_feature = "neon",
+        target_endian = "little",
+        not(test)
+    ),
+    allow(dead_code)
+)]
+pub(super) fn sample_ntt_acc_portable<B: Pairs + ?Sized>(
     acc: &mut Poly,
     rho: &[u8; 32],
     x: u8,

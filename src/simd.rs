@@ -118,6 +118,33 @@ pub(crate) mod neon {
         unsafe { neon::inv_ntt(r) }
     }
 
+    /// `mlkem::sample::sample_ntt_row_acc` on NEON (on the two-way Keccak if `two_way`).
+    #[inline]
+    pub(crate) fn mlkem_sample_ntt_row_acc(
+        acc: &mut [i16; 256],
+        rho: &[u8; 32],
+        x: u8,
+        b: &[[u8; 384]],
+        two_way: bool,
+    ) {
+        // SAFETY: the build's target has NEON (module docs).
+        unsafe { neon::sample_ntt_row_acc(acc, rho, x, b, two_way) }
+    }
+
+    /// `mlkem::sample::sample_ntt_col_acc` on NEON (on the two-way Keccak if `two_way`).
+    #[inline]
+    pub(crate) fn mlkem_sample_ntt_col_acc(
+        t: &mut [[u8; 384]],
+        rho: &[u8; 32],
+        j: u8,
+        s: &[i16; 256],
+        acc: &mut [i16; 256],
+        two_way: bool,
+    ) {
+        // SAFETY: the build's target has NEON (module docs).
+        unsafe { neon::sample_ntt_col_acc(t, rho, j, s, acc, two_way) }
+    }
+
     /// `mlkem::arith::to_mont_portable` on NEON.
     #[inline]
     pub(crate) fn mlkem_to_mont(r: &mut [i16; 256]) {

@@ -25,11 +25,13 @@
 //! `unsafe` module), where the argument that the call is sound is written down once.
 
 use core::arch::aarch64::{
-    int16x8_t, int32x4_t, int64x2_t, vaddq_s16, vget_low_s16, vhsubq_s16, vmlal_high_s16,
-    vmlal_s16, vmlsl_high_n_s16, vmlsl_n_s16, vmlsq_n_s16, vmull_high_s16, vmull_s16, vmulq_n_s16,
-    vmulq_s16, vqdmulhq_n_s16, vqdmulhq_s16, vreinterpretq_s16_s32, vreinterpretq_s16_s64,
-    vreinterpretq_s32_s16, vreinterpretq_s64_s16, vreinterpretq_s64_s32, vrshrq_n_s16, vsubq_s16,
-    vtrn1q_s32, vtrn1q_s64, vtrn2q_s32, vtrn2q_s64, vuzp1q_s16, vuzp2q_s16, vzip1q_s16, vzip2q_s16,
+    int16x8_t, int32x4_t, int64x2_t, uint64x2_t, vaddq_s16, vbicq_u64, vcombine_u64, vcreate_u64,
+    vdupq_n_u64, veorq_u64, vget_low_s16, vgetq_lane_u64, vhsubq_s16, vmlal_high_s16, vmlal_s16,
+    vmlsl_high_n_s16, vmlsl_n_s16, vmlsq_n_s16, vmull_high_s16, vmull_s16, vmulq_n_s16, vmulq_s16,
+    vqdmulhq_n_s16, vqdmulhq_s16, vreinterpretq_s16_s32, vreinterpretq_s16_s64,
+    vreinterpretq_s32_s16, vreinterpretq_s64_s16, vreinterpretq_s64_s32, vrshrq_n_s16, vshlq_n_u64,
+    vsriq_n_u64, vsubq_s16, vtrn1q_s32, vtrn1q_s64, vtrn2q_s32, vtrn2q_s64, vuzp1q_s16, vuzp2q_s16,
+    vzip1q_s16, vzip2q_s16,
 };
 
 use super::arith::{INV_SCALE, QINV, R2, ZETAS};
@@ -37,7 +39,7 @@ use zeroize::Zeroizing;
 
 use super::encode::decode12_pair;
 use super::hash::{Sponge, RATE_128};
-use super::params::{Poly, N, Q};
+use super::params::{Poly, N, POLY_BYTES, Q};
 use super::sample::Pairs;
 use crate::simd::neon::{load, store};
 
@@ -346,7 +348,7 @@ pub(crate) fn poly_basemul_acc(acc: &mut Poly, a: &Poly, b: &Poly) {
     }
 }
 
-/// [`super::sample::sample_ntt_acc_portable`] in two steps, the matrix entry first sampled into
+/// [`super::sample::sample_ntt_acc`] in two steps, the matrix entry first sampled into
 /// a buffer and then multiplied by [`poly_basemul_acc`] eight pairs at a time. Unfused, the
 /// sampling also loses its per-candidate branches: every candidate is written and the count
 /// steps past the accepted ones only (the matrix is public, but fewer instructions either way).
@@ -398,10 +400,305 @@ pub(super) fn sample_ntt_acc<B: Pairs + ?Sized>(
     }
 }
 
+/// Bit t of the output of the Keccak round-constant LFSR (FIPS 202 Algorithm 5).
+const fn rc_bit(t: usize) -> u64 {
+    let mut r: u32 = 1;
+    let mut i = 0;
+    while i < t % 255 {
+        r <<= 1;
+        if r & 0x100 != 0 {
+            r ^= 0x171;
+        }
+        i += 1;
+    }
+    (r & 1) as u64
+}
+
+/// The 24 round constants of Keccak-f[1600] (FIPS 202 Algorithm 6), from their definition.
+const RC: [u64; 24] = {
+    let mut rc = [0u64; 24];
+    let mut i = 0;
+    while i < 24 {
+        let mut j = 0;
+        while j < 7 {
+            #[expect(clippy::indexing_slicing, reason = "i < 24")]
+            {
+                rc[i] |= rc_bit(j + 7 * i) << ((1 << j) - 1);
+            }
+            j += 1;
+        }
+        i += 1;
+    }
+    rc
+};
+
+/// Rotates both 64-bit lanes left by a constant: a shift, then a shift-right-and-insert.
+macro_rules! rol {
+    ($v:expr, $n:literal) => {{
+        let v = $v;
+        vsriq_n_u64::<{ 64 - $n }>(vshlq_n_u64::<$n>(v), v)
+    }};
+}
+
+/// One round of Keccak-f[1600] on two states at once, one per 64-bit half of each register.
+#[inline]
+#[target_feature(enable = "neon")]
+#[expect(clippy::indexing_slicing, reason = "constant indices below 25")]
+fn round2(a: &mut [uint64x2_t; 25], rc: u64) {
+    // theta
+    let c0 = veorq_u64(
+        veorq_u64(veorq_u64(a[0], a[5]), veorq_u64(a[10], a[15])),
+        a[20],
+    );
+    let c1 = veorq_u64(
+        veorq_u64(veorq_u64(a[1], a[6]), veorq_u64(a[11], a[16])),
+        a[21],
+    );
+    let c2 = veorq_u64(
+        veorq_u64(veorq_u64(a[2], a[7]), veorq_u64(a[12], a[17])),
+        a[22],
+    );
+    let c3 = veorq_u64(
+        veorq_u64(veorq_u64(a[3], a[8]), veorq_u64(a[13], a[18])),
+        a[23],
+    );
+    let c4 = veorq_u64(
+        veorq_u64(veorq_u64(a[4], a[9]), veorq_u64(a[14], a[19])),
+        a[24],
+    );
+    let d0 = veorq_u64(c4, rol!(c1, 1));
+    let d1 = veorq_u64(c0, rol!(c2, 1));
+    let d2 = veorq_u64(c1, rol!(c3, 1));
+    let d3 = veorq_u64(c2, rol!(c4, 1));
+    let d4 = veorq_u64(c3, rol!(c0, 1));
+    // rho and pi: lane (x, y) moves to (y, 2x + 3y), rotated
+    let b0 = veorq_u64(a[0], d0);
+    let b1 = rol!(veorq_u64(a[6], d1), 44);
+    let b2 = rol!(veorq_u64(a[12], d2), 43);
+    let b3 = rol!(veorq_u64(a[18], d3), 21);
+    let b4 = rol!(veorq_u64(a[24], d4), 14);
+    let b5 = rol!(veorq_u64(a[3], d3), 28);
+    let b6 = rol!(veorq_u64(a[9], d4), 20);
+    let b7 = rol!(veorq_u64(a[10], d0), 3);
+    let b8 = rol!(veorq_u64(a[16], d1), 45);
+    let b9 = rol!(veorq_u64(a[22], d2), 61);
+    let b10 = rol!(veorq_u64(a[1], d1), 1);
+    let b11 = rol!(veorq_u64(a[7], d2), 6);
+    let b12 = rol!(veorq_u64(a[13], d3), 25);
+    let b13 = rol!(veorq_u64(a[19], d4), 8);
+    let b14 = rol!(veorq_u64(a[20], d0), 18);
+    let b15 = rol!(veorq_u64(a[4], d4), 27);
+    let b16 = rol!(veorq_u64(a[5], d0), 36);
+    let b17 = rol!(veorq_u64(a[11], d1), 10);
+    let b18 = rol!(veorq_u64(a[17], d2), 15);
+    let b19 = rol!(veorq_u64(a[23], d3), 56);
+    let b20 = rol!(veorq_u64(a[2], d2), 62);
+    let b21 = rol!(veorq_u64(a[8], d3), 55);
+    let b22 = rol!(veorq_u64(a[14], d4), 39);
+    let b23 = rol!(veorq_u64(a[15], d0), 41);
+    let b24 = rol!(veorq_u64(a[21], d1), 2);
+    // chi and iota
+    a[0] = veorq_u64(b0, vbicq_u64(b2, b1));
+    a[1] = veorq_u64(b1, vbicq_u64(b3, b2));
+    a[2] = veorq_u64(b2, vbicq_u64(b4, b3));
+    a[3] = veorq_u64(b3, vbicq_u64(b0, b4));
+    a[4] = veorq_u64(b4, vbicq_u64(b1, b0));
+    a[5] = veorq_u64(b5, vbicq_u64(b7, b6));
+    a[6] = veorq_u64(b6, vbicq_u64(b8, b7));
+    a[7] = veorq_u64(b7, vbicq_u64(b9, b8));
+    a[8] = veorq_u64(b8, vbicq_u64(b5, b9));
+    a[9] = veorq_u64(b9, vbicq_u64(b6, b5));
+    a[10] = veorq_u64(b10, vbicq_u64(b12, b11));
+    a[11] = veorq_u64(b11, vbicq_u64(b13, b12));
+    a[12] = veorq_u64(b12, vbicq_u64(b14, b13));
+    a[13] = veorq_u64(b13, vbicq_u64(b10, b14));
+    a[14] = veorq_u64(b14, vbicq_u64(b11, b10));
+    a[15] = veorq_u64(b15, vbicq_u64(b17, b16));
+    a[16] = veorq_u64(b16, vbicq_u64(b18, b17));
+    a[17] = veorq_u64(b17, vbicq_u64(b19, b18));
+    a[18] = veorq_u64(b18, vbicq_u64(b15, b19));
+    a[19] = veorq_u64(b19, vbicq_u64(b16, b15));
+    a[20] = veorq_u64(b20, vbicq_u64(b22, b21));
+    a[21] = veorq_u64(b21, vbicq_u64(b23, b22));
+    a[22] = veorq_u64(b22, vbicq_u64(b24, b23));
+    a[23] = veorq_u64(b23, vbicq_u64(b20, b24));
+    a[24] = veorq_u64(b24, vbicq_u64(b21, b20));
+    a[0] = veorq_u64(a[0], vdupq_n_u64(rc));
+}
+
+/// Keccak-f[1600] on two states at once (lane i of state h is half h of `a[i]`). The two
+/// states share each instruction: half the instructions of two scalar permutations, roughly,
+/// on a core without the SHA-3 extension (the `keccak` crate's fast path), and no table.
+#[target_feature(enable = "neon")]
+fn f1600x2(a: &mut [uint64x2_t; 25]) {
+    for rc in RC {
+        round2(a, rc);
+    }
+}
+
+/// Two SHAKE128 streams side by side, each read a whole block (21 lanes) at a time. Not wiped
+/// on drop, unlike [`Sponge`]: it only ever holds the matrix, which is public (rho, x, y).
+struct Xof2 {
+    state: [uint64x2_t; 25],
+}
+
+impl Xof2 {
+    /// XOF(rho, x_h, y_h) for h = 0, 1 (rho || x || y, then the SHAKE padding), permuted: the
+    /// first block is ready.
+    #[target_feature(enable = "neon")]
+    fn new(rho: &[u8; 32], xy: [[u8; 2]; 2]) -> Self {
+        let mut state = [vdupq_n_u64(0); 25];
+        let (lanes, _) = rho.as_chunks::<8>();
+        for (s, l) in state.iter_mut().zip(lanes) {
+            *s = vdupq_n_u64(u64::from_le_bytes(*l));
+        }
+        // Bytes 32, 33 = x, y; byte 34 the SHAKE domain bits and first pad bit; byte 167 (the
+        // last of the rate, lane 20's top byte) the last pad bit.
+        let lane4 = |[x, y]: [u8; 2]| u64::from(x) | u64::from(y) << 8 | 0x1F << 16;
+        state[4] = vcombine_u64(vcreate_u64(lane4(xy[0])), vcreate_u64(lane4(xy[1])));
+        state[20] = vdupq_n_u64(0x80 << 56);
+        f1600x2(&mut state);
+        Xof2 { state }
+    }
+
+    /// The current block of stream `h` as bytes.
+    #[target_feature(enable = "neon")]
+    fn block<const H: i32>(&self, out: &mut [u8; RATE_128]) {
+        for (o, s) in out.as_chunks_mut::<8>().0.iter_mut().zip(&self.state) {
+            *o = vgetq_lane_u64::<H>(*s).to_le_bytes();
+        }
+    }
+
+    #[target_feature(enable = "neon")]
+    fn next(&mut self) {
+        f1600x2(&mut self.state);
+    }
+}
+
+/// Appends the accepted candidates of one 168-byte block to `a` (FIPS 203 Algorithm 7, lines
+/// 4-13), without a branch per candidate: each is written, the count steps past the accepted
+/// ones only.
+#[inline]
+fn accept(block: &[u8; RATE_128], a: &mut [i16; N + 1], k: &mut usize) {
+    for g in block.as_chunks::<3>().0 {
+        if *k >= N {
+            break;
+        }
+        // k < N here, so both writes land in a[..=N].
+        for d in decode12_pair(g) {
+            if let Some(slot) = a.get_mut(*k) {
+                *slot = d as i16;
+            }
+            *k += usize::from(d < Q as u16);
+        }
+    }
+}
+
+// Whether this CPU has the ARMv8.2 SHA-3 instructions (checked once, then cached).
+cpufeatures::new!(sha3_cpu, "sha3");
+
+/// Whether to sample the matrix on the two-way Keccak: where the CPU lacks the SHA-3
+/// instructions. With them, the `keccak` crate's permutation costs fewer instructions per state
+/// than two states on plain NEON (tests/mlkem_icount.rs under qemu's `max` and `cortex-a72`).
+pub(super) fn two_way_keccak() -> bool {
+    !sha3_cpu::init_get().1
+}
+
+/// acc += sum_j SampleNTT(XOF(rho, x, j)) o b_j, two matrix entries at a time on the two-way
+/// Keccak if `two_way` ([`two_way_keccak`]), else one at a time; the same values as [`super::sample::sample_ntt_acc`] over j.
+#[target_feature(enable = "neon")]
+pub(crate) fn sample_ntt_row_acc(
+    acc: &mut Poly,
+    rho: &[u8; 32],
+    x: u8,
+    b: &[[u8; POLY_BYTES]],
+    two_way: bool,
+) {
+    if !two_way {
+        for (j, b_j) in b.iter().enumerate() {
+            sample_ntt_acc(acc, rho, x, j as u8, b_j);
+        }
+        return;
+    }
+    let mut bb = Zeroizing::new([0i16; N]);
+    for (j0, pair) in b.chunks(2).enumerate() {
+        let j0 = 2 * j0 as u8;
+        let a = sample2(rho, [[x, j0], [x, j0 + 1]]);
+        for (a, b) in a.iter().zip(pair) {
+            super::encode::poly_from_bytes(b, &mut bb);
+            if let Some((a, _)) = a.split_first_chunk::<N>() {
+                poly_basemul_acc(acc, a, &bb);
+            }
+        }
+    }
+}
+
+/// For each i: t_i = (j == 0 ? 0 : t_i) + SampleNTT(XOF(rho, j, i)) o s, with t_i packed and
+/// `acc` as workspace (key generation's column j of A times s_j); two entries at a time on the
+/// two-way Keccak if `two_way`. The same values as [`super::sample::sample_ntt_col_acc`].
+#[target_feature(enable = "neon")]
+pub(crate) fn sample_ntt_col_acc(
+    t: &mut [[u8; POLY_BYTES]],
+    rho: &[u8; 32],
+    j: u8,
+    s: &Poly,
+    acc: &mut Poly,
+    two_way: bool,
+) {
+    let mut update = |a: Option<&[i16; N]>, i: u8, t_i: &mut [u8; POLY_BYTES]| {
+        if j == 0 {
+            acc.fill(0);
+        } else {
+            super::encode::poly_from_bytes(t_i, acc);
+        }
+        match a {
+            Some(a) => super::arith::poly_basemul_acc(acc, a, s),
+            None => sample_ntt_acc(acc, rho, j, i, s),
+        }
+        super::encode::poly_to_bytes(acc, t_i);
+    };
+    if !two_way {
+        for (i, t_i) in t.iter_mut().enumerate() {
+            update(None, i as u8, t_i);
+        }
+        return;
+    }
+    for (i0, pair) in t.chunks_mut(2).enumerate() {
+        let i0 = 2 * i0 as u8;
+        let a = sample2(rho, [[j, i0], [j, i0 + 1]]);
+        for ((a, t_i), i) in a.iter().zip(pair).zip(i0..) {
+            update(a.split_first_chunk::<N>().map(|(a, _)| a), i, t_i);
+        }
+    }
+}
+
+/// SampleNTT(XOF(rho, xy[h])) for h = 0, 1 (FIPS 203 Algorithm 7) on the two-way Keccak, each
+/// in the first N entries of its buffer.
+#[target_feature(enable = "neon")]
+fn sample2(rho: &[u8; 32], xy: [[u8; 2]; 2]) -> [[i16; N + 1]; 2] {
+    let mut a = [[0i16; N + 1]; 2];
+    let mut k = [0usize; 2];
+    let mut xof = Xof2::new(rho, xy);
+    let mut block = [0u8; RATE_128];
+    loop {
+        let [a0, a1] = &mut a;
+        let [k0, k1] = &mut k;
+        xof.block::<0>(&mut block);
+        accept(&block, a0, k0);
+        xof.block::<1>(&mut block);
+        accept(&block, a1, k1);
+        if *k0 >= N && *k1 >= N {
+            return a;
+        }
+        xof.next();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::arith::{self, inv_ntt, ntt, poly_basemul_acc, to_mont};
-    use super::super::params::{Poly, Q};
+    use super::super::params::{Poly, N, Q};
+    use super::sample_ntt_acc;
 
     /// A reproducible spread of i16 values within `bound` in magnitude.
     fn poly(seed: u64, bound: i32) -> Poly {
@@ -464,7 +761,7 @@ mod tests {
     fn sampling_agrees_with_portable() {
         use super::super::encode::poly_to_bytes;
         use super::super::params::POLY_BYTES;
-        use super::super::sample::sample_ntt_acc_portable;
+        use super::super::sample::sample_ntt_acc as sample_ntt_acc_fused;
         for seed in 0..40u64 {
             let mut rho = [0u8; 32];
             for (i, r) in rho.iter_mut().enumerate() {
@@ -476,13 +773,83 @@ mod tests {
             poly_to_bytes(&b, &mut packed);
             let c = poly(seed + 6000, 3 * i32::from(Q));
             let (mut want, mut got) = (c, c);
-            sample_ntt_acc_portable(&mut want, &rho, x, y, &b);
-            super::super::sample::sample_ntt_acc(&mut got, &rho, x, y, &b);
+            sample_ntt_acc_fused(&mut want, &rho, x, y, &b);
+            sample_ntt_acc(&mut got, &rho, x, y, &b);
             assert_eq!(want, got, "unpacked, seed {seed}");
             let (mut want, mut got) = (c, c);
-            sample_ntt_acc_portable(&mut want, &rho, x, y, &packed);
-            super::super::sample::sample_ntt_acc(&mut got, &rho, x, y, &packed);
+            sample_ntt_acc_fused(&mut want, &rho, x, y, &packed);
+            sample_ntt_acc(&mut got, &rho, x, y, &packed);
             assert_eq!(want, got, "packed, seed {seed}");
+        }
+    }
+
+    /// A row of the matrix product on the two-way Keccak agrees with the fused portable code
+    /// entry by entry (which checks the two-way permutation and its padding too: any slip there
+    /// gives another matrix).
+    #[test]
+    fn rows_agree_with_portable() {
+        use super::super::encode::poly_to_bytes;
+        use super::super::params::{K, POLY_BYTES};
+        use super::super::sample::sample_ntt_acc as sample_ntt_acc_fused;
+        for seed in 0..24u64 {
+            let mut rho = [0u8; 32];
+            for (i, r) in rho.iter_mut().enumerate() {
+                *r = (seed as u8).wrapping_mul(97).wrapping_add(i as u8 * 13);
+            }
+            let mut b = [[0u8; POLY_BYTES]; K];
+            for (j, b_j) in b.iter_mut().enumerate() {
+                poly_to_bytes(&poly(seed * 8 + j as u64, i32::from(Q)), b_j);
+            }
+            let x = (seed % 4) as u8;
+            let c = poly(seed + 7000, i32::from(Q));
+            let mut want = c;
+            for (j, b_j) in b.iter().enumerate() {
+                sample_ntt_acc_fused(&mut want, &rho, x, j as u8, b_j);
+            }
+            for two_way in [false, true] {
+                let mut got = c;
+                crate::simd::neon::mlkem_sample_ntt_row_acc(&mut got, &rho, x, &b, two_way);
+                assert_eq!(want, got, "seed {seed}, two-way {two_way}");
+            }
+        }
+    }
+
+    /// Key generation's column update agrees with the fused portable loop, both ways.
+    #[test]
+    fn columns_agree_with_portable() {
+        use super::super::encode::{poly_from_bytes, poly_to_bytes};
+        use super::super::params::{K, POLY_BYTES};
+        use super::super::sample::sample_ntt_acc as sample_ntt_acc_fused;
+        for seed in 0..12u64 {
+            let mut rho = [0u8; 32];
+            for (i, r) in rho.iter_mut().enumerate() {
+                *r = (seed as u8).wrapping_mul(59).wrapping_add(i as u8 * 3);
+            }
+            let s = poly(seed + 8000, i32::from(Q));
+            let mut t0 = [[0u8; POLY_BYTES]; K];
+            for (i, t_i) in t0.iter_mut().enumerate() {
+                poly_to_bytes(&poly(seed * 8 + i as u64 + 9000, i32::from(Q)), t_i);
+            }
+            for j in [0u8, 1, 3] {
+                let mut want = t0;
+                let mut acc = [0i16; N];
+                for (i, t_i) in want.iter_mut().enumerate() {
+                    if j == 0 {
+                        acc.fill(0);
+                    } else {
+                        poly_from_bytes(t_i, &mut acc);
+                    }
+                    sample_ntt_acc_fused(&mut acc, &rho, j, i as u8, &s);
+                    poly_to_bytes(&acc, t_i);
+                }
+                for two_way in [false, true] {
+                    let mut got = t0;
+                    crate::simd::neon::mlkem_sample_ntt_col_acc(
+                        &mut got, &rho, j, &s, &mut acc, two_way,
+                    );
+                    assert_eq!(want, got, "seed {seed}, j {j}, two-way {two_way}");
+                }
+            }
         }
     }
 }

@@ -159,7 +159,7 @@ pub(crate) mod neon {
         unsafe { neon::poly_basemul_acc(acc, a, b) }
     }
 
-    /// The eight lanes of `a`, lane i = a[i].
+    /// The eight lanes of `a`, lane i = `a[i]`.
     #[inline(always)]
     pub(crate) fn load(a: &[i16; 8]) -> int16x8_t {
         // SAFETY: `a` is a live reference to 8 initialised i16 (16 bytes); vld1q_s16 reads
@@ -168,7 +168,7 @@ pub(crate) mod neon {
         unsafe { vld1q_s16(a.as_ptr()) }
     }
 
-    /// Writes the eight lanes of `v` into `a`, lane i to a[i].
+    /// Writes the eight lanes of `v` into `a`, lane i to `a[i]`.
     #[inline(always)]
     pub(crate) fn store(a: &mut [i16; 8], v: int16x8_t) {
         // SAFETY: `a` is a unique live reference to 8 i16 (16 bytes); vst1q_s16 writes exactly

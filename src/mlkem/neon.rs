@@ -444,7 +444,7 @@ const fn rc_bit(t: usize) -> u64 {
     (r & 1) as u64
 }
 
-/// The 24 round constants of Keccak-f[1600] (FIPS 202 Algorithm 6), from their definition.
+/// The 24 round constants of Keccak-f\[1600\] (FIPS 202 Algorithm 6), from their definition.
 const RC: [u64; 24] = {
     let mut rc = [0u64; 24];
     let mut i = 0;
@@ -470,10 +470,9 @@ macro_rules! rol {
     }};
 }
 
-/// One round of Keccak-f[1600] on two states at once, one per 64-bit half of each register.
+/// One round of Keccak-f\[1600\] on two states at once, one per 64-bit half of each register.
 #[inline]
 #[target_feature(enable = "neon")]
-#[expect(clippy::indexing_slicing, reason = "constant indices below 25")]
 fn round2(a: &mut [uint64x2_t; 25], rc: u64) {
     // theta
     let c0 = veorq_u64(
@@ -556,7 +555,7 @@ fn round2(a: &mut [uint64x2_t; 25], rc: u64) {
     a[0] = veorq_u64(a[0], vdupq_n_u64(rc));
 }
 
-/// Keccak-f[1600] on two states at once (lane i of state h is half h of `a[i]`). The two
+/// Keccak-f\[1600\] on two states at once (lane i of state h is half h of `a[i]`). The two
 /// states share each instruction: half the instructions of two scalar permutations, roughly,
 /// on a core without the SHA-3 extension (the `keccak` crate's fast path), and no table.
 #[target_feature(enable = "neon")]
@@ -702,7 +701,7 @@ pub(crate) fn sample_ntt_col_acc(
     }
 }
 
-/// SampleNTT(XOF(rho, xy[h])) for h = 0, 1 (FIPS 203 Algorithm 7) on the two-way Keccak, each
+/// SampleNTT(XOF(rho, xy\[h\])) for h = 0, 1 (FIPS 203 Algorithm 7) on the two-way Keccak, each
 /// in the first N entries of its buffer in `a`.
 #[target_feature(enable = "neon")]
 fn sample2(rho: &[u8; 32], xy: [[u8; 2]; 2], a: &mut [[i16; N + 1]; 2]) {

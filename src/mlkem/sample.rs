@@ -58,7 +58,7 @@ pub(super) fn sample_ntt_row_acc(acc: &mut Poly, rho: &[u8; 32], x: u8, b: &[[u8
     }
 }
 
-/// For each i: t_i = (j == 0 ? 0 : t_i) + A[i][j] o s, with A[i][j] = SampleNTT(rho || j || i)
+/// For each i: t_i = (j == 0 ? 0 : t_i) + A\[i\]\[j\] o s, with A\[i\]\[j\] = SampleNTT(rho || j || i)
 /// and t_i in ByteEncode_12 form, `acc` the workspace (key generation's column j): on aarch64
 /// two entries at a time on a two-way NEON Keccak (src/mlkem/neon.rs, the same values).
 pub(super) fn sample_ntt_col_acc(

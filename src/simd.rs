@@ -100,7 +100,7 @@ pub fn goppa_generate(f: &[Gf; T], mat: &mut GenpolyScratch) -> Option<[Gf; T]> 
     target_endian = "little"
 ))]
 pub(crate) mod neon {
-    use core::arch::aarch64::{int16x8_t, vld1q_s16, vst1q_s16};
+    use core::arch::aarch64::{int16x8_t, uint8x16_t, vld1q_s16, vld1q_u8, vst1q_s16};
 
     use crate::mlkem::neon;
 
@@ -166,6 +166,14 @@ pub(crate) mod neon {
         // exactly those 16 bytes and needs only i16 alignment, which the reference has. NEON is
         // enabled for this build (the cfg above), so the instruction exists.
         unsafe { vld1q_s16(a.as_ptr()) }
+    }
+
+    /// The sixteen bytes of `a` as a vector, lane i = `a[i]`.
+    #[inline(always)]
+    pub(crate) fn load_u8(a: &[u8; 16]) -> uint8x16_t {
+        // SAFETY: `a` is a live reference to 16 initialised bytes; vld1q_u8 reads exactly those
+        // (no alignment needed). NEON is enabled for this build (the cfg above).
+        unsafe { vld1q_u8(a.as_ptr()) }
     }
 
     /// Writes the eight lanes of `v` into `a`, lane i to `a[i]`.

@@ -25,23 +25,24 @@
 //! `unsafe` module), where the argument that the call is sound is written down once.
 
 use core::arch::aarch64::{
-    int16x8_t, int32x4_t, int64x2_t, uint64x2_t, vaddq_s16, vbicq_u64, vcombine_u64, vcreate_u64,
-    vdupq_n_u64, veorq_u64, vget_low_s16, vgetq_lane_u64, vhsubq_s16, vmlal_high_s16, vmlal_s16,
-    vmlsl_high_n_s16, vmlsl_n_s16, vmlsq_n_s16, vmull_high_s16, vmull_s16, vmulq_n_s16, vmulq_s16,
-    vqdmulhq_n_s16, vqdmulhq_s16, vreinterpretq_s16_s32, vreinterpretq_s16_s64,
-    vreinterpretq_s32_s16, vreinterpretq_s64_s16, vreinterpretq_s64_s32, vrshrq_n_s16, vshlq_n_u64,
-    vsriq_n_u64, vsubq_s16, vtrn1q_s32, vtrn1q_s64, vtrn2q_s32, vtrn2q_s64, vuzp1q_s16, vuzp2q_s16,
-    vzip1q_s16, vzip2q_s16,
+    int16x8_t, int32x4_t, int64x2_t, uint64x2_t, vaddq_s16, vaddvq_u16, vandq_u16, vbicq_u64,
+    vcltq_u16, vcombine_s16, vcombine_u16, vcombine_u64, vcombine_u8, vcreate_s16, vcreate_u16,
+    vcreate_u64, vcreate_u8, vdupq_n_u16, vdupq_n_u64, veorq_u64, vget_low_s16, vgetq_lane_u64,
+    vhsubq_s16, vmlal_high_s16, vmlal_s16, vmlsl_high_n_s16, vmlsl_n_s16, vmlsq_n_s16,
+    vmull_high_s16, vmull_s16, vmulq_n_s16, vmulq_s16, vqdmulhq_n_s16, vqdmulhq_s16, vqtbl1q_u8,
+    vreinterpretq_s16_s32, vreinterpretq_s16_s64, vreinterpretq_s16_u8, vreinterpretq_s32_s16,
+    vreinterpretq_s64_s16, vreinterpretq_s64_s32, vreinterpretq_u16_u8, vreinterpretq_u8_u16,
+    vrshrq_n_s16, vshlq_n_u64, vshlq_u16, vsriq_n_u64, vsubq_s16, vtrn1q_s32, vtrn1q_s64,
+    vtrn2q_s32, vtrn2q_s64, vuzp1q_s16, vuzp2q_s16, vzip1q_s16, vzip2q_s16,
 };
 
 use super::arith::{INV_SCALE, QINV, R2, ZETAS};
 use zeroize::Zeroizing;
 
-use super::encode::decode12_pair;
 use super::hash::{Sponge, RATE_128};
 use super::params::{Poly, N, POLY_BYTES, Q};
 use super::sample::Pairs;
-use crate::simd::neon::{load, store};
+use crate::simd::neon::{load, load_u8, store};
 
 /// The Barrett constant of [`super::arith::barrett_reduce`], round(2^26 / q).
 const V: i16 = (((1 << 26) + Q as i32 / 2) / Q as i32) as i16;
@@ -397,8 +398,7 @@ fn basemul8(
 #[inline(never)]
 #[target_feature(enable = "neon")]
 fn sample_ntt_acc<B: Pairs + ?Sized>(acc: &mut Poly, rho: &[u8; 32], x: u8, y: u8, b: &B) {
-    // One slot past N: the last accepted candidate may be followed by one more write.
-    let mut a = [0i16; N + 1];
+    let mut a = [0i16; N + SLACK];
     {
         let mut xof = Sponge::<RATE_128>::new();
         xof.absorb(rho);
@@ -411,18 +411,7 @@ fn sample_ntt_acc<B: Pairs + ?Sized>(acc: &mut Poly, rho: &[u8; 32], x: u8, y: u
             for (i, lane) in bytes.as_chunks_mut::<8>().0.iter_mut().enumerate() {
                 *lane = xof.lane(i).to_le_bytes();
             }
-            for g in bytes.as_chunks::<3>().0 {
-                if k >= N {
-                    break;
-                }
-                // k < N here, so both writes land in a[..=N].
-                for d in decode12_pair(g) {
-                    if let Some(slot) = a.get_mut(k) {
-                        *slot = d as i16;
-                    }
-                    k += usize::from(d < Q as u16);
-                }
-            }
+            accept(&bytes, &mut a, &mut k);
         }
     }
     if let Some((a, _)) = a.split_first_chunk::<N>() {
@@ -560,9 +549,12 @@ fn round2(a: &mut [uint64x2_t; 25], rc: u64) {
 /// on a core without the SHA-3 extension (the `keccak` crate's fast path), and no table.
 #[target_feature(enable = "neon")]
 fn f1600x2(a: &mut [uint64x2_t; 25]) {
+    // A local copy, so that the compiler may keep the state in registers across rounds.
+    let mut s = *a;
     for rc in RC {
-        round2(a, rc);
+        round2(&mut s, rc);
     }
+    *a = s;
 }
 
 /// Two SHAKE128 streams side by side, each read a whole block (21 lanes) at a time. Not wiped
@@ -604,21 +596,94 @@ impl Xof2 {
     }
 }
 
-/// Appends the accepted candidates of one 168-byte block to `a` (FIPS 203 Algorithm 7, lines
-/// 4-13), without a branch per candidate: each is written, the count steps past the accepted
-/// ones only.
-#[inline]
-fn accept(block: &[u8; RATE_128], a: &mut [i16; N + 1], k: &mut usize) {
-    for g in block.as_chunks::<3>().0 {
-        if *k >= N {
-            break;
-        }
-        // k < N here, so both writes land in a[..=N].
-        for d in decode12_pair(g) {
-            if let Some(slot) = a.get_mut(*k) {
-                *slot = d as i16;
+/// Room past N in a sampling buffer: [`accept`] writes eight candidates at a time, so up to seven
+/// past the last one kept.
+const SLACK: usize = 8;
+
+/// For each 8-bit mask of accepted lanes, the byte shuffle that moves those lanes (16 bits each)
+/// to the front in order; the other bytes are out of range, so `tbl` zeroes them.
+const COMPACT: [[u8; 16]; 256] = {
+    let mut t = [[0xFFu8; 16]; 256];
+    let mut m = 0;
+    while m < 256 {
+        let (mut lane, mut j) = (0, 0);
+        while lane < 8 {
+            if (m >> lane) & 1 == 1 {
+                #[expect(clippy::indexing_slicing, reason = "m < 256, j < lane + 1 <= 8")]
+                {
+                    t[m][2 * j] = 2 * lane as u8;
+                    t[m][2 * j + 1] = 2 * lane as u8 + 1;
+                }
+                j += 1;
             }
-            *k += usize::from(d < Q as u16);
+            lane += 1;
+        }
+        m += 1;
+    }
+    t
+};
+
+/// 12-bit candidate 2p of eight is bytes 3p, 3p + 1 (low 12 bits), candidate 2p + 1 bytes
+/// 3p + 1, 3p + 2 (shifted right by 4): the byte pairs of the eight 16-bit lanes, for twelve
+/// bytes at offset 0 and at offset 4 of a 16-byte register.
+const DECODE12: [[u8; 16]; 2] = [
+    [0, 1, 1, 2, 3, 4, 4, 5, 6, 7, 7, 8, 9, 10, 10, 11],
+    [4, 5, 5, 6, 7, 8, 8, 9, 10, 11, 11, 12, 13, 14, 14, 15],
+];
+
+/// Appends the accepted candidates of one 168-byte block to `a` (FIPS 203 Algorithm 7, lines
+/// 4-13), eight at a time: decode them (`tbl`, shifts), compare with q, and move the accepted
+/// ones to the front with the shuffle [`COMPACT`] gives for that mask, stored at `a[k]`; k then
+/// steps by the number accepted. The mask is an index into a table, and the loop ends on the
+/// count: both depend on the matrix only, which is public (rho, x, y). Stops once `k >= N`;
+/// what lies past N is never read.
+#[inline]
+#[target_feature(enable = "neon")]
+fn accept(block: &[u8; RATE_128], a: &mut [i16; N + SLACK], k: &mut usize) {
+    let shift = vcombine_s16(
+        vcreate_s16(0xFFFC_0000_FFFC_0000),
+        vcreate_s16(0xFFFC_0000_FFFC_0000),
+    );
+    let weights = vcombine_u16(
+        vcreate_u16(0x0008_0004_0002_0001),
+        vcreate_u16(0x0080_0040_0020_0010),
+    );
+    let (idx0, idx1) = (load_u8(&DECODE12[0]), load_u8(&DECODE12[1]));
+    for run in block.as_chunks::<24>().0 {
+        // Bytes 0..16 and 8..24 of the run: candidates 0-7 from the first, 8-15 (bytes 12..24)
+        // from the second.
+        let word = |i: usize| {
+            let mut w = [0u8; 8];
+            if let Some(b) = run.get(8 * i..8 * i + 8) {
+                w.copy_from_slice(b);
+            }
+            u64::from_le_bytes(w)
+        };
+        let (w0, w1, w2) = (word(0), word(1), word(2));
+        let halves = [
+            (vcombine_u8(vcreate_u8(w0), vcreate_u8(w1)), idx0),
+            (vcombine_u8(vcreate_u8(w1), vcreate_u8(w2)), idx1),
+        ];
+        for (bytes, idx) in halves {
+            if *k >= N {
+                return;
+            }
+            let w = vreinterpretq_u16_u8(vqtbl1q_u8(bytes, idx));
+            let d = vandq_u16(vshlq_u16(w, shift), vdupq_n_u16(0x0FFF));
+            let ok = vcltq_u16(d, vdupq_n_u16(Q as u16));
+            let mask = usize::from(vaddvq_u16(vandq_u16(ok, weights)));
+            let Some(shuffle) = COMPACT.get(mask) else {
+                return;
+            };
+            let kept = vqtbl1q_u8(vreinterpretq_u8_u16(d), load_u8(shuffle));
+            // k < N, so a[k..k + 8] lies inside a (N + SLACK long).
+            if let Some(out) = a
+                .get_mut(*k..*k + 8)
+                .and_then(|s| <&mut [i16; 8]>::try_from(s).ok())
+            {
+                store(out, vreinterpretq_s16_u8(kept));
+            }
+            *k += mask.count_ones() as usize;
         }
     }
 }
@@ -649,7 +714,7 @@ pub(crate) fn sample_ntt_row_acc(
         }
         return;
     }
-    let mut a = [[0i16; N + 1]; 2];
+    let mut a = [[0i16; N + SLACK]; 2];
     for (j0, pair) in b.chunks(2).enumerate() {
         let j0 = 2 * j0 as u8;
         sample2(rho, [[x, j0], [x, j0 + 1]], &mut a);
@@ -691,7 +756,7 @@ pub(crate) fn sample_ntt_col_acc(
         }
         return;
     }
-    let mut a = [[0i16; N + 1]; 2];
+    let mut a = [[0i16; N + SLACK]; 2];
     for (i0, pair) in t.chunks_mut(2).enumerate() {
         let i0 = 2 * i0 as u8;
         sample2(rho, [[j, i0], [j, i0 + 1]], &mut a);
@@ -704,7 +769,7 @@ pub(crate) fn sample_ntt_col_acc(
 /// SampleNTT(XOF(rho, xy\[h\])) for h = 0, 1 (FIPS 203 Algorithm 7) on the two-way Keccak, each
 /// in the first N entries of its buffer in `a`.
 #[target_feature(enable = "neon")]
-fn sample2(rho: &[u8; 32], xy: [[u8; 2]; 2], a: &mut [[i16; N + 1]; 2]) {
+fn sample2(rho: &[u8; 32], xy: [[u8; 2]; 2], a: &mut [[i16; N + SLACK]; 2]) {
     let mut k = [0usize; 2];
     let mut xof = Xof2::new(rho, xy);
     let mut block = [0u8; RATE_128];

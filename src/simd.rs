@@ -145,6 +145,13 @@ pub(crate) mod neon {
         unsafe { neon::sample_ntt_col_acc(t, rho, j, s, acc, two_way) }
     }
 
+    /// acc += a o b with `b` packed (ByteEncode_12), on NEON.
+    #[inline]
+    pub(crate) fn mlkem_basemul_acc_packed(acc: &mut [i16; 256], a: &[i16; 256], b: &[u8; 384]) {
+        // SAFETY: the build's target has NEON (module docs).
+        unsafe { neon::basemul_acc_packed(acc, a, b) }
+    }
+
     /// `mlkem::arith::to_mont_portable` on NEON.
     #[inline]
     pub(crate) fn mlkem_to_mont(r: &mut [i16; 256]) {

@@ -17,7 +17,7 @@ use super::encode::{
 };
 use super::hash::{halves, sha3_512};
 use super::params::{Poly, CT_LEN, EK_LEN, K, N, POLY_BYTES, U_POLY_BYTES, VEC_BYTES};
-use super::sample::{add_noise, noise, sample_ntt_col_acc, sample_ntt_row_acc, Pairs};
+use super::sample::{add_noise, noise, sample_ntt_col_acc, sample_ntt_row_acc};
 
 /// Where encryption's output goes.
 pub(super) trait Sink {
@@ -166,9 +166,24 @@ fn encrypt_u(ek: &mut [u8; EK_LEN], coins: &[u8; 32], acc: &mut Poly, sink: &mut
 
 /// acc += a o b with `a` packed.
 fn poly_basemul_acc_packed(acc: &mut Poly, a: &[u8; POLY_BYTES], b: &Poly) {
-    let (pairs, _) = acc.as_chunks_mut::<2>();
-    for (k, slot) in pairs.iter_mut().enumerate() {
-        super::arith::basemul_acc(slot, a.pair(k), b.pair(k), super::arith::pair_zeta(k));
+    // On aarch64 the NEON form (src/mlkem/neon.rs: the same values; the product is symmetric).
+    #[cfg(all(
+        target_arch = "aarch64",
+        target_feature = "neon",
+        target_endian = "little"
+    ))]
+    crate::simd::neon::mlkem_basemul_acc_packed(acc, b, a);
+    #[cfg(not(all(
+        target_arch = "aarch64",
+        target_feature = "neon",
+        target_endian = "little"
+    )))]
+    {
+        use super::sample::Pairs;
+        let (pairs, _) = acc.as_chunks_mut::<2>();
+        for (k, slot) in pairs.iter_mut().enumerate() {
+            super::arith::basemul_acc(slot, a.pair(k), b.pair(k), super::arith::pair_zeta(k));
+        }
     }
 }
 

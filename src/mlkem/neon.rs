@@ -25,23 +25,22 @@
 //! `unsafe` module), where the argument that the call is sound is written down once.
 
 use core::arch::aarch64::{
-    int16x8_t, int32x4_t, int64x2_t, uint64x2_t, vaddq_s16, vaddvq_u16, vandq_u16, vbicq_u64,
-    vcltq_u16, vcombine_s16, vcombine_u16, vcombine_u64, vcombine_u8, vcreate_s16, vcreate_u16,
-    vcreate_u64, vcreate_u8, vdupq_n_u16, vdupq_n_u64, veorq_u64, vget_low_s16, vgetq_lane_u64,
-    vhsubq_s16, vmlal_high_s16, vmlal_s16, vmlsl_high_n_s16, vmlsl_n_s16, vmlsq_n_s16,
-    vmull_high_s16, vmull_s16, vmulq_n_s16, vmulq_s16, vqdmulhq_n_s16, vqdmulhq_s16, vqtbl1q_u8,
-    vreinterpretq_s16_s32, vreinterpretq_s16_s64, vreinterpretq_s16_u8, vreinterpretq_s32_s16,
-    vreinterpretq_s64_s16, vreinterpretq_s64_s32, vreinterpretq_u16_u8, vreinterpretq_u8_u16,
-    vrshrq_n_s16, vshlq_n_u64, vshlq_u16, vsriq_n_u64, vsubq_s16, vtrn1q_s32, vtrn1q_s64,
-    vtrn2q_s32, vtrn2q_s64, vuzp1q_s16, vuzp2q_s16, vzip1q_s16, vzip2q_s16,
+    int16x8_t, int32x4_t, int64x2_t, uint16x8_t, uint64x2_t, vaddq_s16, vaddvq_u16, vandq_u16,
+    vbicq_u64, vcltq_u16, vcombine_s16, vcombine_u16, vcombine_u64, vcombine_u8, vcreate_s16,
+    vcreate_u16, vcreate_u64, vcreate_u8, vdupq_n_u16, vdupq_n_u64, veorq_u64, vget_low_s16,
+    vgetq_lane_u64, vhsubq_s16, vmlal_high_s16, vmlal_s16, vmlsl_high_n_s16, vmlsl_n_s16,
+    vmlsq_n_s16, vmull_high_s16, vmull_s16, vmulq_n_s16, vmulq_s16, vqdmulhq_n_s16, vqdmulhq_s16,
+    vqtbl1q_u8, vreinterpretq_s16_s32, vreinterpretq_s16_s64, vreinterpretq_s16_u16,
+    vreinterpretq_s16_u8, vreinterpretq_s32_s16, vreinterpretq_s64_s16, vreinterpretq_s64_s32,
+    vreinterpretq_u16_u8, vreinterpretq_u8_u16, vrshrq_n_s16, vshlq_n_u64, vshlq_u16, vsriq_n_u64,
+    vsubq_s16, vtrn1q_s32, vtrn1q_s64, vtrn2q_s32, vtrn2q_s64, vuzp1q_s16, vuzp2q_s16, vzip1q_s16,
+    vzip2q_s16,
 };
 
 use super::arith::{INV_SCALE, QINV, R2, ZETAS};
-use zeroize::Zeroizing;
 
 use super::hash::{Sponge, RATE_128};
 use super::params::{Poly, N, POLY_BYTES, Q};
-use super::sample::Pairs;
 use crate::simd::neon::{load, load_u8, store};
 
 /// The Barrett constant of [`super::arith::barrett_reduce`], round(2^26 / q).
@@ -323,29 +322,60 @@ pub(crate) fn poly_basemul_acc(acc: &mut Poly, a: &Poly, b: &Poly) {
     }
 }
 
-/// [`poly_basemul_acc`] with `b` read through [`Pairs`] (packed or not), sixteen coefficients
-/// at a time, so that a packed `b` needs no unpacked copy on the stack.
+/// [`poly_basemul_acc`] with `b` in ByteEncode_12 form, decoded sixteen coefficients (24 bytes)
+/// at a time in registers (`tbl` and shifts, the same values as `decode12_pair`): no unpacked
+/// copy of a secret `b` on the stack. acc += a o b equals acc += b o a bit for bit (the base-case
+/// product is symmetric term by term), so either operand may be the packed one.
 #[target_feature(enable = "neon")]
-fn basemul_acc_pairs<B: Pairs + ?Sized>(acc: &mut Poly, a: &Poly, b: &B) {
+pub(crate) fn basemul_acc_packed(acc: &mut Poly, a: &Poly, b: &[u8; POLY_BYTES]) {
     let (acc, _) = acc.as_chunks_mut::<8>();
     let (a, _) = a.as_chunks::<8>();
     let (acc, _) = acc.as_chunks_mut::<2>();
     let (a, _) = a.as_chunks::<2>();
-    // b may be secret: its sixteen coefficients pass through here, wiped at the end.
-    let mut chunk = Zeroizing::new([[0i16; 8]; 2]);
-    for (p, ((acc, a), z)) in acc.iter_mut().zip(a).zip(&BASE).enumerate() {
-        for (k, pair) in chunk
-            .as_flattened_mut()
-            .as_chunks_mut::<2>()
-            .0
-            .iter_mut()
-            .enumerate()
-        {
-            *pair = b.pair(8 * p + k);
-        }
-        let [b_lo, b_hi] = &*chunk;
-        basemul8(acc, a, load(b_lo), load(b_hi), z);
+    let (runs, _) = b.as_chunks::<24>();
+    for (((acc, a), run), z) in acc.iter_mut().zip(a).zip(runs).zip(&BASE) {
+        let [b_lo, b_hi] = decode24(run);
+        basemul8(
+            acc,
+            a,
+            vreinterpretq_s16_u16(b_lo),
+            vreinterpretq_s16_u16(b_hi),
+            z,
+        );
     }
+}
+
+/// The sixteen 12-bit values of 24 bytes (ByteDecode_12), in two vectors of eight.
+#[inline]
+#[target_feature(enable = "neon")]
+fn decode24(run: &[u8; 24]) -> [uint16x8_t; 2] {
+    let word = |i: usize| {
+        let mut w = [0u8; 8];
+        if let Some(b) = run.get(8 * i..8 * i + 8) {
+            w.copy_from_slice(b);
+        }
+        u64::from_le_bytes(w)
+    };
+    let (w0, w1, w2) = (word(0), word(1), word(2));
+    // Odd lanes: the value sits 4 bits up.
+    let shift = vcombine_s16(
+        vcreate_s16(0xFFFC_0000_FFFC_0000),
+        vcreate_s16(0xFFFC_0000_FFFC_0000),
+    );
+    let decode = |bytes, idx| {
+        let w = vreinterpretq_u16_u8(vqtbl1q_u8(bytes, idx));
+        vandq_u16(vshlq_u16(w, shift), vdupq_n_u16(0x0FFF))
+    };
+    [
+        decode(
+            vcombine_u8(vcreate_u8(w0), vcreate_u8(w1)),
+            load_u8(&DECODE12[0]),
+        ),
+        decode(
+            vcombine_u8(vcreate_u8(w1), vcreate_u8(w2)),
+            load_u8(&DECODE12[1]),
+        ),
+    ]
 }
 
 /// acc += a o b on eight coefficient pairs (sixteen coefficients, `b` already loaded), times
@@ -389,33 +419,25 @@ fn basemul8(
     store(c_hi, vzip2q_s16(c0, c1));
 }
 
-/// [`super::sample::sample_ntt_acc`] in two steps, the matrix entry first sampled into
-/// a buffer and then multiplied by [`poly_basemul_acc`] eight pairs at a time. Unfused, the
-/// sampling also loses its per-candidate branches: every candidate is written and the count
-/// steps past the accepted ones only (the matrix is public, but fewer instructions either way).
-/// Costs about 1 KiB of stack more than the portable, fused code: fine on aarch64, where the
-/// 4 KiB budget of the Cortex-M4 does not apply.
-#[inline(never)]
+/// SampleNTT(XOF(rho, x, y)) (FIPS 203 Algorithm 7) into the first N entries of `a`, on the
+/// sponge of [`super::hash`] (the `keccak` crate's permutation). Unlike the portable, fused
+/// [`super::sample::sample_ntt_acc`], the entry is sampled whole first and multiplied after, eight
+/// pairs at a time: about 0.5 KiB more stack, fine on aarch64 (the 4 KiB budget is the
+/// Cortex-M4's).
 #[target_feature(enable = "neon")]
-fn sample_ntt_acc<B: Pairs + ?Sized>(acc: &mut Poly, rho: &[u8; 32], x: u8, y: u8, b: &B) {
-    let mut a = [0i16; N + SLACK];
-    {
-        let mut xof = Sponge::<RATE_128>::new();
-        xof.absorb(rho);
-        xof.absorb(&[x, y]);
-        xof.finish_xof();
-        let mut k = 0;
-        while k < N {
-            xof.next_block();
-            let mut bytes = [0u8; RATE_128];
-            for (i, lane) in bytes.as_chunks_mut::<8>().0.iter_mut().enumerate() {
-                *lane = xof.lane(i).to_le_bytes();
-            }
-            accept(&bytes, &mut a, &mut k);
+fn sample1(rho: &[u8; 32], x: u8, y: u8, a: &mut [i16; N + SLACK]) {
+    let mut xof = Sponge::<RATE_128>::new();
+    xof.absorb(rho);
+    xof.absorb(&[x, y]);
+    xof.finish_xof();
+    let mut k = 0;
+    while k < N {
+        xof.next_block();
+        let mut bytes = [0u8; RATE_128];
+        for (i, lane) in bytes.as_chunks_mut::<8>().0.iter_mut().enumerate() {
+            *lane = xof.lane(i).to_le_bytes();
         }
-    }
-    if let Some((a, _)) = a.split_first_chunk::<N>() {
-        basemul_acc_pairs(acc, a, b);
+        accept(&bytes, a, &mut k);
     }
 }
 
@@ -708,19 +730,19 @@ pub(crate) fn sample_ntt_row_acc(
     b: &[[u8; POLY_BYTES]],
     two_way: bool,
 ) {
-    if !two_way {
-        for (j, b_j) in b.iter().enumerate() {
-            sample_ntt_acc(acc, rho, x, j as u8, b_j);
-        }
-        return;
-    }
     let mut a = [[0i16; N + SLACK]; 2];
     for (j0, pair) in b.chunks(2).enumerate() {
         let j0 = 2 * j0 as u8;
-        sample2(rho, [[x, j0], [x, j0 + 1]], &mut a);
+        if two_way {
+            sample2(rho, [[x, j0], [x, j0 + 1]], &mut a);
+        } else {
+            for (h, a) in a.iter_mut().enumerate() {
+                sample1(rho, x, j0 + h as u8, a);
+            }
+        }
         for (a, b) in a.iter().zip(pair) {
             if let Some((a, _)) = a.split_first_chunk::<N>() {
-                basemul_acc_pairs(acc, a, b);
+                basemul_acc_packed(acc, a, b);
             }
         }
     }
@@ -738,30 +760,26 @@ pub(crate) fn sample_ntt_col_acc(
     acc: &mut Poly,
     two_way: bool,
 ) {
-    let mut update = |a: Option<&[i16; N]>, i: u8, t_i: &mut [u8; POLY_BYTES]| {
-        if j == 0 {
-            acc.fill(0);
-        } else {
-            super::encode::poly_from_bytes(t_i, acc);
-        }
-        match a {
-            Some(a) => super::arith::poly_basemul_acc(acc, a, s),
-            None => sample_ntt_acc(acc, rho, j, i, s),
-        }
-        super::encode::poly_to_bytes(acc, t_i);
-    };
-    if !two_way {
-        for (i, t_i) in t.iter_mut().enumerate() {
-            update(None, i as u8, t_i);
-        }
-        return;
-    }
     let mut a = [[0i16; N + SLACK]; 2];
     for (i0, pair) in t.chunks_mut(2).enumerate() {
         let i0 = 2 * i0 as u8;
-        sample2(rho, [[j, i0], [j, i0 + 1]], &mut a);
-        for ((a, t_i), i) in a.iter().zip(pair).zip(i0..) {
-            update(a.split_first_chunk::<N>().map(|(a, _)| a), i, t_i);
+        if two_way {
+            sample2(rho, [[j, i0], [j, i0 + 1]], &mut a);
+        } else {
+            for (h, a) in a.iter_mut().enumerate() {
+                sample1(rho, j, i0 + h as u8, a);
+            }
+        }
+        for (a, t_i) in a.iter().zip(pair) {
+            if j == 0 {
+                acc.fill(0);
+            } else {
+                super::encode::poly_from_bytes(t_i, acc);
+            }
+            if let Some((a, _)) = a.split_first_chunk::<N>() {
+                poly_basemul_acc(acc, a, s);
+            }
+            super::encode::poly_to_bytes(acc, t_i);
         }
     }
 }
@@ -833,6 +851,25 @@ mod tests {
             arith::poly_basemul_acc_portable(&mut x, &f, &g);
             poly_basemul_acc(&mut y, &f, &g);
             assert_eq!(x, y, "basemul, seed {seed}");
+        }
+        // A packed operand (canonical values below q once decoded), on either side.
+        for seed in 0..50u64 {
+            use super::super::encode::{poly_from_bytes, poly_to_bytes};
+            let (f, g) = (
+                poly(seed + 10_000, 1 << 12),
+                poly(seed + 11_000, i32::from(Q)),
+            );
+            let mut packed = [0u8; super::super::params::POLY_BYTES];
+            poly_to_bytes(&g, &mut packed);
+            let mut g = [0i16; N];
+            poly_from_bytes(&packed, &mut g);
+            let c = poly(seed + 12_000, 3 * i32::from(Q));
+            let (mut x, mut y, mut z) = (c, c, c);
+            arith::poly_basemul_acc_portable(&mut x, &f, &g);
+            arith::poly_basemul_acc_portable(&mut z, &g, &f);
+            crate::simd::neon::mlkem_basemul_acc_packed(&mut y, &f, &packed);
+            assert_eq!(x, y, "packed basemul, seed {seed}");
+            assert_eq!(z, y, "packed basemul swapped, seed {seed}");
         }
         // The extremes.
         for v in [-(Q - 1), Q - 1, 4095, -4095] {

@@ -182,118 +182,175 @@ fn s32(a: int16x8_t) -> int32x4_t {
     vreinterpretq_s32_s16(a)
 }
 
-/// [`super::arith::ntt_portable`] (bit for bit) on eight coefficients at a time.
+/// The forward butterfly of `ntt_portable` on vectors i and j of `c`.
+#[inline]
+#[target_feature(enable = "neon")]
+#[expect(clippy::indexing_slicing, reason = "constant indices below M")]
+fn fwd<const M: usize>(c: &mut [int16x8_t; M], i: usize, j: usize, t: Twiddle) {
+    let b = mul_n(c[j], t);
+    c[j] = vsubq_s16(c[i], b);
+    c[i] = vaddq_s16(c[i], b);
+}
+
+/// The inverse butterfly of `inv_ntt_portable` on vectors i and j of `c`.
+#[inline]
+#[target_feature(enable = "neon")]
+#[expect(clippy::indexing_slicing, reason = "constant indices below M")]
+fn inv<const M: usize>(c: &mut [int16x8_t; M], i: usize, j: usize, t: Twiddle) {
+    let (a, b) = (c[i], c[j]);
+    c[i] = barrett(vaddq_s16(a, b));
+    c[j] = mul_n(vsubq_s16(b, a), t);
+}
+
+/// Vectors `v[base + step * m]`, m < M.
+#[inline]
 #[expect(
     clippy::indexing_slicing,
-    reason = "k < 32 and j + len < 32 by the loop bounds, p < 16"
+    reason = "callers keep base + step * (M - 1) < 32"
 )]
-#[target_feature(enable = "neon")]
-pub(crate) fn ntt(r: &mut Poly) {
-    let (v, _) = r.as_chunks_mut::<8>();
-    // Layers len = 128 .. 8: whole vectors against whole vectors, `len` counted in vectors.
-    let mut k = 1;
-    let mut len = 16;
-    while len >= 1 {
-        let mut start = 0;
-        while start < 32 {
-            let t = twiddle(ZETAS[k]);
-            k += 1;
-            for j in start..start + len {
-                let a = load(&v[j]);
-                let b = mul_n(load(&v[j + len]), t);
-                store(&mut v[j + len], vsubq_s16(a, b));
-                store(&mut v[j], vaddq_s16(a, b));
-            }
-            start += 2 * len;
-        }
-        len >>= 1;
-    }
-    // Layers len = 4 and 2 inside a pair of vectors x, y, by transposing halves, then quarters.
-    for p in 0..16 {
-        let (x, y) = (load(&v[2 * p]), load(&v[2 * p + 1]));
-        // lo = x0..x3 y0..y3, hi = x4..x7 y4..y7.
-        let lo = vreinterpretq_s16_s64(vtrn1q_s64(s64(x), s64(y)));
-        let hi = vreinterpretq_s16_s64(vtrn2q_s64(s64(x), s64(y)));
-        let t = mul_lanes(hi, &FWD4[p]);
-        let (lo, hi) = (vaddq_s16(lo, t), vsubq_s16(lo, t));
-        // a = x0x1 x4x5 y0y1 y4y5, b = x2x3 x6x7 y2y3 y6y7.
-        let a = vreinterpretq_s16_s32(vtrn1q_s32(s32(lo), s32(hi)));
-        let b = vreinterpretq_s16_s32(vtrn2q_s32(s32(lo), s32(hi)));
-        let t = mul_lanes(b, &FWD2[p]);
-        let (a, b) = (vaddq_s16(a, t), vsubq_s16(a, t));
-        let t1 = vtrn1q_s32(s32(a), s32(b));
-        let t2 = vtrn2q_s32(s32(a), s32(b));
-        let x = vreinterpretq_s16_s64(vtrn1q_s64(
-            vreinterpretq_s64_s32(t1),
-            vreinterpretq_s64_s32(t2),
-        ));
-        let y = vreinterpretq_s16_s64(vtrn2q_s64(
-            vreinterpretq_s64_s32(t1),
-            vreinterpretq_s64_s32(t2),
-        ));
-        store(&mut v[2 * p], barrett(x));
-        store(&mut v[2 * p + 1], barrett(y));
+fn gather<const M: usize>(v: &[[i16; 8]], base: usize, step: usize) -> [int16x8_t; M] {
+    core::array::from_fn(|m| load(&v[base + step * m]))
+}
+
+/// Stores what [`gather`] loaded.
+#[inline]
+#[expect(
+    clippy::indexing_slicing,
+    reason = "callers keep base + step * (M - 1) < 32"
+)]
+fn scatter<const M: usize>(v: &mut [[i16; 8]], base: usize, step: usize, c: [int16x8_t; M]) {
+    for (m, c) in c.into_iter().enumerate() {
+        store(&mut v[base + step * m], c);
     }
 }
 
-/// [`super::arith::inv_ntt_portable`] on eight coefficients at a time.
-#[expect(
-    clippy::indexing_slicing,
-    reason = "k < 32 and j + len < 32 by the loop bounds, p < 16"
-)]
+/// Forward layers len = 4 and 2 inside the vector pair p (coefficients 16p .. 16p + 16), by
+/// transposing halves, then quarters; then the final Barrett reduction.
+#[inline]
 #[target_feature(enable = "neon")]
+#[expect(clippy::indexing_slicing, reason = "p < 16")]
+fn fwd_inner(x: int16x8_t, y: int16x8_t, p: usize) -> [int16x8_t; 2] {
+    // lo = x0..x3 y0..y3, hi = x4..x7 y4..y7.
+    let lo = vreinterpretq_s16_s64(vtrn1q_s64(s64(x), s64(y)));
+    let hi = vreinterpretq_s16_s64(vtrn2q_s64(s64(x), s64(y)));
+    let t = mul_lanes(hi, &FWD4[p]);
+    let (lo, hi) = (vaddq_s16(lo, t), vsubq_s16(lo, t));
+    // a = x0x1 x4x5 y0y1 y4y5, b = x2x3 x6x7 y2y3 y6y7.
+    let a = vreinterpretq_s16_s32(vtrn1q_s32(s32(lo), s32(hi)));
+    let b = vreinterpretq_s16_s32(vtrn2q_s32(s32(lo), s32(hi)));
+    let t = mul_lanes(b, &FWD2[p]);
+    let (a, b) = (vaddq_s16(a, t), vsubq_s16(a, t));
+    let t1 = vreinterpretq_s64_s32(vtrn1q_s32(s32(a), s32(b)));
+    let t2 = vreinterpretq_s64_s32(vtrn2q_s32(s32(a), s32(b)));
+    [
+        barrett(vreinterpretq_s16_s64(vtrn1q_s64(t1, t2))),
+        barrett(vreinterpretq_s16_s64(vtrn2q_s64(t1, t2))),
+    ]
+}
+
+/// The first Barrett pass of the inverse NTT, then its layers len = 2 and 4 inside the vector
+/// pair p (the transposes of [`fwd_inner`] in reverse).
+#[inline]
+#[target_feature(enable = "neon")]
+#[expect(clippy::indexing_slicing, reason = "p < 16")]
+fn inv_inner(x: int16x8_t, y: int16x8_t, p: usize) -> [int16x8_t; 2] {
+    let (x, y) = (barrett(x), barrett(y));
+    let lo = vreinterpretq_s16_s64(vtrn1q_s64(s64(x), s64(y)));
+    let hi = vreinterpretq_s16_s64(vtrn2q_s64(s64(x), s64(y)));
+    let a = vreinterpretq_s16_s32(vtrn1q_s32(s32(lo), s32(hi)));
+    let b = vreinterpretq_s16_s32(vtrn2q_s32(s32(lo), s32(hi)));
+    let (a, b) = (
+        barrett(vaddq_s16(a, b)),
+        mul_lanes(vsubq_s16(b, a), &INV2[p]),
+    );
+    // lo = x0..x3 y0..y3, hi = x4..x7 y4..y7 again.
+    let lo = vreinterpretq_s16_s32(vtrn1q_s32(s32(a), s32(b)));
+    let hi = vreinterpretq_s16_s32(vtrn2q_s32(s32(a), s32(b)));
+    let (lo, hi) = (
+        barrett(vaddq_s16(lo, hi)),
+        mul_lanes(vsubq_s16(hi, lo), &INV4[p]),
+    );
+    [
+        vreinterpretq_s16_s64(vtrn1q_s64(s64(lo), s64(hi))),
+        vreinterpretq_s16_s64(vtrn2q_s64(s64(lo), s64(hi))),
+    ]
+}
+
+/// The twiddle ZETAS[k].
+#[inline]
+#[expect(clippy::indexing_slicing, reason = "callers pass k < 128")]
+fn z(k: usize) -> Twiddle {
+    twiddle(ZETAS[k])
+}
+
+/// [`super::arith::ntt_portable`] (bit for bit) on eight coefficients at a time, in two passes
+/// over memory: layers len = 128, 64, 32 on the eight vectors j, j + 4, .., j + 28 held in
+/// registers, then layers 16, 8, 4, 2 on four consecutive vectors. (Each coefficient sees the
+/// same operations in the same order as in the portable code; only independent butterflies
+/// are reordered.)
+#[target_feature(enable = "neon")]
+pub(crate) fn ntt(r: &mut Poly) {
+    let (v, _) = r.as_chunks_mut::<8>();
+    for j in 0..4 {
+        let mut c = gather::<8>(v, j, 4);
+        for m in 0..4 {
+            fwd(&mut c, m, m + 4, z(1));
+        }
+        for m in [0, 1, 4, 5] {
+            fwd(&mut c, m, m + 2, z(2 + m / 4));
+        }
+        for m in [0, 2, 4, 6] {
+            fwd(&mut c, m, m + 1, z(4 + m / 2));
+        }
+        scatter(v, j, 4, c);
+    }
+    for g in 0..8 {
+        let mut c = gather::<4>(v, 4 * g, 1);
+        fwd(&mut c, 0, 2, z(8 + g));
+        fwd(&mut c, 1, 3, z(8 + g));
+        fwd(&mut c, 0, 1, z(16 + 2 * g));
+        fwd(&mut c, 2, 3, z(17 + 2 * g));
+        let [c0, c1, c2, c3] = c;
+        let [x0, x1] = fwd_inner(c0, c1, 2 * g);
+        let [x2, x3] = fwd_inner(c2, c3, 2 * g + 1);
+        scatter(v, 4 * g, 1, [x0, x1, x2, x3]);
+    }
+}
+
+/// [`super::arith::inv_ntt_portable`] (bit for bit) on eight coefficients at a time, the passes
+/// of [`ntt`] in reverse; the final scaling is folded into the last layer.
+#[target_feature(enable = "neon")]
+#[expect(clippy::indexing_slicing, reason = "m < 4, so m + 4 < 8")]
 pub(crate) fn inv_ntt(r: &mut Poly) {
     let (v, _) = r.as_chunks_mut::<8>();
-    // The first Barrett pass, then layers len = 2 and 4 inside a pair of vectors.
-    for p in 0..16 {
-        let (x, y) = (barrett(load(&v[2 * p])), barrett(load(&v[2 * p + 1])));
-        let lo = vreinterpretq_s16_s64(vtrn1q_s64(s64(x), s64(y)));
-        let hi = vreinterpretq_s16_s64(vtrn2q_s64(s64(x), s64(y)));
-        let a = vreinterpretq_s16_s32(vtrn1q_s32(s32(lo), s32(hi)));
-        let b = vreinterpretq_s16_s32(vtrn2q_s32(s32(lo), s32(hi)));
-        let (a, b) = (
-            barrett(vaddq_s16(a, b)),
-            mul_lanes(vsubq_s16(b, a), &INV2[p]),
-        );
-        // lo = x0..x3 y0..y3, hi = x4..x7 y4..y7 again.
-        let lo = vreinterpretq_s16_s32(vtrn1q_s32(s32(a), s32(b)));
-        let hi = vreinterpretq_s16_s32(vtrn2q_s32(s32(a), s32(b)));
-        let (lo, hi) = (
-            barrett(vaddq_s16(lo, hi)),
-            mul_lanes(vsubq_s16(hi, lo), &INV4[p]),
-        );
-        store(
-            &mut v[2 * p],
-            vreinterpretq_s16_s64(vtrn1q_s64(s64(lo), s64(hi))),
-        );
-        store(
-            &mut v[2 * p + 1],
-            vreinterpretq_s16_s64(vtrn2q_s64(s64(lo), s64(hi))),
-        );
+    for g in 0..8 {
+        let [c0, c1, c2, c3] = gather::<4>(v, 4 * g, 1);
+        let [x0, x1] = inv_inner(c0, c1, 2 * g);
+        let [x2, x3] = inv_inner(c2, c3, 2 * g + 1);
+        let mut c = [x0, x1, x2, x3];
+        inv(&mut c, 0, 1, z(31 - 2 * g));
+        inv(&mut c, 2, 3, z(30 - 2 * g));
+        inv(&mut c, 0, 2, z(15 - g));
+        inv(&mut c, 1, 3, z(15 - g));
+        scatter(v, 4 * g, 1, c);
     }
-    // Layers len = 8 .. 64 across vectors.
-    let mut k = 31;
-    let mut len = 1;
-    while len <= 8 {
-        let mut start = 0;
-        while start < 32 {
-            let t = twiddle(ZETAS[k]);
-            k -= 1;
-            for j in start..start + len {
-                let (a, b) = (load(&v[j]), load(&v[j + len]));
-                store(&mut v[j], barrett(vaddq_s16(a, b)));
-                store(&mut v[j + len], mul_n(vsubq_s16(b, a), t));
-            }
-            start += 2 * len;
+    let scale = twiddle(INV_SCALE);
+    for j in 0..4 {
+        let mut c = gather::<8>(v, j, 4);
+        for m in [0, 2, 4, 6] {
+            inv(&mut c, m, m + 1, z(7 - m / 2));
         }
-        len <<= 1;
-    }
-    // Layer len = 128 (twiddle ZETAS[1]) with the final scaling of every coefficient folded in.
-    let (t, scale) = (twiddle(ZETAS[1]), twiddle(INV_SCALE));
-    for j in 0..16 {
-        let (a, b) = (load(&v[j]), load(&v[j + 16]));
-        store(&mut v[j], mul_n(barrett(vaddq_s16(a, b)), scale));
-        store(&mut v[j + 16], mul_n(mul_n(vsubq_s16(b, a), t), scale));
+        for m in [0, 1, 4, 5] {
+            inv(&mut c, m, m + 2, z(3 - m / 4));
+        }
+        // Layer len = 128 with the final scaling of every coefficient.
+        let mut out = c;
+        for m in 0..4 {
+            let (a, b) = (c[m], c[m + 4]);
+            out[m] = mul_n(barrett(vaddq_s16(a, b)), scale);
+            out[m + 4] = mul_n(mul_n(vsubq_s16(b, a), z(1)), scale);
+        }
+        scatter(v, j, 4, out);
     }
 }
 

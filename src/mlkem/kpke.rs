@@ -1,7 +1,7 @@
 //! K-PKE (FIPS 203 section 5), arranged for a small stack.
 //!
 //! - The matrix A is never stored: each entry is streamed from SHAKE128 into a base-case product
-//!   ([`sample_ntt_acc`]).
+//!   ([`sample_ntt_acc`](super::sample::sample_ntt_acc)).
 //! - Key generation accumulates t row by row in the ByteEncode_12 form of the output key itself.
 //! - Encryption consumes the encapsulation key as its workspace: each t_j is used once, for v,
 //!   and then its 384 bytes hold r_j (NTT form) for u. Callers pass a copy they can lose.

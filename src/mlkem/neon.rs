@@ -276,7 +276,7 @@ fn inv_inner(x: int16x8_t, y: int16x8_t, p: usize) -> [int16x8_t; 2] {
     ]
 }
 
-/// The twiddle ZETAS[k].
+/// The twiddle `ZETAS[k]`.
 #[inline]
 #[expect(clippy::indexing_slicing, reason = "callers pass k < 128")]
 fn z(k: usize) -> Twiddle {

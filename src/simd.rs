@@ -155,3 +155,284 @@ pub fn mce_syndrome(
     }
     encaps::portable::syndrome_u64(public_key, e, s);
 }
+
+/// # ML-KEM on aarch64
+///
+/// NEON is part of the aarch64 baseline (every aarch64 Linux target enables it), so the twins of
+/// src/mlkem/neon.rs need no run-time check. They are `#[target_feature(enable = "neon")]`
+/// functions, which Rust lets ordinary code call only through `unsafe`; calling one is undefined
+/// behaviour only on a CPU without NEON, and this module is compiled only where the build's
+/// target has it (`target_feature = "neon"`, so the compiler already uses NEON everywhere). The
+/// twins take the same references as their portable originals and contain no `unsafe` of their
+/// own; their loads and stores are the two helpers below, which take references too.
+#[cfg(all(
+    target_arch = "aarch64",
+    target_feature = "neon",
+    target_endian = "little"
+))]
+pub(crate) mod neon {
+    use core::arch::aarch64::{int16x8_t, uint8x16_t, vld1q_s16, vld1q_u8, vst1q_s16};
+
+    use crate::mlkem::neon;
+
+    /// `mlkem::arith::ntt_portable` on NEON.
+    #[inline]
+    pub(crate) fn mlkem_ntt(r: &mut [i16; 256]) {
+        // SAFETY: the build's target has NEON (module docs).
+        unsafe { neon::ntt(r) }
+    }
+
+    /// `mlkem::arith::inv_ntt_portable` on NEON.
+    #[inline]
+    pub(crate) fn mlkem_inv_ntt(r: &mut [i16; 256]) {
+        // SAFETY: the build's target has NEON (module docs).
+        unsafe { neon::inv_ntt(r) }
+    }
+
+    /// `mlkem::sample::sample_ntt_row_acc` on NEON (on the two-way Keccak if `two_way`).
+    #[inline]
+    pub(crate) fn mlkem_sample_ntt_row_acc(
+        acc: &mut [i16; 256],
+        rho: &[u8; 32],
+        x: u8,
+        b: &[[u8; 384]],
+        two_way: bool,
+    ) {
+        // SAFETY: the build's target has NEON (module docs).
+        unsafe { neon::sample_ntt_row_acc(acc, rho, x, b, two_way) }
+    }
+
+    /// `mlkem::sample::sample_ntt_col_acc` on NEON (on the two-way Keccak if `two_way`).
+    #[inline]
+    pub(crate) fn mlkem_sample_ntt_col_acc(
+        t: &mut [[u8; 384]],
+        rho: &[u8; 32],
+        j: u8,
+        s: &[i16; 256],
+        acc: &mut [i16; 256],
+        two_way: bool,
+    ) {
+        // SAFETY: the build's target has NEON (module docs).
+        unsafe { neon::sample_ntt_col_acc(t, rho, j, s, acc, two_way) }
+    }
+
+    /// acc += a o b with `b` packed (ByteEncode_12), on NEON.
+    #[inline]
+    pub(crate) fn mlkem_basemul_acc_packed(acc: &mut [i16; 256], a: &[i16; 256], b: &[u8; 384]) {
+        // SAFETY: the build's target has NEON (module docs).
+        unsafe { neon::basemul_acc_packed(acc, a, b) }
+    }
+
+    /// `mlkem::arith::to_mont_portable` on NEON.
+    #[inline]
+    pub(crate) fn mlkem_to_mont(r: &mut [i16; 256]) {
+        // SAFETY: the build's target has NEON (module docs).
+        unsafe { neon::to_mont(r) }
+    }
+
+    /// `mlkem::arith::poly_basemul_acc_portable` on NEON.
+    #[inline]
+    pub(crate) fn mlkem_poly_basemul_acc(acc: &mut [i16; 256], a: &[i16; 256], b: &[i16; 256]) {
+        // SAFETY: the build's target has NEON (module docs).
+        unsafe { neon::poly_basemul_acc(acc, a, b) }
+    }
+
+    /// The eight lanes of `a`, lane i = `a[i]`.
+    #[inline(always)]
+    pub(crate) fn load(a: &[i16; 8]) -> int16x8_t {
+        // SAFETY: `a` is a live reference to 8 initialised i16 (16 bytes); vld1q_s16 reads
+        // exactly those 16 bytes and needs only i16 alignment, which the reference has. NEON is
+        // enabled for this build (the cfg above), so the instruction exists.
+        unsafe { vld1q_s16(a.as_ptr()) }
+    }
+
+    /// The sixteen bytes of `a` as a vector, lane i = `a[i]`.
+    #[inline(always)]
+    pub(crate) fn load_u8(a: &[u8; 16]) -> uint8x16_t {
+        // SAFETY: `a` is a live reference to 16 initialised bytes; vld1q_u8 reads exactly those
+        // (no alignment needed). NEON is enabled for this build (the cfg above).
+        unsafe { vld1q_u8(a.as_ptr()) }
+    }
+
+    /// Writes the eight lanes of `v` into `a`, lane i to `a[i]`.
+    #[inline(always)]
+    pub(crate) fn store(a: &mut [i16; 8], v: int16x8_t) {
+        // SAFETY: `a` is a unique live reference to 8 i16 (16 bytes); vst1q_s16 writes exactly
+        // those 16 bytes with i16 alignment, which the reference has; every bit pattern is a
+        // valid i16. NEON is enabled for this build (the cfg above).
+        unsafe { vst1q_s16(a.as_mut_ptr(), v) }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// ML-KEM
+//
+// K-PKE's key generation, encryption and decryption have an AVX2 twin (src/mlkem/avx2.rs:
+// four-way Keccak for the matrix and the noise, the NTT and the base-case products on 16 lanes),
+// written with `core::arch` intrinsics, which are safe inside its `#[target_feature(enable =
+// "avx2")]` functions. What is left unsafe is here: calling those functions (sound after the
+// check of `mlkem_avx2`, for the reason in the module docs) and the few raw loads and stores the
+// twin needs (sound for the reason in each SAFETY comment). Unlike McEliece's twins,
+// these are also used in a build with `-C target-feature=+avx2` (std or not): the portable
+// ML-KEM code does not vectorise on its own.
+//
+// Each wrapper returns `None` or `false` when the CPU has no AVX2: the caller then runs the
+// portable code.
+
+#[cfg(all(target_arch = "x86_64", any(feature = "std", target_feature = "avx2")))]
+pub(crate) use mlkem_avx2_impl::*;
+
+#[cfg(all(target_arch = "x86_64", any(feature = "std", target_feature = "avx2")))]
+mod mlkem_avx2_impl {
+    use core::arch::x86_64::{
+        __m128i, __m256i, _mm256_loadu_si256, _mm256_storeu_si256, _mm_loadu_si128,
+        _mm_storeu_si128,
+    };
+
+    use crate::mlkem::avx2;
+    use crate::mlkem::kpke::Sink;
+    use crate::sizes::{MLKEM_CIPHERTEXT_LEN, MLKEM_PUBLIC_KEY_LEN};
+    use zeroize::Zeroizing;
+
+    /// ByteEncode_12(s): 4 polynomials of 384 bytes.
+    const VEC_BYTES: usize = 1536;
+
+    /// True when the ML-KEM AVX2 twin may run: known at compile time with `+avx2`, else
+    /// checked once by `std` (CPUID and the OS saving the YMM registers).
+    #[inline]
+    fn mlkem_avx2() -> bool {
+        #[cfg(target_feature = "avx2")]
+        return true;
+        #[cfg(not(target_feature = "avx2"))]
+        std::is_x86_feature_detected!("avx2")
+    }
+
+    /// Sixteen `i16` into a register.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    pub(crate) fn load_i16x16(a: &[i16; 16]) -> __m256i {
+        // SAFETY: `a` is a reference to 32 readable bytes; `loadu` has no alignment requirement.
+        unsafe { _mm256_loadu_si256(a.as_ptr().cast()) }
+    }
+
+    /// A register into sixteen `i16`.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    pub(crate) fn store_i16x16(a: &mut [i16; 16], v: __m256i) {
+        // SAFETY: `a` is an exclusive reference to 32 writable bytes; `storeu` has no alignment
+        // requirement, and any bytes are a valid `i16`.
+        unsafe { _mm256_storeu_si256(a.as_mut_ptr().cast(), v) }
+    }
+
+    /// Thirty-two bytes into a register.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    pub(crate) fn load_u8x32(a: &[u8; 32]) -> __m256i {
+        // SAFETY: `a` is a reference to 32 readable bytes; `loadu` has no alignment requirement.
+        unsafe { _mm256_loadu_si256(a.as_ptr().cast()) }
+    }
+
+    /// Sixteen bytes into a 128-bit register.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    pub(crate) fn load_u8x16(a: &[u8; 16]) -> __m128i {
+        // SAFETY: `a` is a reference to 16 readable bytes; `loadu` has no alignment requirement.
+        unsafe { _mm_loadu_si128(a.as_ptr().cast()) }
+    }
+
+    /// A 128-bit register into eight `i16`.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    pub(crate) fn store_i16x8(a: &mut [i16; 8], v: __m128i) {
+        // SAFETY: `a` is an exclusive reference to 16 writable bytes; `storeu` has no alignment
+        // requirement, and any bytes are a valid `i16`.
+        unsafe { _mm_storeu_si128(a.as_mut_ptr().cast(), v) }
+    }
+
+    /// A register into four `u64`.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    pub(crate) fn store_u64x4(a: &mut [u64; 4], v: __m256i) {
+        // SAFETY: as `store_i16x16`: 32 writable bytes, no alignment needed, any bytes valid.
+        unsafe { _mm256_storeu_si256(a.as_mut_ptr().cast(), v) }
+    }
+
+    /// [`avx2::keygen`] if the CPU has AVX2.
+    #[inline]
+    pub(crate) fn mlkem_keygen(
+        d: &[u8; 32],
+        ek: &mut [u8; MLKEM_PUBLIC_KEY_LEN],
+        s_out: Option<&mut [u8; VEC_BYTES]>,
+    ) -> Option<Zeroizing<[u8; 32]>> {
+        if !mlkem_avx2() {
+            return None;
+        }
+        // SAFETY: the CPU has AVX2 (module docs).
+        Some(unsafe { avx2::keygen(d, ek, s_out) })
+    }
+
+    /// [`avx2::encrypt`] if the CPU has AVX2; false (nothing done) if not.
+    #[inline]
+    pub(crate) fn mlkem_encrypt<S: Sink + ?Sized>(
+        ek: &[u8; MLKEM_PUBLIC_KEY_LEN],
+        m: &[u8; 32],
+        coins: &[u8; 32],
+        sink: &mut S,
+    ) -> bool {
+        if !mlkem_avx2() {
+            return false;
+        }
+        // SAFETY: the CPU has AVX2 (module docs).
+        unsafe { avx2::encrypt(ek, m, coins, sink) };
+        true
+    }
+
+    /// [`avx2::decrypt`] if the CPU has AVX2.
+    #[inline]
+    pub(crate) fn mlkem_decrypt(
+        ciphertext: &[u8; MLKEM_CIPHERTEXT_LEN],
+        s_hat: &mut dyn FnMut(usize, &mut [i16; 256]),
+    ) -> Option<Zeroizing<[u8; 32]>> {
+        if !mlkem_avx2() {
+            return None;
+        }
+        // SAFETY: the CPU has AVX2 (module docs).
+        Some(unsafe { avx2::decrypt(ciphertext, s_hat) })
+    }
+
+    /// [`avx2::decrypt_from_sigma`] if the CPU has AVX2.
+    #[inline]
+    pub(crate) fn mlkem_decrypt_from_sigma(
+        ciphertext: &[u8; MLKEM_CIPHERTEXT_LEN],
+        sigma: &[u8; 32],
+    ) -> Option<Zeroizing<[u8; 32]>> {
+        if !mlkem_avx2() {
+            return None;
+        }
+        // SAFETY: the CPU has AVX2 (module docs).
+        Some(unsafe { avx2::decrypt_from_sigma(ciphertext, sigma) })
+    }
+
+    /// The NTT twins, for the unit tests that compare them with the portable code (the CPU must
+    /// have AVX2: the tests check first, and these check again).
+    #[cfg(test)]
+    pub(crate) fn mlkem_test_ntt(p: &mut [i16; 256]) {
+        assert!(mlkem_avx2());
+        // SAFETY: the CPU has AVX2 (asserted).
+        unsafe { avx2::ntt(p) }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn mlkem_test_inv_ntt(p: &mut [i16; 256]) {
+        assert!(mlkem_avx2());
+        // SAFETY: the CPU has AVX2 (asserted).
+        unsafe { avx2::inv_ntt(p) }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn mlkem_test_basemul(acc: &mut [i16; 256], a: &[i16; 256], b: &[i16; 256]) {
+        assert!(mlkem_avx2());
+        // SAFETY: the CPU has AVX2 (asserted).
+        unsafe { avx2::basemul_acc(acc, a, b) }
+    }
+}

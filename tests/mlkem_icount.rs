@@ -1,9 +1,9 @@
 //! Instruction-count harness: our ML-KEM-1024 next to `ml-kem` and (with the `ivpn` feature,
-//! which brings it in, portable code only) libcrux, on the same seeds and messages. Each
+//! which brings it in) libcrux: its portable code, and on aarch64 also its NEON backend, on the same seeds and messages. Each
 //! operation of each implementation is one region for the qemu-user counting plugin
 //! (`icount_mark`, see tests/common/measure.rs); natively the marks do nothing and this is a
 //! plain agreement test. Tags: 1xx ours (seed form), 11x ours (expanded key; 114 its parse), 2xx ml-kem,
-//! 3xx libcrux; xx1 keygen, xx2 encaps, xx3 decaps. Each region covers `ROUNDS` calls.
+//! 3xx libcrux portable, 4xx libcrux-neon (aarch64 only); xx1 keygen, xx2 encaps, xx3 decaps. Each region covers `ROUNDS` calls.
 //!
 //! (`-p pqpsk`: a workspace build would unify in the bench package's libcrux `simd256` feature,
 //! which does not build for ARM.)
@@ -109,20 +109,43 @@ fn same_work_for_every_implementation() {
     // libcrux (portable), which keeps the expanded key.
     #[cfg(feature = "ivpn")]
     {
-        use libcrux_ml_kem::mlkem1024;
+        use libcrux_ml_kem::mlkem1024::{self, portable};
         let mut pairs = Vec::new();
         region(301, |r| {
-            pairs.push(mlkem1024::generate_key_pair(black_box(seeds[r])))
+            pairs.push(portable::generate_key_pair(black_box(seeds[r])))
         });
         region(302, |r| {
             let pk = mlkem1024::MlKem1024PublicKey::from(black_box(pks[r]));
-            assert!(mlkem1024::validate_public_key(&pk));
-            let (ct, k) = mlkem1024::encapsulate(&pk, msgs[r]);
+            assert!(portable::validate_public_key(&pk));
+            let (ct, k) = portable::encapsulate(&pk, msgs[r]);
             assert_eq!(ct.as_slice(), &cts[r]);
             assert_eq!(k, ss[r]);
         });
         region(303, |r| {
-            let k = mlkem1024::decapsulate(pairs[r].private_key(), &black_box(cts[r]).into());
+            let k = portable::decapsulate(pairs[r].private_key(), &black_box(cts[r]).into());
+            assert_eq!(k, ss[r]);
+        });
+    }
+
+    // libcrux with its NEON backend, the same three calls. (libcrux's build script enables its
+    // `simd128` backend on every aarch64 build, and its top-level functions then pick it at run
+    // time: what this harness counted as "libcrux" on aarch64 before 4xx existed was this.)
+    #[cfg(all(feature = "ivpn", target_arch = "aarch64"))]
+    {
+        use libcrux_ml_kem::mlkem1024::{self, neon};
+        let mut pairs = Vec::new();
+        region(401, |r| {
+            pairs.push(neon::generate_key_pair(black_box(seeds[r])))
+        });
+        region(402, |r| {
+            let pk = mlkem1024::MlKem1024PublicKey::from(black_box(pks[r]));
+            assert!(neon::validate_public_key(&pk));
+            let (ct, k) = neon::encapsulate(&pk, msgs[r]);
+            assert_eq!(ct.as_slice(), &cts[r]);
+            assert_eq!(k, ss[r]);
+        });
+        region(403, |r| {
+            let k = neon::decapsulate(pairs[r].private_key(), &black_box(cts[r]).into());
             assert_eq!(k, ss[r]);
         });
     }

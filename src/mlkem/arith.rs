@@ -9,11 +9,11 @@
 use super::params::{Poly, N, Q};
 
 /// q^-1 mod 2^16, as a signed 16-bit value.
-const QINV: i16 = -3327;
+pub(super) const QINV: i16 = -3327;
 /// R^2 mod q: multiplying by it in Montgomery form multiplies by R.
-const R2: i16 = 1353;
+pub(super) const R2: i16 = 1353;
 /// R^2 / 128 mod q: the final scaling of the inverse NTT.
-const INV_SCALE: i16 = 1441;
+pub(super) const INV_SCALE: i16 = 1441;
 
 /// a * R^-1 mod q for |a| < q * 2^15, result in (-q, q). No secret-dependent branch or division.
 #[inline(always)]
@@ -85,12 +85,39 @@ pub(super) const ZETAS: [i16; 128] = {
     z
 };
 
+/// Forward NTT in place: [`ntt_portable`] on the best code for the target.
+// On aarch64 the NEON twin (src/mlkem/neon.rs, same values bit for bit) replaces it.
+#[inline(always)]
+pub(super) fn ntt(r: &mut Poly) {
+    #[cfg(all(
+        target_arch = "aarch64",
+        target_feature = "neon",
+        target_endian = "little"
+    ))]
+    crate::simd::neon::mlkem_ntt(r);
+    #[cfg(not(all(
+        target_arch = "aarch64",
+        target_feature = "neon",
+        target_endian = "little"
+    )))]
+    ntt_portable(r);
+}
+
 /// Forward NTT in place (FIPS 203 Algorithm 9), output reduced to (-q, q) by Barrett.
 #[expect(
     clippy::indexing_slicing,
     reason = "k < 128 and j + len < 256 by the loop bounds"
 )]
-pub(super) fn ntt(r: &mut Poly) {
+#[cfg_attr(
+    all(
+        target_arch = "aarch64",
+        target_feature = "neon",
+        target_endian = "little",
+        not(test)
+    ),
+    allow(dead_code)
+)]
+pub(super) fn ntt_portable(r: &mut Poly) {
     let mut k = 1;
     let mut len = 128;
     while len >= 2 {
@@ -113,12 +140,39 @@ pub(super) fn ntt(r: &mut Poly) {
     }
 }
 
+/// Inverse NTT in place: [`inv_ntt_portable`] on the best code for the target.
+// On aarch64 the NEON twin (src/mlkem/neon.rs, same values bit for bit) replaces it.
+#[inline(always)]
+pub(super) fn inv_ntt(r: &mut Poly) {
+    #[cfg(all(
+        target_arch = "aarch64",
+        target_feature = "neon",
+        target_endian = "little"
+    ))]
+    crate::simd::neon::mlkem_inv_ntt(r);
+    #[cfg(not(all(
+        target_arch = "aarch64",
+        target_feature = "neon",
+        target_endian = "little"
+    )))]
+    inv_ntt_portable(r);
+}
+
 /// Inverse NTT in place (FIPS 203 Algorithm 10), times R (see the module note), output in (-q, q).
 #[expect(
     clippy::indexing_slicing,
     reason = "k < 128 and j + len < 256 by the loop bounds"
 )]
-pub(super) fn inv_ntt(r: &mut Poly) {
+#[cfg_attr(
+    all(
+        target_arch = "aarch64",
+        target_feature = "neon",
+        target_endian = "little",
+        not(test)
+    ),
+    allow(dead_code)
+)]
+pub(super) fn inv_ntt_portable(r: &mut Poly) {
     // Accumulated base-case products reach 8q: bring them below q/2 so no layer overflows.
     for c in r.iter_mut() {
         *c = barrett_reduce(*c);
@@ -145,8 +199,35 @@ pub(super) fn inv_ntt(r: &mut Poly) {
     }
 }
 
-/// Multiplies every coefficient by R (undoing a base-case product's R^-1), output in (-q, q).
+/// [`to_mont_portable`] on the best code for the target.
+// On aarch64 the NEON twin (src/mlkem/neon.rs, same values bit for bit) replaces it.
+#[inline(always)]
 pub(super) fn to_mont(r: &mut Poly) {
+    #[cfg(all(
+        target_arch = "aarch64",
+        target_feature = "neon",
+        target_endian = "little"
+    ))]
+    crate::simd::neon::mlkem_to_mont(r);
+    #[cfg(not(all(
+        target_arch = "aarch64",
+        target_feature = "neon",
+        target_endian = "little"
+    )))]
+    to_mont_portable(r);
+}
+
+/// Multiplies every coefficient by R (undoing a base-case product's R^-1), output in (-q, q).
+#[cfg_attr(
+    all(
+        target_arch = "aarch64",
+        target_feature = "neon",
+        target_endian = "little",
+        not(test)
+    ),
+    allow(dead_code)
+)]
+pub(super) fn to_mont_portable(r: &mut Poly) {
     for c in r.iter_mut() {
         *c = fqmul(*c, R2);
     }
@@ -183,8 +264,35 @@ pub(super) fn basemul_acc(acc: &mut [i16; 2], a: [i16; 2], b: [i16; 2], zeta: i1
     acc[1] += montgomery_reduce(a0 * b1 + a1 * b0);
 }
 
-/// acc += a o b for polynomials in NTT form (both unpacked), times R^-1.
+/// acc += a o b: [`poly_basemul_acc_portable`] on the best code for the target.
+// On aarch64 the NEON twin (src/mlkem/neon.rs, same values bit for bit) replaces it.
+#[inline(always)]
 pub(super) fn poly_basemul_acc(acc: &mut Poly, a: &Poly, b: &Poly) {
+    #[cfg(all(
+        target_arch = "aarch64",
+        target_feature = "neon",
+        target_endian = "little"
+    ))]
+    crate::simd::neon::mlkem_poly_basemul_acc(acc, a, b);
+    #[cfg(not(all(
+        target_arch = "aarch64",
+        target_feature = "neon",
+        target_endian = "little"
+    )))]
+    poly_basemul_acc_portable(acc, a, b);
+}
+
+/// acc += a o b for polynomials in NTT form (both unpacked), times R^-1.
+#[cfg_attr(
+    all(
+        target_arch = "aarch64",
+        target_feature = "neon",
+        target_endian = "little",
+        not(test)
+    ),
+    allow(dead_code)
+)]
+pub(super) fn poly_basemul_acc_portable(acc: &mut Poly, a: &Poly, b: &Poly) {
     let (acc, _) = acc.as_chunks_mut::<2>();
     let (a, _) = a.as_chunks::<2>();
     let (b, _) = b.as_chunks::<2>();

@@ -1,7 +1,7 @@
 //! K-PKE (FIPS 203 section 5), arranged for a small stack.
 //!
 //! - The matrix A is never stored: each entry is streamed from SHAKE128 into a base-case product
-//!   ([`sample_ntt_acc`]).
+//!   ([`sample_ntt_acc`](super::sample::sample_ntt_acc)).
 //! - Key generation accumulates t row by row in the ByteEncode_12 form of the output key itself.
 //! - Encryption consumes the encapsulation key as its workspace: each t_j is used once, for v,
 //!   and then its 384 bytes hold r_j (NTT form) for u. Callers pass a copy they can lose.
@@ -17,7 +17,7 @@ use super::encode::{
 };
 use super::hash::{halves, sha3_512};
 use super::params::{Poly, CT_LEN, EK_LEN, K, N, POLY_BYTES, U_POLY_BYTES, VEC_BYTES};
-use super::sample::{add_noise, noise, sample_ntt_acc, Pairs};
+use super::sample::{add_noise, noise, sample_ntt_col_acc, sample_ntt_row_acc};
 
 /// Where encryption's output goes.
 pub(super) trait Sink {
@@ -97,16 +97,7 @@ pub(super) fn keygen(
                 poly_to_bytes(&s, chunk);
             }
         }
-        for (i, t_i) in t.iter_mut().enumerate() {
-            if j == 0 {
-                acc.fill(0);
-            } else {
-                poly_from_bytes(t_i, &mut acc);
-            }
-            // A[i][j] = SampleNTT(rho || j || i).
-            sample_ntt_acc(&mut acc, &rho, j as u8, i as u8, &*s);
-            poly_to_bytes(&acc, t_i);
-        }
+        sample_ntt_col_acc(t, &rho, j as u8, &s, &mut acc);
     }
     for (i, t_i) in t.iter_mut().enumerate() {
         poly_from_bytes(t_i, &mut acc);
@@ -164,9 +155,7 @@ fn encrypt_u(ek: &mut [u8; EK_LEN], coins: &[u8; 32], acc: &mut Poly, sink: &mut
     let (r, rho) = split_ek(ek);
     for i in 0..K {
         acc.fill(0);
-        for (j, r_j) in r.iter().enumerate() {
-            sample_ntt_acc(acc, &rho, i as u8, j as u8, r_j);
-        }
+        sample_ntt_row_acc(acc, &rho, i as u8, r);
         inv_ntt(acc);
         add_noise(acc, coins, (K + i) as u8);
         compress_u(acc, |offset, bytes| {
@@ -177,9 +166,24 @@ fn encrypt_u(ek: &mut [u8; EK_LEN], coins: &[u8; 32], acc: &mut Poly, sink: &mut
 
 /// acc += a o b with `a` packed.
 fn poly_basemul_acc_packed(acc: &mut Poly, a: &[u8; POLY_BYTES], b: &Poly) {
-    let (pairs, _) = acc.as_chunks_mut::<2>();
-    for (k, slot) in pairs.iter_mut().enumerate() {
-        super::arith::basemul_acc(slot, a.pair(k), b.pair(k), super::arith::pair_zeta(k));
+    // On aarch64 the NEON form (src/mlkem/neon.rs: the same values; the product is symmetric).
+    #[cfg(all(
+        target_arch = "aarch64",
+        target_feature = "neon",
+        target_endian = "little"
+    ))]
+    crate::simd::neon::mlkem_basemul_acc_packed(acc, b, a);
+    #[cfg(not(all(
+        target_arch = "aarch64",
+        target_feature = "neon",
+        target_endian = "little"
+    )))]
+    {
+        use super::sample::Pairs;
+        let (pairs, _) = acc.as_chunks_mut::<2>();
+        for (k, slot) in pairs.iter_mut().enumerate() {
+            super::arith::basemul_acc(slot, a.pair(k), b.pair(k), super::arith::pair_zeta(k));
+        }
     }
 }
 

@@ -19,6 +19,13 @@ mod encode;
 mod hash;
 mod keccak;
 mod kpke;
+// NEON twins of arith.rs (baseline on little-endian aarch64).
+#[cfg(all(
+    target_arch = "aarch64",
+    target_feature = "neon",
+    target_endian = "little"
+))]
+pub(crate) mod neon;
 mod params;
 mod sample;
 

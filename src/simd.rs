@@ -84,3 +84,146 @@ pub fn goppa_generate(f: &[Gf; T], mat: &mut GenpolyScratch) -> Option<[Gf; T]> 
     }
     goppa::portable::generate(f, mat)
 }
+
+// ---------------------------------------------------------------------------------------------
+// ML-KEM
+//
+// K-PKE's key generation, encryption and decryption have an AVX2 twin (src/mlkem/avx2.rs:
+// four-way Keccak for the matrix and the noise, the NTT and the base-case products on 16 lanes),
+// written with `core::arch` intrinsics, which are safe inside its `#[target_feature(enable =
+// "avx2")]` functions. What is left unsafe is here: calling those functions (sound after the
+// check of `mlkem_avx2`, for the reason in the module docs) and the three raw 256-bit loads and
+// stores the twin needs (sound for the reason in each SAFETY comment). Unlike McEliece's twins,
+// these are also used in a build with `-C target-feature=+avx2` (std or not): the portable
+// ML-KEM code does not vectorise on its own.
+//
+// Each wrapper returns `None` or `false` when the CPU has no AVX2: the caller then runs the
+// portable code.
+
+#[cfg(all(target_arch = "x86_64", any(feature = "std", target_feature = "avx2")))]
+pub(crate) use mlkem_avx2_impl::*;
+
+#[cfg(all(target_arch = "x86_64", any(feature = "std", target_feature = "avx2")))]
+mod mlkem_avx2_impl {
+    use core::arch::x86_64::{__m256i, _mm256_loadu_si256, _mm256_storeu_si256};
+
+    use crate::mlkem::avx2;
+    use crate::mlkem::kpke::Sink;
+    use crate::sizes::{MLKEM_CIPHERTEXT_LEN, MLKEM_PUBLIC_KEY_LEN};
+    use zeroize::Zeroizing;
+
+    /// ByteEncode_12(s): 4 polynomials of 384 bytes.
+    const VEC_BYTES: usize = 1536;
+
+    /// True when the ML-KEM AVX2 twin may run: known at compile time with `+avx2`, else
+    /// checked once by `std` (CPUID and the OS saving the YMM registers).
+    #[inline]
+    fn mlkem_avx2() -> bool {
+        #[cfg(target_feature = "avx2")]
+        return true;
+        #[cfg(not(target_feature = "avx2"))]
+        std::is_x86_feature_detected!("avx2")
+    }
+
+    /// Sixteen `i16` into a register.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    pub(crate) fn load_i16x16(a: &[i16; 16]) -> __m256i {
+        // SAFETY: `a` is a reference to 32 readable bytes; `loadu` has no alignment requirement.
+        unsafe { _mm256_loadu_si256(a.as_ptr().cast()) }
+    }
+
+    /// A register into sixteen `i16`.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    pub(crate) fn store_i16x16(a: &mut [i16; 16], v: __m256i) {
+        // SAFETY: `a` is an exclusive reference to 32 writable bytes; `storeu` has no alignment
+        // requirement, and any bytes are a valid `i16`.
+        unsafe { _mm256_storeu_si256(a.as_mut_ptr().cast(), v) }
+    }
+
+    /// A register into four `u64`.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    pub(crate) fn store_u64x4(a: &mut [u64; 4], v: __m256i) {
+        // SAFETY: as `store_i16x16`: 32 writable bytes, no alignment needed, any bytes valid.
+        unsafe { _mm256_storeu_si256(a.as_mut_ptr().cast(), v) }
+    }
+
+    /// [`avx2::keygen`] if the CPU has AVX2.
+    #[inline]
+    pub(crate) fn mlkem_keygen(
+        d: &[u8; 32],
+        ek: &mut [u8; MLKEM_PUBLIC_KEY_LEN],
+        s_out: Option<&mut [u8; VEC_BYTES]>,
+    ) -> Option<Zeroizing<[u8; 32]>> {
+        if !mlkem_avx2() {
+            return None;
+        }
+        // SAFETY: the CPU has AVX2 (module docs).
+        Some(unsafe { avx2::keygen(d, ek, s_out) })
+    }
+
+    /// [`avx2::encrypt`] if the CPU has AVX2; false (nothing done) if not.
+    #[inline]
+    pub(crate) fn mlkem_encrypt<S: Sink + ?Sized>(
+        ek: &[u8; MLKEM_PUBLIC_KEY_LEN],
+        m: &[u8; 32],
+        coins: &[u8; 32],
+        sink: &mut S,
+    ) -> bool {
+        if !mlkem_avx2() {
+            return false;
+        }
+        // SAFETY: the CPU has AVX2 (module docs).
+        unsafe { avx2::encrypt(ek, m, coins, sink) };
+        true
+    }
+
+    /// [`avx2::decrypt`] if the CPU has AVX2.
+    #[inline]
+    pub(crate) fn mlkem_decrypt(
+        ciphertext: &[u8; MLKEM_CIPHERTEXT_LEN],
+        s_hat: &mut dyn FnMut(usize, &mut [i16; 256]),
+    ) -> Option<Zeroizing<[u8; 32]>> {
+        if !mlkem_avx2() {
+            return None;
+        }
+        // SAFETY: the CPU has AVX2 (module docs).
+        Some(unsafe { avx2::decrypt(ciphertext, s_hat) })
+    }
+
+    /// [`avx2::secret_poly`] if the CPU has AVX2; false (nothing done) if not.
+    #[inline]
+    pub(crate) fn mlkem_secret_poly(sigma: &[u8; 32], j: usize, s: &mut [i16; 256]) -> bool {
+        if !mlkem_avx2() {
+            return false;
+        }
+        // SAFETY: the CPU has AVX2 (module docs).
+        unsafe { avx2::secret_poly(sigma, j, s) };
+        true
+    }
+
+    /// The NTT twins, for the unit tests that compare them with the portable code (the CPU must
+    /// have AVX2: the tests check first, and these check again).
+    #[cfg(test)]
+    pub(crate) fn mlkem_test_ntt(p: &mut [i16; 256]) {
+        assert!(mlkem_avx2());
+        // SAFETY: the CPU has AVX2 (asserted).
+        unsafe { avx2::ntt(p) }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn mlkem_test_inv_ntt(p: &mut [i16; 256]) {
+        assert!(mlkem_avx2());
+        // SAFETY: the CPU has AVX2 (asserted).
+        unsafe { avx2::inv_ntt(p) }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn mlkem_test_basemul(acc: &mut [i16; 256], a: &[i16; 256], b: &[i16; 256]) {
+        assert!(mlkem_avx2());
+        // SAFETY: the CPU has AVX2 (asserted).
+        unsafe { avx2::basemul_acc(acc, a, b) }
+    }
+}

@@ -187,7 +187,7 @@ fn rotate([e, o]: [u32; 2], r: u32) -> [u32; 2] {
     clippy::indexing_slicing,
     reason = "indices below 25 by the loop bounds"
 )]
-const RHO: [u32; 25] = {
+pub(super) const RHO: [u32; 25] = {
     let mut rho = [0u32; 25];
     let (mut x, mut y) = (1usize, 0usize);
     let mut t = 0u32;
@@ -207,7 +207,7 @@ const RHO: [u32; 25] = {
     clippy::indexing_slicing,
     reason = "indices below 25 by the loop bounds"
 )]
-const PI_SOURCE: [usize; 25] = {
+pub(super) const PI_SOURCE: [usize; 25] = {
     let mut src = [0usize; 25];
     let mut i = 0;
     while i < 25 {
@@ -218,13 +218,13 @@ const PI_SOURCE: [usize; 25] = {
     src
 };
 
-/// The 24 round constants of iota, interleaved (FIPS 202 Algorithms 5 and 6, from the LFSR).
+/// The 24 round constants of iota (FIPS 202 Algorithms 5 and 6, from the LFSR).
 #[expect(
     clippy::indexing_slicing,
-    reason = "indices below 25 by the loop bounds"
+    reason = "indices below 24 by the loop bounds"
 )]
-const ROUND_CONSTANTS: [[u32; 2]; 24] = {
-    let mut rcs = [[0u32; 2]; 24];
+pub(super) const ROUND_CONSTANTS_64: [u64; 24] = {
+    let mut rcs = [0u64; 24];
     // The LFSR of rc(t), x^8 + x^6 + x^5 + x^4 + 1, stepped once per t = 0, 1, ...; bit i of
     // `r` is R[i].
     let mut r: u32 = 1;
@@ -241,7 +241,22 @@ const ROUND_CONSTANTS: [[u32; 2]; 24] = {
             }
             j += 1;
         }
-        rcs[round] = interleave_const(rc);
+        rcs[round] = rc;
+        round += 1;
+    }
+    rcs
+};
+
+/// [`ROUND_CONSTANTS_64`], interleaved.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "indices below 24 by the loop bounds"
+)]
+const ROUND_CONSTANTS: [[u32; 2]; 24] = {
+    let mut rcs = [[0u32; 2]; 24];
+    let mut round = 0;
+    while round < 24 {
+        rcs[round] = interleave_const(ROUND_CONSTANTS_64[round]);
         round += 1;
     }
     rcs

@@ -20,13 +20,13 @@ use super::params::{Poly, CT_LEN, EK_LEN, K, N, POLY_BYTES, U_POLY_BYTES, VEC_BY
 use super::sample::{add_noise, noise, sample_ntt_acc, Pairs};
 
 /// Where encryption's output goes.
-pub(super) trait Sink {
+pub(crate) trait Sink {
     /// `bytes` are ciphertext bytes `offset..offset + bytes.len()`.
     fn put(&mut self, offset: usize, bytes: &[u8]);
 }
 
 /// Writes the ciphertext.
-pub(super) struct Write<'a>(pub(super) &'a mut [u8; CT_LEN]);
+pub(crate) struct Write<'a>(pub(crate) &'a mut [u8; CT_LEN]);
 
 impl Sink for Write<'_> {
     fn put(&mut self, offset: usize, bytes: &[u8]) {
@@ -72,6 +72,10 @@ pub(super) fn expand_d(d: &[u8; 32]) -> (Zeroizing<[u8; 32]>, [u8; 32]) {
 
 /// s_j in NTT form, from sigma.
 pub(super) fn secret_poly(sigma: &[u8; 32], j: usize, s: &mut Poly) {
+    #[cfg(all(target_arch = "x86_64", any(feature = "std", target_feature = "avx2")))]
+    if crate::simd::mlkem_secret_poly(sigma, j, s) {
+        return;
+    }
     noise(s, sigma, j as u8);
     ntt(s);
 }
@@ -81,6 +85,19 @@ pub(super) fn secret_poly(sigma: &[u8; 32], j: usize, s: &mut Poly) {
 // Never inlined: each phase of decapsulation then has its own frame, one after the other.
 #[inline(never)]
 pub(super) fn keygen(
+    d: &[u8; 32],
+    ek: &mut [u8; EK_LEN],
+    mut s_out: Option<&mut [u8; VEC_BYTES]>,
+) -> Zeroizing<[u8; 32]> {
+    #[cfg(all(target_arch = "x86_64", any(feature = "std", target_feature = "avx2")))]
+    if let Some(sigma) = crate::simd::mlkem_keygen(d, ek, s_out.as_deref_mut()) {
+        return sigma;
+    }
+    keygen_portable(d, ek, s_out)
+}
+
+/// [`keygen`] on the portable code.
+pub(super) fn keygen_portable(
     d: &[u8; 32],
     ek: &mut [u8; EK_LEN],
     mut s_out: Option<&mut [u8; VEC_BYTES]>,
@@ -126,6 +143,20 @@ pub(super) fn keygen(
 // Never inlined, nor are its two halves: each keeps its polynomials in its own frame.
 #[inline(never)]
 pub(super) fn encrypt(ek: &mut [u8; EK_LEN], m: &[u8; 32], coins: &[u8; 32], sink: &mut impl Sink) {
+    #[cfg(all(target_arch = "x86_64", any(feature = "std", target_feature = "avx2")))]
+    if crate::simd::mlkem_encrypt(ek, m, coins, sink) {
+        return;
+    }
+    encrypt_portable(ek, m, coins, sink);
+}
+
+/// [`encrypt`] on the portable code.
+pub(super) fn encrypt_portable(
+    ek: &mut [u8; EK_LEN],
+    m: &[u8; 32],
+    coins: &[u8; 32],
+    sink: &mut impl Sink,
+) {
     let mut work = Zeroizing::new([0i16; N]);
     encrypt_v(ek, m, coins, &mut work, sink);
     encrypt_u(ek, coins, &mut work, sink);
@@ -187,6 +218,18 @@ fn poly_basemul_acc_packed(acc: &mut Poly, a: &[u8; POLY_BYTES], b: &Poly) {
 // Never inlined: each phase of decapsulation then has its own frame, one after the other.
 #[inline(never)]
 pub(super) fn decrypt(
+    ciphertext: &[u8; CT_LEN],
+    mut s_hat: impl FnMut(usize, &mut Poly),
+) -> Zeroizing<[u8; 32]> {
+    #[cfg(all(target_arch = "x86_64", any(feature = "std", target_feature = "avx2")))]
+    if let Some(m) = crate::simd::mlkem_decrypt(ciphertext, &mut s_hat) {
+        return m;
+    }
+    decrypt_portable(ciphertext, s_hat)
+}
+
+/// [`decrypt`] on the portable code.
+pub(super) fn decrypt_portable(
     ciphertext: &[u8; CT_LEN],
     mut s_hat: impl FnMut(usize, &mut Poly),
 ) -> Zeroizing<[u8; 32]> {

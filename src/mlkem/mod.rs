@@ -15,10 +15,13 @@
 //! can drive them with NIST's DRBG; the hybrid feeds them from its expanded RNG stream (README, "Randomness").
 
 mod arith;
+// The AVX2 twin of K-PKE (src/simd.rs picks it at run time).
+#[cfg(all(target_arch = "x86_64", any(feature = "std", target_feature = "avx2")))]
+pub(crate) mod avx2;
 mod encode;
 mod hash;
 mod keccak;
-mod kpke;
+pub(crate) mod kpke;
 mod params;
 mod sample;
 

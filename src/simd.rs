@@ -92,8 +92,8 @@ pub fn goppa_generate(f: &[Gf; T], mat: &mut GenpolyScratch) -> Option<[Gf; T]> 
 // four-way Keccak for the matrix and the noise, the NTT and the base-case products on 16 lanes),
 // written with `core::arch` intrinsics, which are safe inside its `#[target_feature(enable =
 // "avx2")]` functions. What is left unsafe is here: calling those functions (sound after the
-// check of `mlkem_avx2`, for the reason in the module docs) and the three raw 256-bit loads and
-// stores the twin needs (sound for the reason in each SAFETY comment). Unlike McEliece's twins,
+// check of `mlkem_avx2`, for the reason in the module docs) and the few raw loads and stores the
+// twin needs (sound for the reason in each SAFETY comment). Unlike McEliece's twins,
 // these are also used in a build with `-C target-feature=+avx2` (std or not): the portable
 // ML-KEM code does not vectorise on its own.
 //
@@ -105,7 +105,10 @@ pub(crate) use mlkem_avx2_impl::*;
 
 #[cfg(all(target_arch = "x86_64", any(feature = "std", target_feature = "avx2")))]
 mod mlkem_avx2_impl {
-    use core::arch::x86_64::{__m256i, _mm256_loadu_si256, _mm256_storeu_si256};
+    use core::arch::x86_64::{
+        __m128i, __m256i, _mm256_loadu_si256, _mm256_storeu_si256, _mm_loadu_si128,
+        _mm_storeu_si128,
+    };
 
     use crate::mlkem::avx2;
     use crate::mlkem::kpke::Sink;
@@ -140,6 +143,31 @@ mod mlkem_avx2_impl {
         // SAFETY: `a` is an exclusive reference to 32 writable bytes; `storeu` has no alignment
         // requirement, and any bytes are a valid `i16`.
         unsafe { _mm256_storeu_si256(a.as_mut_ptr().cast(), v) }
+    }
+
+    /// Thirty-two bytes into a register.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    pub(crate) fn load_u8x32(a: &[u8; 32]) -> __m256i {
+        // SAFETY: `a` is a reference to 32 readable bytes; `loadu` has no alignment requirement.
+        unsafe { _mm256_loadu_si256(a.as_ptr().cast()) }
+    }
+
+    /// Sixteen bytes into a 128-bit register.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    pub(crate) fn load_u8x16(a: &[u8; 16]) -> __m128i {
+        // SAFETY: `a` is a reference to 16 readable bytes; `loadu` has no alignment requirement.
+        unsafe { _mm_loadu_si128(a.as_ptr().cast()) }
+    }
+
+    /// A 128-bit register into eight `i16`.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    pub(crate) fn store_i16x8(a: &mut [i16; 8], v: __m128i) {
+        // SAFETY: `a` is an exclusive reference to 16 writable bytes; `storeu` has no alignment
+        // requirement, and any bytes are a valid `i16`.
+        unsafe { _mm_storeu_si128(a.as_mut_ptr().cast(), v) }
     }
 
     /// A register into four `u64`.

@@ -17,12 +17,14 @@
 
 use core::arch::x86_64::{
     __m256i, _mm256_add_epi16, _mm256_and_si256, _mm256_andnot_si256, _mm256_blend_epi16,
-    _mm256_madd_epi16, _mm256_mulhi_epi16, _mm256_mullo_epi16, _mm256_or_si256,
-    _mm256_permute2x128_si256, _mm256_set1_epi16, _mm256_set1_epi32, _mm256_set1_epi64x,
-    _mm256_set_epi64x, _mm256_setzero_si256, _mm256_shuffle_epi32, _mm256_shufflehi_epi16,
-    _mm256_shufflelo_epi16, _mm256_slli_epi32, _mm256_sllv_epi64, _mm256_srai_epi16,
-    _mm256_srai_epi32, _mm256_srlv_epi64, _mm256_sub_epi16, _mm256_sub_epi32,
-    _mm256_unpackhi_epi64, _mm256_unpacklo_epi64, _mm256_xor_si256,
+    _mm256_castsi256_si128, _mm256_cmpgt_epi16, _mm256_extracti128_si256, _mm256_madd_epi16,
+    _mm256_movemask_epi8, _mm256_mulhi_epi16, _mm256_mullo_epi16, _mm256_or_si256,
+    _mm256_packs_epi16, _mm256_permute2x128_si256, _mm256_permute4x64_epi64, _mm256_set1_epi16,
+    _mm256_set1_epi32, _mm256_set1_epi64x, _mm256_set_epi64x, _mm256_setzero_si256,
+    _mm256_shuffle_epi32, _mm256_shuffle_epi8, _mm256_shufflehi_epi16, _mm256_shufflelo_epi16,
+    _mm256_slli_epi32, _mm256_sllv_epi64, _mm256_srai_epi16, _mm256_srai_epi32, _mm256_srli_epi16,
+    _mm256_srlv_epi64, _mm256_sub_epi16, _mm256_sub_epi32, _mm256_unpackhi_epi64,
+    _mm256_unpacklo_epi64, _mm256_xor_si256, _mm_shuffle_epi8,
 };
 
 use zeroize::{Zeroize, Zeroizing};
@@ -36,7 +38,7 @@ use super::keccak::{PI_SOURCE, RHO, ROUND_CONSTANTS_64};
 use super::kpke::{expand_d, Sink};
 use super::params::{Poly, CT_LEN, EK_LEN, K, N, POLY_BYTES, Q, U_POLY_BYTES, VEC_BYTES};
 use super::sample::cbd2_8;
-use crate::simd::{load_i16x16, store_i16x16, store_u64x4};
+use crate::simd::{load_i16x16, load_u8x16, load_u8x32, store_i16x16, store_i16x8, store_u64x4};
 
 // ---------------------------------------------------------------------------------------------
 // Four Keccak-f[1600] states at once.
@@ -126,26 +128,88 @@ fn squeeze4<const B: usize>(s: &State4, out: [&mut [u8; B]; 4]) {
 // ---------------------------------------------------------------------------------------------
 // Sampling.
 
-/// SHAKE128 rate in bytes and in lanes.
+/// SHAKE128 rate in bytes.
 const XOF_RATE: usize = 168;
 /// Blocks squeezed before the first rejection pass: 504 bytes are 336 candidates, of which 256
 /// are accepted in all but a small fraction of entries (each candidate passes with probability
-/// 3329 / 4096); the rest squeeze one more block at a time.
+/// 3329 / 4096); the rest squeeze one more block at a time into the first block's place.
 const XOF_FIRST_BLOCKS: usize = 3;
+/// Bytes per stream buffer: the blocks, and 8 bytes of slack for the last 32-byte load (of which
+/// [`rej_uniform`] uses 24).
+const XOF_BUF: usize = XOF_FIRST_BLOCKS * XOF_RATE + 8;
+/// Accepted values per stream buffer: one 16-candidate step may pass 256, and writes whole
+/// groups of 8.
+const SAMPLED_BUF: usize = N + 16;
 
-/// Appends to `p` (which holds `count` coefficients) the candidates of `bytes` below q, up to 256
-/// in all; returns the new count. Never inlined, so that .ci/ct-known.supp can name it: the
-/// matrix is public (from rho), and so are the branches on its values and the count.
+/// For each 8-bit mask of accepted candidates, the `shuffle_epi8` indices that move those 16-bit
+/// lanes to the front, in order (0x80 clears the rest).
+#[expect(clippy::indexing_slicing, reason = "mask < 256, j < 8, n < 8")]
+const COMPACT: [[u8; 16]; 256] = {
+    let mut t = [[0x80u8; 16]; 256];
+    let mut mask = 0;
+    while mask < 256 {
+        let (mut j, mut n) = (0, 0);
+        while j < 8 {
+            if mask & (1 << j) != 0 {
+                t[mask][2 * n] = 2 * j as u8;
+                t[mask][2 * n + 1] = 2 * j as u8 + 1;
+                n += 1;
+            }
+            j += 1;
+        }
+        mask += 1;
+    }
+    t
+};
+
+/// Appends to `out` (which holds `count` values) the 12-bit candidates of `bytes` below q, 16
+/// candidates (24 bytes) at a time, until it holds at least 256; returns the new count. `bytes`
+/// is read in 24-byte steps with 8 bytes of slack after the last. Never inlined, so that
+/// .ci/ct-known.supp can name it: the matrix is public (from rho), and so are the table index
+/// and the count, which depend on its values.
 #[inline(never)]
 #[target_feature(enable = "avx2")]
-fn rej_uniform(p: &mut Poly, mut count: usize, bytes: &[u8]) -> usize {
-    for g in bytes.as_chunks::<3>().0 {
-        let [b0, b1, b2] = g.map(u16::from);
-        for d in [b0 | ((b1 & 0x0F) << 8), (b1 >> 4) | (b2 << 4)] {
-            if d < Q as u16 {
-                if let Some(c) = p.get_mut(count) {
-                    *c = d as i16;
-                    count += 1;
+fn rej_uniform(out: &mut [i16; SAMPLED_BUF], mut count: usize, bytes: &[u8]) -> usize {
+    // Candidate 2i is bytes 3i, 3i + 1 (low 12 bits), candidate 2i + 1 is bytes 3i + 1, 3i + 2
+    // (high 12 bits). The second half of the register reads 8 bytes further on (the permute
+    // below), so its candidates 8..15 start at byte 12 = 8 + 4.
+    const SPREAD: [u8; 32] = [
+        0, 1, 1, 2, 3, 4, 4, 5, 6, 7, 7, 8, 9, 10, 10, 11, 4, 5, 5, 6, 7, 8, 8, 9, 10, 11, 11, 12,
+        13, 14, 14, 15,
+    ];
+    let spread = load_u8x32(&SPREAD);
+    let q = splat(Q);
+    let low12 = splat(0x0FFF);
+    let mut offset = 0;
+    while count < N {
+        let Some(chunk) = bytes.get(offset..offset + 32) else {
+            break;
+        };
+        let Ok(chunk) = <&[u8; 32]>::try_from(chunk) else {
+            break;
+        };
+        offset += 24;
+        // Bytes 0..16 in the low half, 8..24 in the high half.
+        let v = _mm256_permute4x64_epi64::<0b10_01_01_00>(load_u8x32(chunk));
+        let v = _mm256_shuffle_epi8(v, spread);
+        let d = _mm256_blend_epi16::<0b1010_1010>(
+            _mm256_and_si256(v, low12),
+            _mm256_srli_epi16::<4>(v),
+        );
+        let good = _mm256_cmpgt_epi16(q, d);
+        let mask = _mm256_movemask_epi8(_mm256_packs_epi16(good, good)) as u32;
+        for (half, m) in [
+            (_mm256_castsi256_si128(d), mask & 0xFF),
+            (_mm256_extracti128_si256::<1>(d), (mask >> 16) & 0xFF),
+        ] {
+            let Some(table) = COMPACT.get(m as usize) else {
+                continue;
+            };
+            let packed = _mm_shuffle_epi8(half, load_u8x16(table));
+            if let Some(dst) = out.get_mut(count..count + 8) {
+                if let Ok(dst) = <&mut [i16; 8]>::try_from(dst) {
+                    store_i16x8(dst, packed);
+                    count += m.count_ones() as usize;
                 }
             }
         }
@@ -158,32 +222,42 @@ fn rej_uniform(p: &mut Poly, mut count: usize, bytes: &[u8]) -> usize {
 fn sample4(a: &mut [Poly; 4], rho: &[u8; 32], xy: [[u8; 2]; 4]) {
     let suffix = xy.map(|[x, y]| u64::from(x) | (u64::from(y) << 8));
     let mut s = shake4(rho, suffix, 2, XOF_RATE);
-    let mut buf = [[[0u8; XOF_RATE]; XOF_FIRST_BLOCKS]; 4];
+    let mut buf = [[0u8; XOF_BUF]; 4];
     for block in 0..XOF_FIRST_BLOCKS {
         if block > 0 {
             f1600x4(&mut s);
         }
-        let [b0, b1, b2, b3] = &mut buf;
-        if let (Some(b0), Some(b1), Some(b2), Some(b3)) = (
-            b0.get_mut(block),
-            b1.get_mut(block),
-            b2.get_mut(block),
-            b3.get_mut(block),
-        ) {
+        let at = block * XOF_RATE;
+        let [b0, b1, b2, b3] = buf.each_mut().map(|b| {
+            b.get_mut(at..at + XOF_RATE)
+                .and_then(|b| <&mut [u8; XOF_RATE]>::try_from(b).ok())
+        });
+        if let (Some(b0), Some(b1), Some(b2), Some(b3)) = (b0, b1, b2, b3) {
             squeeze4(&s, [b0, b1, b2, b3]);
         }
     }
+    let mut sampled = [[0i16; SAMPLED_BUF]; 4];
     let mut counts = [0usize; 4];
-    for ((p, count), bytes) in a.iter_mut().zip(&mut counts).zip(&buf) {
-        *count = rej_uniform(p, 0, bytes.as_flattened());
+    for ((out, count), bytes) in sampled.iter_mut().zip(&mut counts).zip(&buf) {
+        *count = rej_uniform(out, 0, bytes);
     }
     // Public: how many more blocks an entry needs depends on rho only.
-    let [[b0, ..], [b1, ..], [b2, ..], [b3, ..]] = &mut buf;
     while counts.iter().any(|&c| c < N) {
         f1600x4(&mut s);
-        squeeze4(&s, [&mut *b0, &mut *b1, &mut *b2, &mut *b3]);
-        for ((p, count), bytes) in a.iter_mut().zip(&mut counts).zip([&*b0, &*b1, &*b2, &*b3]) {
-            *count = rej_uniform(p, *count, bytes);
+        let [b0, b1, b2, b3] = buf.each_mut().map(|b| b.first_chunk_mut::<XOF_RATE>());
+        if let (Some(b0), Some(b1), Some(b2), Some(b3)) = (b0, b1, b2, b3) {
+            squeeze4(&s, [b0, b1, b2, b3]);
+        }
+        for ((out, count), bytes) in sampled.iter_mut().zip(&mut counts).zip(&buf) {
+            // The block and its 8 bytes of slack (stale bytes, which the last step ignores).
+            if let Some(bytes) = bytes.get(..XOF_RATE + 8) {
+                *count = rej_uniform(out, *count, bytes);
+            }
+        }
+    }
+    for (p, out) in a.iter_mut().zip(&sampled) {
+        if let Some(first) = out.first_chunk::<N>() {
+            *p = *first;
         }
     }
 }

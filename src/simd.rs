@@ -221,6 +221,19 @@ mod mlkem_avx2_impl {
         Some(unsafe { avx2::decrypt(ciphertext, s_hat) })
     }
 
+    /// [`avx2::decrypt_from_sigma`] if the CPU has AVX2.
+    #[inline]
+    pub(crate) fn mlkem_decrypt_from_sigma(
+        ciphertext: &[u8; MLKEM_CIPHERTEXT_LEN],
+        sigma: &[u8; 32],
+    ) -> Option<Zeroizing<[u8; 32]>> {
+        if !mlkem_avx2() {
+            return None;
+        }
+        // SAFETY: the CPU has AVX2 (module docs).
+        Some(unsafe { avx2::decrypt_from_sigma(ciphertext, sigma) })
+    }
+
     /// [`avx2::secret_poly`] if the CPU has AVX2; false (nothing done) if not.
     #[inline]
     pub(crate) fn mlkem_secret_poly(sigma: &[u8; 32], j: usize, s: &mut [i16; 256]) -> bool {

@@ -34,7 +34,7 @@ use super::encode::{
     add_message, compress_u, compress_v, decompress_u, decompress_v, message, poly_from_bytes,
     poly_to_bytes,
 };
-use super::keccak::{PI_SOURCE, RHO, ROUND_CONSTANTS_64};
+use super::keccak::{chi_sources, per_lane, PI_SOURCE, RHO, ROUND_CONSTANTS_64};
 use super::kpke::{expand_d, Sink};
 use super::params::{Poly, CT_LEN, EK_LEN, K, N, POLY_BYTES, Q, U_POLY_BYTES, VEC_BYTES};
 use super::sample::cbd2_8;
@@ -63,8 +63,26 @@ fn rotl(x: __m256i, r: u32) -> __m256i {
     _mm256_or_si256(left, right)
 }
 
-/// Keccak-f[1600] on four states (FIPS 202 section 3.3), by the textbook steps: theta, rho and pi
-/// into `b`, chi back into the state, iota. The same tables as the portable permutation.
+/// Lane `I` of the four states after theta, rho and pi (theta's `d` given).
+#[target_feature(enable = "avx2")]
+#[inline]
+#[expect(clippy::indexing_slicing, reason = "PI_SOURCE < 25, so src % 5 < 5")]
+fn rho_pi<const I: usize>(s: &State4, d: &[__m256i; 5]) -> __m256i {
+    let src = PI_SOURCE[I];
+    rotl(xor(s[src], d[src % 5]), RHO[src])
+}
+
+/// Lane `I` of the four states after chi.
+#[target_feature(enable = "avx2")]
+#[inline]
+#[expect(clippy::indexing_slicing, reason = "indices below 25")]
+fn chi<const I: usize>(b: &State4) -> __m256i {
+    let (b1, b2) = chi_sources(I);
+    xor(b[I], _mm256_andnot_si256(b[b1], b[b2]))
+}
+
+/// Keccak-f[1600] on four states (FIPS 202 section 3.3), the shape of the portable
+/// `f1600_unrolled` on 256-bit registers.
 #[target_feature(enable = "avx2")]
 #[expect(clippy::indexing_slicing, reason = "every index is below 25 or 5")]
 fn f1600x4(s: &mut State4) {
@@ -77,16 +95,8 @@ fn f1600x4(s: &mut State4) {
         });
         let d: [__m256i; 5] =
             core::array::from_fn(|x| xor(c[(x + 4) % 5], rotl(c[(x + 1) % 5], 1)));
-        let b: [__m256i; 25] = core::array::from_fn(|i| {
-            let src = PI_SOURCE[i];
-            rotl(xor(s[src], d[src % 5]), RHO[src])
-        });
-        for y in 0..5 {
-            for x in 0..5 {
-                let (b1, b2) = (b[(x + 1) % 5 + 5 * y], b[(x + 2) % 5 + 5 * y]);
-                s[x + 5 * y] = xor(b[x + 5 * y], _mm256_andnot_si256(b1, b2));
-            }
-        }
+        let b: State4 = per_lane!(rho_pi(s, &d));
+        *s = per_lane!(chi(&b));
         s[0] = xor(s[0], _mm256_set1_epi64x(rc as i64));
     }
 }
@@ -218,6 +228,8 @@ fn rej_uniform(out: &mut [i16; SAMPLED_BUF], mut count: usize, bytes: &[u8]) -> 
 }
 
 /// `a[k]` = SampleNTT(rho || xy[k]) (FIPS 203 Algorithm 7) for four entries of the matrix at once.
+/// Never inlined, so that .ci/ct-known.supp can name it (its loop count depends on rho alone).
+#[inline(never)]
 #[target_feature(enable = "avx2")]
 fn sample4(a: &mut [Poly; 4], rho: &[u8; 32], xy: [[u8; 2]; 4]) {
     let suffix = xy.map(|[x, y]| u64::from(x) | (u64::from(y) << 8));
@@ -609,8 +621,7 @@ fn add_assign(p: &mut Poly, e: &Poly) {
     }
 }
 
-/// s_j in NTT form from sigma, as `kpke::secret_poly`; one stream of four (decryption asks for one
-/// polynomial at a time).
+/// s_j in NTT form from sigma, as `kpke::secret_poly`; one stream of four.
 #[target_feature(enable = "avx2")]
 pub(crate) fn secret_poly(sigma: &[u8; 32], j: usize, s: &mut Poly) {
     let mut four = Zeroizing::new([[0i16; N]; 4]);
@@ -619,6 +630,24 @@ pub(crate) fn secret_poly(sigma: &[u8; 32], j: usize, s: &mut Poly) {
         ntt(p);
         *s = *p;
     }
+}
+
+/// K-PKE.Decrypt with s re-derived from sigma, the four polynomials of s in one four-way PRF.
+#[target_feature(enable = "avx2")]
+pub(crate) fn decrypt_from_sigma(
+    ciphertext: &[u8; CT_LEN],
+    sigma: &[u8; 32],
+) -> Zeroizing<[u8; 32]> {
+    let mut s = Zeroizing::new([[0i16; N]; K]);
+    noise4(&mut s, sigma, [0, 1, 2, 3]);
+    for p in s.iter_mut() {
+        ntt(p);
+    }
+    decrypt(ciphertext, &mut |j, p| {
+        if let Some(s_j) = s.get(j) {
+            *p = *s_j;
+        }
+    })
 }
 
 /// K-PKE.KeyGen, as `kpke::keygen` (same outputs).
@@ -844,6 +873,8 @@ mod tests {
                     assert!(crate::simd::mlkem_secret_poly(&sigma, j, p))
                 })
                 .expect("AVX2");
+                let from_sigma = crate::simd::mlkem_decrypt_from_sigma(&ct, &sigma).expect("AVX2");
+                assert_eq!(*from_sigma, *ours, "case {case}: decrypt from sigma");
                 let theirs = kpke::decrypt_portable(&ct, |j, p| {
                     sample::noise(p, &sigma, j as u8);
                     arith::ntt(p);

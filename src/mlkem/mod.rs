@@ -158,6 +158,10 @@ pub fn decapsulate(
 #[inline(never)]
 fn decrypt_from_seed(d: &[u8; 32], ciphertext: &[u8; MLKEM_CIPHERTEXT_LEN]) -> Zeroizing<[u8; 32]> {
     let (sigma, _rho) = kpke::expand_d(d);
+    #[cfg(all(target_arch = "x86_64", any(feature = "std", target_feature = "avx2")))]
+    if let Some(m) = crate::simd::mlkem_decrypt_from_sigma(ciphertext, &sigma) {
+        return m;
+    }
     kpke::decrypt(ciphertext, |j, p| kpke::secret_poly(&sigma, j, p))
 }
 

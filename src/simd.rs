@@ -234,17 +234,6 @@ mod mlkem_avx2_impl {
         Some(unsafe { avx2::decrypt_from_sigma(ciphertext, sigma) })
     }
 
-    /// [`avx2::secret_poly`] if the CPU has AVX2; false (nothing done) if not.
-    #[inline]
-    pub(crate) fn mlkem_secret_poly(sigma: &[u8; 32], j: usize, s: &mut [i16; 256]) -> bool {
-        if !mlkem_avx2() {
-            return false;
-        }
-        // SAFETY: the CPU has AVX2 (module docs).
-        unsafe { avx2::secret_poly(sigma, j, s) };
-        true
-    }
-
     /// The NTT twins, for the unit tests that compare them with the portable code (the CPU must
     /// have AVX2: the tests check first, and these check again).
     #[cfg(test)]

@@ -37,7 +37,7 @@ use super::encode::{
 use super::keccak::{chi_sources, per_lane, PI_SOURCE, RHO, ROUND_CONSTANTS_64};
 use super::kpke::{expand_d, Sink};
 use super::params::{Poly, CT_LEN, EK_LEN, K, N, POLY_BYTES, Q, U_POLY_BYTES, VEC_BYTES};
-use super::sample::cbd2_8;
+use super::sample::{add_noise, cbd2_8};
 use crate::simd::{load_i16x16, load_u8x16, load_u8x32, store_i16x16, store_i16x8, store_u64x4};
 
 // ---------------------------------------------------------------------------------------------
@@ -147,10 +147,6 @@ const XOF_FIRST_BLOCKS: usize = 3;
 /// Bytes per stream buffer: the blocks, and 8 bytes of slack for the last 32-byte load (of which
 /// [`rej_uniform`] uses 24).
 const XOF_BUF: usize = XOF_FIRST_BLOCKS * XOF_RATE + 8;
-/// Accepted values per stream buffer: one 16-candidate step may pass 256, and writes whole
-/// groups of 8.
-const SAMPLED_BUF: usize = N + 16;
-
 /// For each 8-bit mask of accepted candidates, the `shuffle_epi8` indices that move those 16-bit
 /// lanes to the front, in order (0x80 clears the rest).
 #[expect(clippy::indexing_slicing, reason = "mask < 256, j < 8, n < 8")]
@@ -173,13 +169,13 @@ const COMPACT: [[u8; 16]; 256] = {
 };
 
 /// Appends to `out` (which holds `count` values) the 12-bit candidates of `bytes` below q, 16
-/// candidates (24 bytes) at a time, until it holds at least 256; returns the new count. `bytes`
+/// candidates (24 bytes) at a time, until it holds 256; returns the new count. `bytes`
 /// is read in 24-byte steps with 8 bytes of slack after the last. Never inlined, so that
 /// .ci/ct-known.supp can name it: the matrix is public (from rho), and so are the table index
 /// and the count, which depend on its values.
 #[inline(never)]
 #[target_feature(enable = "avx2")]
-fn rej_uniform(out: &mut [i16; SAMPLED_BUF], mut count: usize, bytes: &[u8]) -> usize {
+fn rej_uniform(out: &mut Poly, mut count: usize, bytes: &[u8]) -> usize {
     // Candidate 2i is bytes 3i, 3i + 1 (low 12 bits), candidate 2i + 1 is bytes 3i + 1, 3i + 2
     // (high 12 bits). The second half of the register reads 8 bytes further on (the permute
     // below), so its candidates 8..15 start at byte 12 = 8 + 4.
@@ -216,12 +212,21 @@ fn rej_uniform(out: &mut [i16; SAMPLED_BUF], mut count: usize, bytes: &[u8]) -> 
                 continue;
             };
             let packed = _mm_shuffle_epi8(half, load_u8x16(table));
+            let n = m.count_ones() as usize;
             if let Some(dst) = out.get_mut(count..count + 8) {
                 if let Ok(dst) = <&mut [i16; 8]>::try_from(dst) {
                     store_i16x8(dst, packed);
-                    count += m.count_ones() as usize;
+                }
+            } else if let Some(dst) = out.get_mut(count..) {
+                // The last few places: through a scratch group, so that nothing is written
+                // past the polynomial.
+                let mut group = [0i16; 8];
+                store_i16x8(&mut group, packed);
+                for (d, g) in dst.iter_mut().zip(group) {
+                    *d = g;
                 }
             }
+            count = (count + n).min(N);
         }
     }
     count
@@ -248,9 +253,8 @@ fn sample4(a: &mut [Poly; 4], rho: &[u8; 32], xy: [[u8; 2]; 4]) {
             squeeze4(&s, [b0, b1, b2, b3]);
         }
     }
-    let mut sampled = [[0i16; SAMPLED_BUF]; 4];
     let mut counts = [0usize; 4];
-    for ((out, count), bytes) in sampled.iter_mut().zip(&mut counts).zip(&buf) {
+    for ((out, count), bytes) in a.iter_mut().zip(&mut counts).zip(&buf) {
         *count = rej_uniform(out, 0, bytes);
     }
     // Public: how many more blocks an entry needs depends on rho only.
@@ -260,16 +264,11 @@ fn sample4(a: &mut [Poly; 4], rho: &[u8; 32], xy: [[u8; 2]; 4]) {
         if let (Some(b0), Some(b1), Some(b2), Some(b3)) = (b0, b1, b2, b3) {
             squeeze4(&s, [b0, b1, b2, b3]);
         }
-        for ((out, count), bytes) in sampled.iter_mut().zip(&mut counts).zip(&buf) {
+        for ((out, count), bytes) in a.iter_mut().zip(&mut counts).zip(&buf) {
             // The block and its 8 bytes of slack (stale bytes, which the last step ignores).
             if let Some(bytes) = bytes.get(..XOF_RATE + 8) {
                 *count = rej_uniform(out, *count, bytes);
             }
-        }
-    }
-    for (p, out) in a.iter_mut().zip(&sampled) {
-        if let Some(first) = out.first_chunk::<N>() {
-            *p = *first;
         }
     }
 }
@@ -621,17 +620,6 @@ fn add_assign(p: &mut Poly, e: &Poly) {
     }
 }
 
-/// s_j in NTT form from sigma, as `kpke::secret_poly`; one stream of four.
-#[target_feature(enable = "avx2")]
-pub(crate) fn secret_poly(sigma: &[u8; 32], j: usize, s: &mut Poly) {
-    let mut four = Zeroizing::new([[0i16; N]; 4]);
-    noise4(&mut four, sigma, [j as u8, 0, 0, 0]);
-    if let Some(p) = four.first_mut() {
-        ntt(p);
-        *s = *p;
-    }
-}
-
 /// K-PKE.Decrypt with s re-derived from sigma, the four polynomials of s in one four-way PRF.
 #[target_feature(enable = "avx2")]
 pub(crate) fn decrypt_from_sigma(
@@ -708,7 +696,7 @@ pub(crate) fn encrypt<S: Sink + ?Sized>(
     let mut r = Zeroizing::new([[0i16; N]; K]);
     let mut e = Zeroizing::new([[0i16; N]; K]);
     noise4(&mut r, coins, [0, 1, 2, 3]);
-    // e1 (nonces 4..7) and e2 (nonce 8; the other three streams of that call are unused).
+    // e1 (nonces 4..7); e2 (nonce 8) below.
     noise4(&mut e, coins, [4, 5, 6, 7]);
     for p in r.iter_mut() {
         ntt(p);
@@ -722,13 +710,9 @@ pub(crate) fn encrypt<S: Sink + ?Sized>(
         basemul_acc(&mut v, &t_j, r_j);
     }
     inv_ntt(&mut v);
-    {
-        let mut e2 = Zeroizing::new([[0i16; N]; 4]);
-        noise4(&mut e2, coins, [2 * K as u8, 0, 0, 0]);
-        if let Some(e2) = e2.first() {
-            add_assign(&mut v, e2);
-        }
-    }
+    // e2 through the portable single PRF: one scalar permutation costs about what a four-way
+    // one does, and needs no four-polynomial buffer.
+    add_noise(&mut v, coins, 2 * K as u8);
     add_message(&mut v, m);
     compress_v(&v, |offset, bytes| {
         sink.put(K * U_POLY_BYTES + offset, bytes)
@@ -869,10 +853,9 @@ mod tests {
                 if let Some(i) = flip {
                     ct[i] ^= 0x10;
                 }
-                let ours = crate::simd::mlkem_decrypt(&ct, &mut |j, p| {
-                    assert!(crate::simd::mlkem_secret_poly(&sigma, j, p))
-                })
-                .expect("AVX2");
+                let ours =
+                    crate::simd::mlkem_decrypt(&ct, &mut |j, p| kpke::secret_poly(&sigma, j, p))
+                        .expect("AVX2");
                 let from_sigma = crate::simd::mlkem_decrypt_from_sigma(&ct, &sigma).expect("AVX2");
                 assert_eq!(*from_sigma, *ours, "case {case}: decrypt from sigma");
                 let theirs = kpke::decrypt_portable(&ct, |j, p| {

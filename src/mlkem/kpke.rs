@@ -72,10 +72,6 @@ pub(super) fn expand_d(d: &[u8; 32]) -> (Zeroizing<[u8; 32]>, [u8; 32]) {
 
 /// s_j in NTT form, from sigma.
 pub(super) fn secret_poly(sigma: &[u8; 32], j: usize, s: &mut Poly) {
-    #[cfg(all(target_arch = "x86_64", any(feature = "std", target_feature = "avx2")))]
-    if crate::simd::mlkem_secret_poly(sigma, j, s) {
-        return;
-    }
     noise(s, sigma, j as u8);
     ntt(s);
 }

@@ -140,13 +140,9 @@ fn squeeze4<const B: usize>(s: &State4, out: [&mut [u8; B]; 4]) {
 
 /// SHAKE128 rate in bytes.
 const XOF_RATE: usize = 168;
-/// Blocks squeezed before the first rejection pass: 504 bytes are 336 candidates, of which 256
-/// are accepted in all but a small fraction of entries (each candidate passes with probability
-/// 3329 / 4096); the rest squeeze one more block at a time into the first block's place.
-const XOF_FIRST_BLOCKS: usize = 3;
-/// Bytes per stream buffer: the blocks, and 8 bytes of slack for the last 32-byte load (of which
-/// [`rej_uniform`] uses 24).
-const XOF_BUF: usize = XOF_FIRST_BLOCKS * XOF_RATE + 8;
+/// Bytes per stream buffer: a block, and 8 bytes of slack for the last 32-byte load (of which
+/// [`rej_uniform`] uses 24; the slack stays zero).
+const XOF_BUF: usize = XOF_RATE + 8;
 /// For each 8-bit mask of accepted candidates, the `shuffle_epi8` indices that move those 16-bit
 /// lanes to the front, in order (0x80 clears the rest).
 #[expect(clippy::indexing_slicing, reason = "mask < 256, j < 8, n < 8")]
@@ -232,44 +228,29 @@ fn rej_uniform(out: &mut Poly, mut count: usize, bytes: &[u8]) -> usize {
     count
 }
 
-/// `a[k]` = SampleNTT(rho || xy[k]) (FIPS 203 Algorithm 7) for four entries of the matrix at once.
-/// Never inlined, so that .ci/ct-known.supp can name it (its loop count depends on rho alone).
+/// `a[k]` = SampleNTT(rho || xy[k]) (FIPS 203 Algorithm 7) for four entries of the matrix at once,
+/// one block of each stream at a time (an entry needs 3 or 4 blocks). Never inlined, so that
+/// .ci/ct-known.supp can name it (its loop count depends on rho alone).
 #[inline(never)]
 #[target_feature(enable = "avx2")]
 fn sample4(a: &mut [Poly; 4], rho: &[u8; 32], xy: [[u8; 2]; 4]) {
     let suffix = xy.map(|[x, y]| u64::from(x) | (u64::from(y) << 8));
     let mut s = shake4(rho, suffix, 2, XOF_RATE);
     let mut buf = [[0u8; XOF_BUF]; 4];
-    for block in 0..XOF_FIRST_BLOCKS {
-        if block > 0 {
-            f1600x4(&mut s);
-        }
-        let at = block * XOF_RATE;
-        let [b0, b1, b2, b3] = buf.each_mut().map(|b| {
-            b.get_mut(at..at + XOF_RATE)
-                .and_then(|b| <&mut [u8; XOF_RATE]>::try_from(b).ok())
-        });
-        if let (Some(b0), Some(b1), Some(b2), Some(b3)) = (b0, b1, b2, b3) {
-            squeeze4(&s, [b0, b1, b2, b3]);
-        }
-    }
     let mut counts = [0usize; 4];
-    for ((out, count), bytes) in a.iter_mut().zip(&mut counts).zip(&buf) {
-        *count = rej_uniform(out, 0, bytes);
-    }
-    // Public: how many more blocks an entry needs depends on rho only.
-    while counts.iter().any(|&c| c < N) {
-        f1600x4(&mut s);
+    loop {
         let [b0, b1, b2, b3] = buf.each_mut().map(|b| b.first_chunk_mut::<XOF_RATE>());
         if let (Some(b0), Some(b1), Some(b2), Some(b3)) = (b0, b1, b2, b3) {
             squeeze4(&s, [b0, b1, b2, b3]);
         }
         for ((out, count), bytes) in a.iter_mut().zip(&mut counts).zip(&buf) {
-            // The block and its 8 bytes of slack (stale bytes, which the last step ignores).
-            if let Some(bytes) = bytes.get(..XOF_RATE + 8) {
-                *count = rej_uniform(out, *count, bytes);
-            }
+            *count = rej_uniform(out, *count, bytes);
         }
+        // Public: how many blocks an entry needs depends on rho only.
+        if counts.iter().all(|&c| c >= N) {
+            break;
+        }
+        f1600x4(&mut s);
     }
 }
 
@@ -648,11 +629,17 @@ pub(crate) fn keygen(
     let (sigma, rho) = expand_d(d);
     let (t, rho_out) = ek.split_at_mut(VEC_BYTES);
     rho_out.copy_from_slice(&rho);
+    let (t, _) = t.as_chunks_mut::<POLY_BYTES>();
+    // e (NTT form) waits in t's bytes, which t_i then overwrites: as in the portable code, the
+    // output is the workspace, and 2 KiB less stack.
     let mut s = Zeroizing::new([[0i16; N]; K]);
-    let mut e = Zeroizing::new([[0i16; N]; K]);
+    noise4(&mut s, &sigma, [4, 5, 6, 7]);
+    for (p, t_i) in s.iter_mut().zip(t.iter_mut()) {
+        ntt(p);
+        poly_to_bytes(p, t_i);
+    }
     noise4(&mut s, &sigma, [0, 1, 2, 3]);
-    noise4(&mut e, &sigma, [4, 5, 6, 7]);
-    for p in s.iter_mut().chain(e.iter_mut()) {
+    for p in s.iter_mut() {
         ntt(p);
     }
     if let Some(out) = s_out {
@@ -662,13 +649,8 @@ pub(crate) fn keygen(
     }
     let mut a = [[0i16; N]; K];
     let mut acc = Zeroizing::new([0i16; N]);
-    for ((i, t_i), e_i) in t
-        .as_chunks_mut::<POLY_BYTES>()
-        .0
-        .iter_mut()
-        .enumerate()
-        .zip(e.iter())
-    {
+    let mut e_i = Zeroizing::new([0i16; N]);
+    for (i, t_i) in t.iter_mut().enumerate() {
         // Row i: A[i][j] = SampleNTT(rho || j || i).
         sample4(&mut a, &rho, core::array::from_fn(|j| [j as u8, i as u8]));
         acc.fill(0);
@@ -676,7 +658,8 @@ pub(crate) fn keygen(
             basemul_acc(&mut acc, a_ij, s_j);
         }
         to_mont(&mut acc);
-        add_assign(&mut acc, e_i);
+        poly_from_bytes(t_i, &mut e_i);
+        add_assign(&mut acc, &e_i);
         poly_to_bytes(&acc, t_i);
     }
     sigma

@@ -34,7 +34,7 @@ use super::encode::{
     add_message, compress_u, compress_v, decompress_u, decompress_v, message, poly_from_bytes,
     poly_to_bytes,
 };
-use super::keccak::{chi_sources, per_lane, PI_SOURCE, RHO, ROUND_CONSTANTS_64};
+use super::keccak::{PI_SOURCE, RHO, ROUND_CONSTANTS_64};
 use super::kpke::{expand_d, Sink};
 use super::params::{Poly, CT_LEN, EK_LEN, K, N, POLY_BYTES, Q, U_POLY_BYTES, VEC_BYTES};
 use super::sample::{add_noise, cbd2_8};
@@ -63,6 +63,28 @@ fn rotl(x: __m256i, r: u32) -> __m256i {
     _mm256_or_si256(left, right)
 }
 
+/// `[f::<0>(args), .., f::<24>(args)]`: one call per lane, each with its index as a constant,
+/// so that the permutation below is unrolled with constant indices and rotations.
+macro_rules! per_lane {
+    ($f:ident ( $($arg:expr),* )) => {
+        [
+            $f::<0>($($arg),*), $f::<1>($($arg),*), $f::<2>($($arg),*), $f::<3>($($arg),*),
+            $f::<4>($($arg),*), $f::<5>($($arg),*), $f::<6>($($arg),*), $f::<7>($($arg),*),
+            $f::<8>($($arg),*), $f::<9>($($arg),*), $f::<10>($($arg),*), $f::<11>($($arg),*),
+            $f::<12>($($arg),*), $f::<13>($($arg),*), $f::<14>($($arg),*), $f::<15>($($arg),*),
+            $f::<16>($($arg),*), $f::<17>($($arg),*), $f::<18>($($arg),*), $f::<19>($($arg),*),
+            $f::<20>($($arg),*), $f::<21>($($arg),*), $f::<22>($($arg),*), $f::<23>($($arg),*),
+            $f::<24>($($arg),*),
+        ]
+    };
+}
+
+/// For chi's output lane `i` = x + 5 y: the lanes x + 1 and x + 2 of its row.
+const fn chi_sources(i: usize) -> (usize, usize) {
+    let (x, y) = (i % 5, i / 5);
+    ((x + 1) % 5 + 5 * y, (x + 2) % 5 + 5 * y)
+}
+
 /// Lane `I` of the four states after theta, rho and pi (theta's `d` given).
 #[target_feature(enable = "avx2")]
 #[inline]
@@ -81,8 +103,8 @@ fn chi<const I: usize>(b: &State4) -> __m256i {
     xor(b[I], _mm256_andnot_si256(b[b1], b[b2]))
 }
 
-/// Keccak-f[1600] on four states (FIPS 202 section 3.3), the shape of the portable
-/// `f1600_unrolled` on 256-bit registers.
+/// Keccak-f[1600] on four states (FIPS 202 section 3.3), by the textbook steps: theta, rho and pi
+/// into `b`, chi back into the state, iota.
 #[target_feature(enable = "avx2")]
 #[expect(clippy::indexing_slicing, reason = "every index is below 25 or 5")]
 fn f1600x4(s: &mut State4) {

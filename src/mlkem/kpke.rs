@@ -83,12 +83,16 @@ pub(super) fn secret_poly(sigma: &[u8; 32], j: usize, s: &mut Poly) {
 pub(super) fn keygen(
     d: &[u8; 32],
     ek: &mut [u8; EK_LEN],
-    mut s_out: Option<&mut [u8; VEC_BYTES]>,
+    s_out: Option<&mut [u8; VEC_BYTES]>,
 ) -> Zeroizing<[u8; 32]> {
     #[cfg(all(target_arch = "x86_64", any(feature = "std", target_feature = "avx2")))]
-    if let Some(sigma) = crate::simd::mlkem_keygen(d, ek, s_out.as_deref_mut()) {
-        return sigma;
-    }
+    let s_out = {
+        let mut s_out = s_out;
+        if let Some(sigma) = crate::simd::mlkem_keygen(d, ek, s_out.as_deref_mut()) {
+            return sigma;
+        }
+        s_out
+    };
     keygen_portable(d, ek, s_out)
 }
 
@@ -215,12 +219,16 @@ fn poly_basemul_acc_packed(acc: &mut Poly, a: &[u8; POLY_BYTES], b: &Poly) {
 #[inline(never)]
 pub(super) fn decrypt(
     ciphertext: &[u8; CT_LEN],
-    mut s_hat: impl FnMut(usize, &mut Poly),
+    s_hat: impl FnMut(usize, &mut Poly),
 ) -> Zeroizing<[u8; 32]> {
     #[cfg(all(target_arch = "x86_64", any(feature = "std", target_feature = "avx2")))]
-    if let Some(m) = crate::simd::mlkem_decrypt(ciphertext, &mut s_hat) {
-        return m;
-    }
+    let s_hat = {
+        let mut s_hat = s_hat;
+        if let Some(m) = crate::simd::mlkem_decrypt(ciphertext, &mut s_hat) {
+            return m;
+        }
+        s_hat
+    };
     decrypt_portable(ciphertext, s_hat)
 }
 

@@ -12,6 +12,9 @@
 
 #[allow(dead_code)]
 mod common;
+// The replaying RNG of the tests (a fixed seed or message as the draws of a pqpsk or ml-kem call).
+#[path = "../../tests/common/replay.rs"]
+mod replay;
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -20,26 +23,7 @@ use common::BenchRng;
 use libcrux_ml_kem::mlkem1024 as crux;
 use pqpsk::mlkem::{DecapsulationKey, DECAPSULATION_KEY_LEN};
 use pqpsk::sizes::{MLKEM_CIPHERTEXT_LEN, MLKEM_PUBLIC_KEY_LEN, MLKEM_SEED_LEN};
-
-/// Replays fixed bytes as the RNG of a pqpsk call.
-struct Replay<'a>(&'a [u8]);
-
-impl rand_core::TryRng for Replay<'_> {
-    type Error = core::convert::Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        unreachable!("ML-KEM draws bytes only")
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        unreachable!("ML-KEM draws bytes only")
-    }
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-        let (now, rest) = self.0.split_at(dst.len());
-        dst.copy_from_slice(now);
-        self.0 = rest;
-        Ok(())
-    }
-}
-impl rand_core::TryCryptoRng for Replay<'_> {}
+use replay::Replay;
 
 /// Calls per timed batch.
 const BATCH: u32 = 50;
@@ -149,7 +133,7 @@ fn main() {
         rounds.saturating_sub(3)
     );
     println!(
-        "{:<18} {:>10} {:>12} {:>8}",
+        "{:<27} {:>9} {:>11} {:>7}",
         "operation", "pqpsk us", "libcrux us", "ratio"
     );
     for (i, op) in ops.iter().enumerate() {

@@ -8,8 +8,10 @@
 //!   representatives, not only the same classes mod q: Barrett rounds the same way, see
 //!   [`barrett`]), so the unit tests compare the two coefficient for coefficient.
 //! - The matrix is not streamed, as it is in the portable code, but sampled one row (four
-//!   entries) at a time: about 9 KiB of stack in all, well inside 16 KiB, and x86_64 is not a
-//!   small-device target.
+//!   entries) at a time. A whole operation then peaks at 9.6 KB (key generation) to 12.5 KB
+//!   (decapsulation) of stack on the host (tests/mlkem_stack.rs), inside issue 16's 16 KiB;
+//!   x86_64 is not a small-device target.
+//! - Compression and the byte encodings are the portable functions, compiled (inlined) here.
 //!
 //! Every function here has `#[target_feature(enable = "avx2")]` and no `unsafe`: the intrinsics
 //! are safe inside such a function, the few raw loads and stores are the helpers of
@@ -338,8 +340,9 @@ fn barrett(a: __m256i) -> __m256i {
     _mm256_sub_epi16(a, _mm256_mullo_epi16(t, splat(Q)))
 }
 
-/// The zetas of one NTT layer, one per lane of the "low" register of each butterfly, and the same
-/// times q^-1 mod 2^16. `zeta_of(i)` gives the `ZETAS` index for lane i of register pair `pair`.
+/// The zetas of one of the NTT layers inside register pairs (len 8, 4 or 2), one per lane of the
+/// "low" register of each butterfly, for each of the 8 register pairs; and the same times q^-1
+/// mod 2^16.
 struct Twiddles {
     z: [[i16; 16]; 8],
     zq: [[i16; 16]; 8],
@@ -357,7 +360,7 @@ const fn twiddles(layer_len: usize, inverse: bool) -> Twiddles {
         let mut lane = 0;
         while lane < 16 {
             // Which butterfly block (of 2 len coefficients) lane `lane` of the low register of
-            // pair `pair` belongs to, by the shuffles of `ntt_inner` below.
+            // pair `pair` belongs to, by the shuffles of `split` below.
             let block = match layer_len {
                 // Registers 2 pair and 2 pair + 1: their low 128 bits, then their high ones.
                 8 => 2 * pair + lane / 8,

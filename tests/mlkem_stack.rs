@@ -19,6 +19,17 @@ static ALLOC: CountingAlloc = CountingAlloc;
 /// The host bound: the 4 KiB of the Cortex-M4 goal plus headroom for x86_64/aarch64 frames
 /// and unoptimised test builds.
 const STACK_BOUND: usize = 6 * 1024;
+/// The bound where the AVX2 path runs (x86_64 with AVX2): it samples a row of the matrix (four
+/// entries) at a time rather than streaming it, within issue 16's 16 KiB per operation.
+const AVX2_STACK_BOUND: usize = 16 * 1024;
+
+fn stack_bound() -> usize {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        return AVX2_STACK_BOUND;
+    }
+    STACK_BOUND
+}
 
 #[test]
 fn every_operation_fits_in_a_small_stack() {
@@ -66,9 +77,10 @@ fn every_operation_fits_in_a_small_stack() {
                 "{name}: implausible peak {} B",
                 stack.peak
             );
+            let bound = stack_bound();
             assert!(
-                stack.peak <= STACK_BOUND,
-                "{name}: peak stack {} B exceeds {STACK_BOUND} B",
+                stack.peak <= bound,
+                "{name}: peak stack {} B exceeds {bound} B",
                 stack.peak
             );
             assert_eq!(heap, HeapUse::NONE, "{name}");

@@ -14,6 +14,9 @@
 // Shared with the other bench targets; this one uses only part of it.
 #[allow(dead_code)]
 mod common;
+// The replaying RNG of the tests (a fixed seed or message as the draws of a pqpsk or ml-kem call).
+#[path = "../../tests/common/replay.rs"]
+mod replay;
 
 use std::hint::black_box;
 
@@ -26,26 +29,7 @@ use pqcrypto_mlkem::mlkem1024 as pqclean;
 use pqcrypto_traits::kem::{Ciphertext as _, PublicKey as _};
 use pqpsk::mlkem::{DecapsulationKey, DECAPSULATION_KEY_LEN};
 use pqpsk::sizes::{MLKEM_CIPHERTEXT_LEN, MLKEM_PUBLIC_KEY_LEN, MLKEM_SEED_LEN};
-
-/// Replays fixed bytes as the RNG of a pqpsk or ml-kem call.
-struct Replay<'a>(&'a [u8]);
-
-impl rand_core::TryRng for Replay<'_> {
-    type Error = core::convert::Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        unreachable!("ML-KEM draws bytes only")
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        unreachable!("ML-KEM draws bytes only")
-    }
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-        let (now, rest) = self.0.split_at(dst.len());
-        dst.copy_from_slice(now);
-        self.0 = rest;
-        Ok(())
-    }
-}
-impl rand_core::TryCryptoRng for Replay<'_> {}
+use replay::Replay;
 
 fn mlkem(c: &mut Criterion) {
     let mut rng = BenchRng::new(0x6d6c_6b65_6d00);

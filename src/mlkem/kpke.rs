@@ -20,13 +20,13 @@ use super::params::{Poly, CT_LEN, EK_LEN, K, N, POLY_BYTES, U_POLY_BYTES, VEC_BY
 use super::sample::{add_noise, noise, sample_ntt_col_acc, sample_ntt_row_acc};
 
 /// Where encryption's output goes.
-pub(super) trait Sink {
+pub(crate) trait Sink {
     /// `bytes` are ciphertext bytes `offset..offset + bytes.len()`.
     fn put(&mut self, offset: usize, bytes: &[u8]);
 }
 
 /// Writes the ciphertext.
-pub(super) struct Write<'a>(pub(super) &'a mut [u8; CT_LEN]);
+pub(crate) struct Write<'a>(pub(crate) &'a mut [u8; CT_LEN]);
 
 impl Sink for Write<'_> {
     fn put(&mut self, offset: usize, bytes: &[u8]) {
@@ -83,6 +83,23 @@ pub(super) fn secret_poly(sigma: &[u8; 32], j: usize, s: &mut Poly) {
 pub(super) fn keygen(
     d: &[u8; 32],
     ek: &mut [u8; EK_LEN],
+    s_out: Option<&mut [u8; VEC_BYTES]>,
+) -> Zeroizing<[u8; 32]> {
+    #[cfg(all(target_arch = "x86_64", any(feature = "std", target_feature = "avx2")))]
+    let s_out = {
+        let mut s_out = s_out;
+        if let Some(sigma) = crate::simd::mlkem_keygen(d, ek, s_out.as_deref_mut()) {
+            return sigma;
+        }
+        s_out
+    };
+    keygen_portable(d, ek, s_out)
+}
+
+/// [`keygen`] on the portable code.
+pub(super) fn keygen_portable(
+    d: &[u8; 32],
+    ek: &mut [u8; EK_LEN],
     mut s_out: Option<&mut [u8; VEC_BYTES]>,
 ) -> Zeroizing<[u8; 32]> {
     let (sigma, rho) = expand_d(d);
@@ -117,6 +134,20 @@ pub(super) fn keygen(
 // Never inlined, nor are its two halves: each keeps its polynomials in its own frame.
 #[inline(never)]
 pub(super) fn encrypt(ek: &mut [u8; EK_LEN], m: &[u8; 32], coins: &[u8; 32], sink: &mut impl Sink) {
+    #[cfg(all(target_arch = "x86_64", any(feature = "std", target_feature = "avx2")))]
+    if crate::simd::mlkem_encrypt(ek, m, coins, sink) {
+        return;
+    }
+    encrypt_portable(ek, m, coins, sink);
+}
+
+/// [`encrypt`] on the portable code.
+pub(super) fn encrypt_portable(
+    ek: &mut [u8; EK_LEN],
+    m: &[u8; 32],
+    coins: &[u8; 32],
+    sink: &mut impl Sink,
+) {
     let mut work = Zeroizing::new([0i16; N]);
     encrypt_v(ek, m, coins, &mut work, sink);
     encrypt_u(ek, coins, &mut work, sink);
@@ -191,6 +222,22 @@ fn poly_basemul_acc_packed(acc: &mut Poly, a: &[u8; POLY_BYTES], b: &Poly) {
 // Never inlined: each phase of decapsulation then has its own frame, one after the other.
 #[inline(never)]
 pub(super) fn decrypt(
+    ciphertext: &[u8; CT_LEN],
+    s_hat: impl FnMut(usize, &mut Poly),
+) -> Zeroizing<[u8; 32]> {
+    #[cfg(all(target_arch = "x86_64", any(feature = "std", target_feature = "avx2")))]
+    let s_hat = {
+        let mut s_hat = s_hat;
+        if let Some(m) = crate::simd::mlkem_decrypt(ciphertext, &mut s_hat) {
+            return m;
+        }
+        s_hat
+    };
+    decrypt_portable(ciphertext, s_hat)
+}
+
+/// [`decrypt`] on the portable code.
+pub(super) fn decrypt_portable(
     ciphertext: &[u8; CT_LEN],
     mut s_hat: impl FnMut(usize, &mut Poly),
 ) -> Zeroizing<[u8; 32]> {

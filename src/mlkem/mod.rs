@@ -15,10 +15,13 @@
 //! can drive them with NIST's DRBG; the hybrid feeds them from its expanded RNG stream (README, "Randomness").
 
 mod arith;
+// The AVX2 twin of K-PKE (src/simd.rs picks it at run time).
+#[cfg(all(target_arch = "x86_64", any(feature = "std", target_feature = "avx2")))]
+pub(crate) mod avx2;
 mod encode;
 mod hash;
 mod keccak;
-mod kpke;
+pub(crate) mod kpke;
 // NEON twins of arith.rs (baseline on little-endian aarch64).
 #[cfg(all(
     target_arch = "aarch64",
@@ -162,6 +165,10 @@ pub fn decapsulate(
 #[inline(never)]
 fn decrypt_from_seed(d: &[u8; 32], ciphertext: &[u8; MLKEM_CIPHERTEXT_LEN]) -> Zeroizing<[u8; 32]> {
     let (sigma, _rho) = kpke::expand_d(d);
+    #[cfg(all(target_arch = "x86_64", any(feature = "std", target_feature = "avx2")))]
+    if let Some(m) = crate::simd::mlkem_decrypt_from_sigma(ciphertext, &sigma) {
+        return m;
+    }
     kpke::decrypt(ciphertext, |j, p| kpke::secret_poly(&sigma, j, p))
 }
 

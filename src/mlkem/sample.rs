@@ -171,7 +171,7 @@ fn take<B: Pairs + ?Sized>(
 
 /// The eight coefficients of SamplePolyCBD_2 that four PRF bytes give.
 #[inline(always)]
-fn cbd2_8(bytes: [u8; 4]) -> [i16; 8] {
+pub(super) fn cbd2_8(bytes: [u8; 4]) -> [i16; 8] {
     let t = u32::from_le_bytes(bytes);
     let d = (t & 0x5555_5555) + ((t >> 1) & 0x5555_5555);
     let coefficient = |j: u32| ((d >> (4 * j)) & 3) as i16 - ((d >> (4 * j + 2)) & 3) as i16;

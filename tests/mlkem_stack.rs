@@ -21,6 +21,7 @@ static ALLOC: CountingAlloc = CountingAlloc;
 const STACK_BOUND: usize = 6 * 1024;
 /// The bound where the AVX2 path runs (x86_64 with AVX2): it samples a row of the matrix (four
 /// entries) at a time rather than streaming it, within issue 16's 16 KiB per operation.
+#[cfg(target_arch = "x86_64")]
 const AVX2_STACK_BOUND: usize = 16 * 1024;
 
 fn stack_bound() -> usize {

@@ -173,7 +173,7 @@ pub(crate) fn syndrome(
 /// picks one): with AVX2 the row loop runs in 256-bit registers.
 macro_rules! entry_points {
     ($(#[$isa:meta])*) => {
-        /// [`super::syndrome`], one row at a time in 64-bit words.
+        /// `super::syndrome`, one row at a time in 64-bit words.
         $(#[$isa])*
         pub fn syndrome_u64(
             public_key: &[u8; super::MCELIECE_PUBLIC_KEY_LEN],

@@ -21,7 +21,7 @@ pub type Vec12x4 = Lanes<4>;
 /// `out = a * b`, vector by vector.
 ///
 /// Schoolbook with fixed bounds (the compiler unrolls it completely), then reduced modulo
-/// z^12 + z^3 + 1 ([`fold`]).
+/// z^12 + z^3 + 1 (`fold`).
 ///
 /// Inlined everywhere on x86_64 with `std`, so that the AVX2 twin of decapsulation compiles its
 /// own 256-bit copy; elsewhere the compiler decides. Plain loops, no closures: a closure is

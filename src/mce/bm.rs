@@ -46,7 +46,7 @@ pub fn locator(s_lo: &Vec12, s_hi: &Vec12) -> Vec12 {
     for n in 0..128usize {
         let half = if n < 64 { s_lo } else { s_hi };
         let s_n = vec::lane(half, n % 64);
-        vec::mul(&mut t, &c, &window);
+        product1(&mut t, &c, &window);
         let d = gf::mul(c0, s_n) ^ vec::sum_lanes(&t);
 
         // The masks go through `black_box`: knowing them to be 0 or all ones, LLVM turned the
@@ -57,22 +57,31 @@ pub fn locator(s_lo: &Vec12, s_hi: &Vec12) -> Vec12 {
         let change_len = core::hint::black_box(change_c & 0u64.wrapping_sub(grows));
 
         // C <- base C + d B (where d != 0): both products in one two-lane product (lanes C
-        // and B, times base and d), whose lanes are then added.
-        let old_c = c;
-        let old_c0 = c0;
-        let (mb, md) = (vec::broadcast(base), vec::broadcast(d));
+        // and B, times base and d), whose lanes are then added. The factors are broadcast
+        // plane by plane, without copies of C or of the scalars (stack on the Cortex-M4).
         let (mut pair, mut factor): (Lanes<2>, Lanes<2>) = ([[0; 2]; GF_BITS], [[0; 2]; GF_BITS]);
-        for (((pp, pf), (pc, pb)), (x, y)) in pair
+        for (i, ((pp, pf), (pc, pb))) in pair
             .iter_mut()
             .zip(factor.iter_mut())
             .zip(c.iter().zip(b.iter()))
-            .zip(mb.iter().zip(md.iter()))
+            .enumerate()
         {
             *pp = [*pc, *pb];
-            *pf = [*x, *y];
+            *pf = [
+                0u64.wrapping_sub(u64::from((base >> i) & 1)),
+                0u64.wrapping_sub(u64::from((d >> i) & 1)),
+            ];
         }
         let mut prod: Lanes<2> = [[0; 2]; GF_BITS];
-        vec::mul_lanes(&mut prod, &pair, &factor);
+        product(&mut prod, &pair, &factor);
+
+        // B <- x * (old C if the length changed, else B); B_0 was 0, old C's is C_0. Before C
+        // changes, so that no copy of the old C is needed.
+        let new_b0 = select(change_len, c0, 0);
+        for (i, (pb, po)) in b.iter_mut().zip(c.iter()).enumerate() {
+            let src = (*po & change_len) | (*pb & !change_len);
+            *pb = (src << 1) | u64::from((new_b0 >> i) & 1);
+        }
         for (pc, [x, y]) in c.iter_mut().zip(prod.iter()) {
             *pc = (*pc & !change_c) | ((x ^ y) & change_c);
         }
@@ -80,25 +89,46 @@ pub fn locator(s_lo: &Vec12, s_hi: &Vec12) -> Vec12 {
 
         len = select(change_len, (n as u16 + 1).wrapping_sub(len), len);
         base = select(change_len, d, base);
-        // B <- x * (old C if the length changed, else B); B_0 was 0, old C's is C_0.
-        let new_b0 = select(change_len, old_c0, 0);
-        for (i, (pb, po)) in b.iter_mut().zip(old_c.iter()).enumerate() {
-            let src = (*po & change_len) | (*pb & !change_len);
-            *pb = (src << 1) | u64::from((new_b0 >> i) & 1);
-        }
         for (i, pw) in window.iter_mut().enumerate() {
             *pw = (*pw << 1) | u64::from((s_n >> i) & 1);
         }
     }
 
     // sigma_i = C_(64 - i) / C_0: reverse the lanes, divide by C_0.
-    let mut out: Vec12 = [0; GF_BITS];
-    for (po, pc) in out.iter_mut().zip(c.iter()) {
-        *po = pc.reverse_bits();
+    for (pt, pc) in t.iter_mut().zip(c.iter()) {
+        *pt = pc.reverse_bits();
     }
-    let x = out;
-    vec::mul_scalar(&mut out, gf::inv(c0), &x);
+    let mut out: Vec12 = [0; GF_BITS];
+    vec::mul_scalar(&mut out, gf::inv(c0), &t);
     out
+}
+
+/// `out = a b` lane by lane. Inlined where the AVX2 twin needs its own copy (x86_64 with `std`),
+/// out of line elsewhere: inlined on the Cortex-M4, the products' temporaries took the locator's
+/// frame to 2.3 KB, on top of decapsulation's 12 KiB.
+#[cfg_attr(
+    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
+    inline(always)
+)]
+#[cfg_attr(
+    not(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2"))),
+    inline(never)
+)]
+fn product<const L: usize>(out: &mut Lanes<L>, a: &Lanes<L>, b: &Lanes<L>) {
+    vec::mul_lanes(out, a, b);
+}
+
+/// `out = a b` on one vector, out of line like [`product`].
+#[cfg_attr(
+    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
+    inline(always)
+)]
+#[cfg_attr(
+    not(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2"))),
+    inline(never)
+)]
+fn product1(out: &mut Vec12, a: &Vec12, b: &Vec12) {
+    vec::mul(out, a, b);
 }
 
 #[cfg(test)]

@@ -110,13 +110,19 @@ fn masked(out: &mut Evals, a: &Evals, mask: &[u64; 64]) {
 }
 
 hot! {
-/// g(a)^2 at every field element a, into `out`.
-fn goppa_squares(out: &mut Evals, goppa: &[u8]) {
+/// g(a) at every field element a, into `out`.
+fn goppa_values(out: &mut Evals, goppa: &[u8]) {
     let mut g = goppa_bitsliced(goppa);
     fft::fft(out, &g);
     g.zeroize();
     fft::add_x64(out);
-    for v in out.iter_mut() {
+}
+}
+
+hot! {
+/// Every value of `values` squared in place.
+fn square_all(values: &mut Evals) {
+    for v in values.iter_mut() {
         let x = *v;
         vec::sq_lanes(v, &x);
     }
@@ -205,7 +211,8 @@ macro_rules! entry_points {
         /// 1 / g(a)^2 at every field element a, into `out`; `tmp` is scratch.
         $(#[$isa])*
         pub fn inverse_goppa_squares(out: &mut Evals, tmp: &mut Evals, goppa: &[u8]) {
-            squares(out, goppa);
+            values(out, goppa);
+            squares(out);
             prefix_products(out, tmp);
             invert_last(tmp);
             back_substitute(out, tmp);
@@ -215,11 +222,19 @@ macro_rules! entry_points {
         // frame for all of them would sit on top of decapsulation's 12 KiB with the sum of
         // their temporaries.
 
-        /// [`super::goppa_squares`].
+        /// [`super::goppa_values`]; apart from the squaring, whose four-lane temporaries would
+        /// otherwise sit on top of the FFT's frames (Cortex-M4: 1.3 KB more stack).
         #[inline(never)]
         $(#[$isa])*
-        fn squares(out: &mut Evals, goppa: &[u8]) {
-            super::goppa_squares(out, goppa);
+        fn values(out: &mut Evals, goppa: &[u8]) {
+            super::goppa_values(out, goppa);
+        }
+
+        /// [`super::square_all`].
+        #[inline(never)]
+        $(#[$isa])*
+        fn squares(out: &mut Evals) {
+            super::square_all(out);
         }
 
         /// [`super::prefix_products`].
@@ -278,6 +293,14 @@ macro_rules! entry_points {
         /// The error locator of the syndromes (Berlekamp-Massey).
         $(#[$isa])*
         pub fn locator(s_lo: &Vec12, s_hi: &Vec12) -> Vec12 {
+            berlekamp_massey(s_lo, s_hi)
+        }
+
+        /// [`super::bm::locator`], in a frame of its own: inlined, its state (about 1 KB) sat
+        /// in the frame that holds decapsulation's 12 KiB (see `inverse_goppa_squares`).
+        #[inline(never)]
+        $(#[$isa])*
+        fn berlekamp_massey(s_lo: &Vec12, s_hi: &Vec12) -> Vec12 {
             super::bm::locator(s_lo, s_hi)
         }
 
@@ -375,37 +398,12 @@ fn decapsulate_with<S: Steps>(
     ciphertext: &[u8; MCELIECE_CIPHERTEXT_LEN],
 ) -> SharedSecret {
     let key = key_parts(secret_key);
-    let mut inv_g2: Evals = [[[0; 4]; GF_BITS]; GROUPS];
-    let mut tmp: Evals = [[[0; 4]; GF_BITS]; GROUPS];
-    S::inverse_goppa_squares(&mut inv_g2, &mut tmp, key.goppa);
-
     // One 4096-bit word serves three times: the received word, the error vector in field order,
     // then in code order.
     let mut word = [0u64; 64];
     load_words(&mut word, ciphertext);
     benes::apply_inverse(&mut word, key.cond);
-    let (mut s_lo, mut s_hi) = ([0; GF_BITS], [0; GF_BITS]);
-    S::syndrome(&mut s_lo, &mut s_hi, &inv_g2, &word, &mut tmp);
-
-    let mut sigma = S::locator(&s_lo, &s_hi);
-    S::roots(&mut word, &sigma, &mut tmp);
-    sigma.zeroize();
-
-    let (mut c_lo, mut c_hi) = ([0; GF_BITS], [0; GF_BITS]);
-    S::syndrome(&mut c_lo, &mut c_hi, &inv_g2, &word, &mut tmp);
-    inv_g2.zeroize();
-    tmp.zeroize();
-    let mut diff = 0u64;
-    for (a, b) in s_lo
-        .iter()
-        .chain(s_hi.iter())
-        .zip(c_lo.iter().chain(c_hi.iter()))
-    {
-        diff |= a ^ b;
-    }
-    for v in [&mut s_lo, &mut s_hi, &mut c_lo, &mut c_hi] {
-        v.zeroize();
-    }
+    let diff = decode::<S>(&mut word, key.goppa);
     let weight_all: u32 = word.iter().map(|w| w.count_ones()).sum();
 
     benes::apply(&mut word, key.cond);
@@ -419,10 +417,24 @@ fn decapsulate_with<S: Steps>(
     // Opaque to the optimiser, which could otherwise turn the selection below into a branch.
     let ok = core::hint::black_box(zero_mask(check));
 
+    let secret = hash_selected(&word, ok, key.s, ciphertext);
+    word.zeroize();
+    secret
+}
+
+/// The session key of `e` if `ok` is all ones, else of `s` (implicit rejection). Out of line,
+/// so that the hash's state and buffer are not in the frame below [`decode`].
+#[inline(never)]
+fn hash_selected(
+    word: &[u64; 64],
+    ok: u64,
+    s: &[u8],
+    ciphertext: &[u8; MCELIECE_CIPHERTEXT_LEN],
+) -> SharedSecret {
     // The hashed string: e if the check passed, else s from the secret key (streamed into the
     // hash, word by word).
-    let (s_words, _) = key.s.as_chunks::<8>();
-    let s_last = key.s.get(8 * s_words.len()..).unwrap_or_default();
+    let (s_words, _) = s.as_chunks::<8>();
+    let s_last = s.get(8 * s_words.len()..).unwrap_or_default();
     let s_iter = s_words
         .iter()
         .map(|c| u64::from_le_bytes(*c))
@@ -431,9 +443,42 @@ fn decapsulate_with<S: Steps>(
         .iter()
         .zip(s_iter)
         .map(|(ew, sw)| (ew & ok) | (sw & !ok));
-    let secret = session_key((ok & 1) as u8, preimage, ciphertext);
-    word.zeroize();
-    secret
+    session_key((ok & 1) as u8, preimage, ciphertext)
+}
+
+/// The decoder: `word` (the received word in field order) becomes the error vector in field
+/// order; returns 0 if the error's syndrome equals the received word's. Out of line, so that its
+/// frame holds the two `Evals` (12 KiB) and little else: the key handling, the Benes network
+/// and the hashing around it use stack beside them, not on top (Cortex-M4: 16 KiB in all).
+#[inline(never)]
+fn decode<S: Steps>(word: &mut [u64; 64], goppa: &[u8]) -> u64 {
+    let mut inv_g2: Evals = [[[0; 4]; GF_BITS]; GROUPS];
+    let mut tmp: Evals = [[[0; 4]; GF_BITS]; GROUPS];
+    S::inverse_goppa_squares(&mut inv_g2, &mut tmp, goppa);
+
+    let (mut s_lo, mut s_hi) = ([0; GF_BITS], [0; GF_BITS]);
+    S::syndrome(&mut s_lo, &mut s_hi, &inv_g2, word, &mut tmp);
+
+    let mut sigma = S::locator(&s_lo, &s_hi);
+    S::roots(word, &sigma, &mut tmp);
+    sigma.zeroize();
+
+    let (mut c_lo, mut c_hi) = ([0; GF_BITS], [0; GF_BITS]);
+    S::syndrome(&mut c_lo, &mut c_hi, &inv_g2, word, &mut tmp);
+    inv_g2.zeroize();
+    tmp.zeroize();
+    let mut diff = 0u64;
+    for (a, b) in s_lo
+        .iter()
+        .chain(s_hi.iter())
+        .zip(c_lo.iter().chain(c_hi.iter()))
+    {
+        diff |= a ^ b;
+    }
+    for v in [&mut s_lo, &mut s_hi, &mut c_lo, &mut c_hi] {
+        v.zeroize();
+    }
+    diff
 }
 
 #[cfg(test)]

@@ -85,23 +85,27 @@ pub(super) const ZETAS: [i16; 128] = {
     z
 };
 
-/// Forward NTT in place: [`ntt_portable`] on the best code for the target.
-// On aarch64 the NEON twin (src/mlkem/neon.rs, same values bit for bit) replaces it.
-#[inline(always)]
-pub(super) fn ntt(r: &mut Poly) {
-    #[cfg(all(
-        target_arch = "aarch64",
-        target_feature = "neon",
-        target_endian = "little"
-    ))]
-    crate::simd::neon::mlkem_ntt(r);
-    #[cfg(not(all(
-        target_arch = "aarch64",
-        target_feature = "neon",
-        target_endian = "little"
-    )))]
-    ntt_portable(r);
-}
+// The entry points `ntt`, `inv_ntt`, `to_mont` and `poly_basemul_acc`: on little-endian
+// aarch64 with NEON the NEON twins (src/mlkem/neon.rs through src/simd.rs, the same values bit for
+// bit), elsewhere the portable functions below.
+#[cfg(not(all(
+    target_arch = "aarch64",
+    target_feature = "neon",
+    target_endian = "little"
+)))]
+pub(super) use self::{
+    inv_ntt_portable as inv_ntt, ntt_portable as ntt,
+    poly_basemul_acc_portable as poly_basemul_acc, to_mont_portable as to_mont,
+};
+#[cfg(all(
+    target_arch = "aarch64",
+    target_feature = "neon",
+    target_endian = "little"
+))]
+pub(super) use crate::simd::neon::{
+    mlkem_inv_ntt as inv_ntt, mlkem_ntt as ntt, mlkem_poly_basemul_acc as poly_basemul_acc,
+    mlkem_to_mont as to_mont,
+};
 
 /// Forward NTT in place (FIPS 203 Algorithm 9), output reduced to (-q, q) by Barrett.
 #[expect(
@@ -138,24 +142,6 @@ pub(super) fn ntt_portable(r: &mut Poly) {
     for c in r.iter_mut() {
         *c = barrett_reduce(*c);
     }
-}
-
-/// Inverse NTT in place: [`inv_ntt_portable`] on the best code for the target.
-// On aarch64 the NEON twin (src/mlkem/neon.rs, same values bit for bit) replaces it.
-#[inline(always)]
-pub(super) fn inv_ntt(r: &mut Poly) {
-    #[cfg(all(
-        target_arch = "aarch64",
-        target_feature = "neon",
-        target_endian = "little"
-    ))]
-    crate::simd::neon::mlkem_inv_ntt(r);
-    #[cfg(not(all(
-        target_arch = "aarch64",
-        target_feature = "neon",
-        target_endian = "little"
-    )))]
-    inv_ntt_portable(r);
 }
 
 /// Inverse NTT in place (FIPS 203 Algorithm 10), times R (see the module note), output in (-q, q).
@@ -197,24 +183,6 @@ pub(super) fn inv_ntt_portable(r: &mut Poly) {
     for c in r.iter_mut() {
         *c = fqmul(*c, INV_SCALE);
     }
-}
-
-/// [`to_mont_portable`] on the best code for the target.
-// On aarch64 the NEON twin (src/mlkem/neon.rs, same values bit for bit) replaces it.
-#[inline(always)]
-pub(super) fn to_mont(r: &mut Poly) {
-    #[cfg(all(
-        target_arch = "aarch64",
-        target_feature = "neon",
-        target_endian = "little"
-    ))]
-    crate::simd::neon::mlkem_to_mont(r);
-    #[cfg(not(all(
-        target_arch = "aarch64",
-        target_feature = "neon",
-        target_endian = "little"
-    )))]
-    to_mont_portable(r);
 }
 
 /// Multiplies every coefficient by R (undoing a base-case product's R^-1), output in (-q, q).
@@ -262,24 +230,6 @@ pub(super) fn basemul_acc(acc: &mut [i16; 2], a: [i16; 2], b: [i16; 2], zeta: i1
     let high = i32::from(montgomery_reduce(a1 * b1));
     acc[0] += montgomery_reduce(a0 * b0 + high * i32::from(zeta));
     acc[1] += montgomery_reduce(a0 * b1 + a1 * b0);
-}
-
-/// acc += a o b: [`poly_basemul_acc_portable`] on the best code for the target.
-// On aarch64 the NEON twin (src/mlkem/neon.rs, same values bit for bit) replaces it.
-#[inline(always)]
-pub(super) fn poly_basemul_acc(acc: &mut Poly, a: &Poly, b: &Poly) {
-    #[cfg(all(
-        target_arch = "aarch64",
-        target_feature = "neon",
-        target_endian = "little"
-    ))]
-    crate::simd::neon::mlkem_poly_basemul_acc(acc, a, b);
-    #[cfg(not(all(
-        target_arch = "aarch64",
-        target_feature = "neon",
-        target_endian = "little"
-    )))]
-    poly_basemul_acc_portable(acc, a, b);
 }
 
 /// acc += a o b for polynomials in NTT form (both unpacked), times R^-1.

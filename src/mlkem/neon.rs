@@ -953,7 +953,9 @@ mod tests {
         for seed in 0..24u64 {
             let mut rho = [0u8; 32];
             for (i, r) in rho.iter_mut().enumerate() {
-                *r = (seed as u8).wrapping_mul(97).wrapping_add(i as u8 * 13);
+                *r = (seed as u8)
+                    .wrapping_mul(97)
+                    .wrapping_add((i as u8).wrapping_mul(13));
             }
             let mut b = [[0u8; POLY_BYTES]; K];
             for (j, b_j) in b.iter_mut().enumerate() {
@@ -983,7 +985,9 @@ mod tests {
         for seed in 0..12u64 {
             let mut rho = [0u8; 32];
             for (i, r) in rho.iter_mut().enumerate() {
-                *r = (seed as u8).wrapping_mul(59).wrapping_add(i as u8 * 3);
+                *r = (seed as u8)
+                    .wrapping_mul(59)
+                    .wrapping_add((i as u8).wrapping_mul(3));
             }
             let s = poly(seed + 8000, i32::from(Q));
             let mut t0 = [[0u8; POLY_BYTES]; K];

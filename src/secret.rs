@@ -111,8 +111,13 @@ impl ScrubDepths {
         generate_on_stack: MCELIECE_GENERATE_ON_STACK,
         respond: by_simd(15 * KIB + KIB / 2, by_width(11 * KIB, 9 * KIB + KIB / 2)),
         // With the entry frames above it (200-300 B), the Cortex-M4's `finish` stays within
-        // issue 16's 16 KiB.
-        finish: 15 * KIB + KIB / 2,
+        // issue 16's 16 KiB. s390x's frames (a 160-byte register save area per call, and the
+        // decoder's steps are out of line) reach 16,822 B: its scrub goes deeper.
+        finish: if cfg!(target_arch = "s390x") {
+            17 * KIB
+        } else {
+            15 * KIB + KIB / 2
+        },
     };
     /// ML-KEM-1024 alone: at most 4 KiB per operation, plus SHA-256 over the public key in
     /// `respond`. Measured generate 2,104 / 2,588 / 2,387 ; 2,423 / 2,468, respond 8,520 /

@@ -22,9 +22,9 @@ use zeroize::Zeroize;
 use super::benes;
 use super::bm;
 use super::encaps::{session_key, E_WORDS, N, T};
-use super::fft::{self, Evals, GROUPS};
+use super::fft::{self, Evals, GROUPS, LANES};
 use super::gf::GF_BITS;
-use super::vec::{self, Vec12, Vec12x4};
+use super::vec::{self, Lanes, Vec12};
 use crate::secret::SharedSecret;
 use crate::sizes::{MCELIECE_CIPHERTEXT_LEN, MCELIECE_SECRET_KEY_LEN};
 
@@ -129,7 +129,7 @@ fn square_all(values: &mut Evals) {
 }
 }
 
-// Batch inversion, four chains at once (one per lane): tmp[j] = out[0] * ... * out[j], one
+// Batch inversion, LANES chains at once (one per lane): tmp[j] = out[0] * ... * out[j], one
 // inversion of the totals, then back down, where tmp[j] = 1 / (out[0] ... out[j]) replaces the
 // prefix product once the step above has used it.
 
@@ -154,12 +154,12 @@ fn invert_last(tmp: &mut Evals) {
     // Lane by lane, with one-lane products out of line ([`vec::inv_lanes`]): a small frame on
     // top of decapsulation's 12 KiB, for a few thousand instructions once per decapsulation.
     if let Some(total) = tmp.last_mut() {
-        for q in 0..4 {
-            let mut lane: vec::Lanes<1> = [[0]; GF_BITS];
+        for q in 0..LANES {
+            let mut lane: Lanes<1> = [[0]; GF_BITS];
             for (l, plane) in lane.iter_mut().zip(total.iter()) {
                 l[0] = plane.get(q).copied().unwrap_or(0);
             }
-            let mut inv: vec::Lanes<1> = [[0]; GF_BITS];
+            let mut inv: Lanes<1> = [[0]; GF_BITS];
             vec::inv_lanes(&mut inv, &lane);
             for (plane, l) in total.iter_mut().zip(inv.iter()) {
                 if let Some(x) = plane.get_mut(q) {
@@ -176,7 +176,7 @@ fn invert_last(tmp: &mut Evals) {
 hot! {
 /// Going down: values[j] = tmp[j] tmp[j - 1], then tmp[j - 1] = tmp[j] values[j] (old).
 fn back_substitute(values: &mut Evals, tmp: &mut Evals) {
-    let mut t: Vec12x4 = [[0; 4]; GF_BITS];
+    let mut t: Lanes<LANES> = [[0; LANES]; GF_BITS];
     for j in (1..GROUPS).rev() {
         let (below, from_j) = tmp.split_at_mut(j);
         if let (Some(prefix), Some(inv), Some(v)) =
@@ -452,8 +452,8 @@ fn hash_selected(
 /// and the hashing around it use stack beside them, not on top (Cortex-M4: 16 KiB in all).
 #[inline(never)]
 fn decode<S: Steps>(word: &mut [u64; 64], goppa: &[u8]) -> u64 {
-    let mut inv_g2: Evals = [[[0; 4]; GF_BITS]; GROUPS];
-    let mut tmp: Evals = [[[0; 4]; GF_BITS]; GROUPS];
+    let mut inv_g2: Evals = fft::ZERO;
+    let mut tmp: Evals = fft::ZERO;
     S::inverse_goppa_squares(&mut inv_g2, &mut tmp, goppa);
 
     let (mut s_lo, mut s_hi) = ([0; GF_BITS], [0; GF_BITS]);

@@ -18,16 +18,32 @@
 
 use super::gf;
 use super::gf::{Gf, GF_BITS};
-use super::vec::{self, const_bitslice, const_pow, Vec12, Vec12x4};
+use super::vec::{self, const_bitslice, const_pow, Lanes, Vec12};
 
-/// Values at all 4096 field elements: 64 vectors of 64 lanes, four side by side in each of 16
-/// groups. Vector j (points 64 j .. 64 j + 63) is lane j / 16 of group j % 16: the butterfly
-/// stages of distance 1..8 then pair whole groups with one factor for all four lanes (one
-/// 256-bit product in the AVX2 twin), and only the stages of distance 16 and 32 pair lanes.
-pub type Evals = [Vec12x4; GROUPS];
+/// Vectors side by side in each group of [`Evals`]: four on x86_64, where the AVX2 twin of
+/// decapsulation (src/simd.rs) computes four-lane products in 256-bit registers (and an AVX2
+/// build compiles the portable code so); one everywhere else. Without a SIMD twin a wider layout
+/// buys nothing and costs gathers, scatters and stack: with four lanes, decapsulation took 825 k
+/// guest instructions on aarch64, 4.09 M on armv7 and 6.40 M on the Cortex-M4 (opt-level "s"),
+/// with one 712 k, 3.44 M and 5.11 M. Two lanes on aarch64 (two `u64` per 128-bit NEON
+/// register, left to the compiler) took 716 k.
+pub const LANES: usize = if cfg!(target_arch = "x86_64") { 4 } else { 1 };
 
 /// Groups of [`Evals`].
-pub const GROUPS: usize = 16;
+pub const GROUPS: usize = 64 / LANES;
+
+/// Values at all 4096 field elements: 64 vectors of 64 lanes, [`LANES`] side by side in each of
+/// [`GROUPS`] groups. Vector j (points 64 j .. 64 j + 63) is lane j / GROUPS of group
+/// j % GROUPS: the butterfly stages of distance below GROUPS then pair whole groups with one
+/// factor for all their lanes (one 256-bit product in the AVX2 twin), and only the stages of
+/// distance GROUPS and above (16 and 32 on x86_64, none elsewhere) pair lanes.
+pub type Evals = [Lanes<LANES>; GROUPS];
+
+/// All values zero.
+pub const ZERO: Evals = [[[0; LANES]; GF_BITS]; GROUPS];
+
+// Every vector in exactly one slot; the lane pairings below need a power of two.
+const _: () = assert!(GROUPS * LANES == 64 && LANES.is_power_of_two());
 
 /// The group and lane of vector `j` in [`Evals`].
 #[inline]
@@ -229,61 +245,17 @@ pub fn fft(out: &mut Evals, f: &Vec12) {
     }
 }
 
-/// Writes vector `j` of `values`.
-#[inline]
-pub fn set_vector(values: &mut Evals, j: usize, v: &Vec12) {
-    let (g, q) = slot(j);
-    if let Some(group) = values.get_mut(g) {
-        for (plane, src) in group.iter_mut().zip(v.iter()) {
-            if let Some(x) = plane.get_mut(q) {
-                *x = *src;
-            }
-        }
-    }
-}
-
-/// One butterfly stage, one pair of vectors at a time (see the four-lane version below): where
-/// no SIMD twin is compiled, four-lane products buy nothing, and their temporaries cost stack
-/// (armv7 went over decapsulation's 16 KiB with them).
-#[cfg(not(target_arch = "x86_64"))]
-fn butterflies(values: &mut Evals, stage: usize, transposed: bool) {
-    let s = 1usize << stage;
-    let mut t: Vec12 = [0; GF_BITS];
-    // The pairs (j, j + s) with bit `stage` of j clear (a public loop bound, no secret index).
-    for j in (0..64).filter(|j| j & s == 0) {
-        let w = TABLES
-            .twiddle
-            .get(s - 1 + j % s)
-            .copied()
-            .unwrap_or_default();
-        let (mut a, mut b) = (vector(values, j), vector(values, j + s));
-        if transposed {
-            xor_into(&mut a, &b);
-            vec::mul(&mut t, &a, &w);
-            xor_into(&mut b, &t);
-        } else {
-            vec::mul(&mut t, &b, &w);
-            xor_into(&mut a, &t);
-            xor_into(&mut b, &a);
-        }
-        set_vector(values, j, &a);
-        set_vector(values, j + s, &b);
-    }
-}
-
 /// One butterfly stage (distance 2^stage between the vectors it pairs): a += b w, b += a, or
 /// for the transpose (`transposed`) a += b, b += a w, where w is the factor of the pair.
-#[cfg(target_arch = "x86_64")]
 #[cfg_attr(
     all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
     inline(always)
 )]
-#[allow(clippy::indexing_slicing)] // lane numbers below 4, k below 2: fixed bounds
 fn butterflies(values: &mut Evals, stage: usize, transposed: bool) {
     let s = 1usize << stage;
     if s < GROUPS {
-        // Between groups g and g + s: vector j = g + 16 q pairs with j + s, the factor of the
-        // pair's offset j mod s = g mod s, the same in all four lanes.
+        // Between groups g and g + s: vector j = g + GROUPS q pairs with j + s, the factor of
+        // the pair's offset j mod s = g mod s, the same in all lanes.
         for block in values.chunks_exact_mut(2 * s) {
             let (lo, hi) = block.split_at_mut(s);
             for ((a, b), w) in lo
@@ -291,81 +263,115 @@ fn butterflies(values: &mut Evals, stage: usize, transposed: bool) {
                 .zip(hi.iter_mut())
                 .zip(TABLES.twiddle.iter().skip(s - 1))
             {
-                butterfly(a, b, &vec::spread(w), transposed);
+                butterfly(a, b, w, transposed);
             }
         }
     } else {
-        // Inside the groups: distance 16 pairs lanes (0, 1) and (2, 3), distance 32 lanes
-        // (0, 2) and (1, 3). Two groups' four pairs make one four-lane product; the factor of
-        // vector j's pair is twiddle[s - 1 + j mod s].
-        let (lane_a, lane_b) = if s == GROUPS {
-            ([0, 2], [1, 3])
-        } else {
-            ([0, 1], [2, 3])
-        };
-        let (first, second) = values.split_at_mut(GROUPS / 2);
-        for (g, (x, y)) in first.iter_mut().zip(second.iter_mut()).enumerate() {
-            // Lane k of the product: group g (k < 2) or g + 8, lane lane_a[k % 2] (the a side).
-            let mut w: Vec12x4 = [[0; 4]; GF_BITS];
-            for (k, group) in [g, g, g + GROUPS / 2, g + GROUPS / 2]
-                .into_iter()
-                .enumerate()
-            {
-                let j = group + GROUPS * lane_a[k % 2];
-                let factor = TABLES
-                    .twiddle
-                    .get(s - 1 + j % s)
-                    .copied()
-                    .unwrap_or_default();
-                for (pw, f) in w.iter_mut().zip(factor.iter()) {
-                    pw[k] = *f;
-                }
+        butterflies_in_groups(values, s, transposed);
+    }
+}
+
+/// Half the lanes of a group: the pairs of one group in a stage inside the groups.
+const HALF: usize = LANES / 2;
+
+/// For each stage inside the groups (lane distance d = 1, 2, .., LANES / 2), the lanes it pairs:
+/// lane q with bit d of q clear (in order) with lane q + d. A `static`, read in place: as a
+/// `const` its copy on the stack took x86_64's decapsulation 32 B deeper (test profile).
+// Evaluated at compile time: an index out of bounds fails the build.
+#[allow(clippy::indexing_slicing)]
+static LANE_PAIRS: [([usize; HALF], [usize; HALF]); LANES.trailing_zeros() as usize] = {
+    let mut t = [([0; HALF], [0; HALF]); LANES.trailing_zeros() as usize];
+    let mut i = 0;
+    while i < t.len() {
+        let d = 1 << i;
+        let (mut q, mut k) = (0, 0);
+        while q < LANES {
+            if q & d == 0 {
+                t[i].0[k] = q;
+                t[i].1[k] = q + d;
+                k += 1;
             }
-            // The butterfly in place on the lanes (a += b w, b += a; transposed a += b,
-            // b += a w); only the multiplied side is gathered into four lanes.
-            if transposed {
-                for (px, py) in x.iter_mut().zip(y.iter_mut()) {
-                    for k in 0..2 {
-                        px[lane_a[k]] ^= px[lane_b[k]];
-                        py[lane_a[k]] ^= py[lane_b[k]];
+            q += 1;
+        }
+        i += 1;
+    }
+    t
+};
+
+/// A butterfly stage of distance `s` >= GROUPS (only where [`LANES`] > 1): it pairs lanes inside
+/// the groups (on x86_64 distance 16 lanes (0, 1) and (2, 3), distance 32 lanes (0, 2) and
+/// (1, 3)). Groups g and g + GROUPS / 2 have LANES pairs together: one LANES-lane product. The
+/// factor of vector j's pair is twiddle[s - 1 + j mod s].
+#[cfg_attr(
+    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
+    inline(always)
+)]
+#[allow(clippy::indexing_slicing)] // lane numbers below LANES, k below HALF, h below 2: fixed bounds
+fn butterflies_in_groups(values: &mut Evals, s: usize, transposed: bool) {
+    let Some((lane_a, lane_b)) = LANE_PAIRS.get((s / GROUPS).trailing_zeros() as usize) else {
+        return;
+    };
+    let (first, second) = values.split_at_mut(GROUPS / 2);
+    for (g, (x, y)) in first.iter_mut().zip(second.iter_mut()).enumerate() {
+        // Lane h HALF + k of the product: pair k of group g (h = 0) or g + GROUPS / 2 (h = 1);
+        // the factor is that of its a side.
+        let mut w: Lanes<LANES> = [[0; LANES]; GF_BITS];
+        for (h, group) in [g, g + GROUPS / 2].into_iter().enumerate() {
+            for (k, qa) in lane_a.iter().enumerate() {
+                let j = group + GROUPS * qa;
+                if let Some(factor) = TABLES.twiddle.get(s - 1 + j % s) {
+                    for (pw, f) in w.iter_mut().zip(factor.iter()) {
+                        pw[h * HALF + k] = *f;
                     }
                 }
             }
-            let side = if transposed { lane_a } else { lane_b };
-            let mut m: Vec12x4 = [[0; 4]; GF_BITS];
-            for (pm, (px, py)) in m.iter_mut().zip(x.iter().zip(y.iter())) {
-                *pm = [px[side[0]], px[side[1]], py[side[0]], py[side[1]]];
+        }
+        // The butterfly in place on the lanes (a += b w, b += a; transposed a += b,
+        // b += a w); only the multiplied side is gathered into the product's lanes.
+        if transposed {
+            for (px, py) in x.iter_mut().zip(y.iter_mut()) {
+                for (&qa, &qb) in lane_a.iter().zip(lane_b.iter()) {
+                    px[qa] ^= px[qb];
+                    py[qa] ^= py[qb];
+                }
             }
-            let mut t: Vec12x4 = [[0; 4]; GF_BITS];
-            vec::mul_lanes(&mut t, &m, &w);
-            for (pt, (px, py)) in t.iter().zip(x.iter_mut().zip(y.iter_mut())) {
-                for k in 0..2 {
-                    if transposed {
-                        px[lane_b[k]] ^= pt[k];
-                        py[lane_b[k]] ^= pt[k + 2];
-                    } else {
-                        px[lane_a[k]] ^= pt[k];
-                        py[lane_a[k]] ^= pt[k + 2];
-                        px[lane_b[k]] ^= px[lane_a[k]];
-                        py[lane_b[k]] ^= py[lane_a[k]];
-                    }
+        }
+        let side = if transposed { lane_a } else { lane_b };
+        let mut m: Lanes<LANES> = [[0; LANES]; GF_BITS];
+        for (pm, (px, py)) in m.iter_mut().zip(x.iter().zip(y.iter())) {
+            for (k, &q) in side.iter().enumerate() {
+                pm[k] = px[q];
+                pm[HALF + k] = py[q];
+            }
+        }
+        let mut t: Lanes<LANES> = [[0; LANES]; GF_BITS];
+        vec::mul_lanes(&mut t, &m, &w);
+        for (pt, (px, py)) in t.iter().zip(x.iter_mut().zip(y.iter_mut())) {
+            for (k, (&qa, &qb)) in lane_a.iter().zip(lane_b.iter()).enumerate() {
+                if transposed {
+                    px[qb] ^= pt[k];
+                    py[qb] ^= pt[HALF + k];
+                } else {
+                    px[qa] ^= pt[k];
+                    py[qa] ^= pt[HALF + k];
+                    px[qb] ^= px[qa];
+                    py[qb] ^= py[qa];
                 }
             }
         }
     }
 }
 
-/// One butterfly on four lanes, `w` the pairs' factors.
-#[cfg(target_arch = "x86_64")]
+/// One butterfly on a group's lanes, `w` the factor of all its pairs.
 #[inline(always)]
-fn butterfly(a: &mut Vec12x4, b: &mut Vec12x4, w: &Vec12x4, transposed: bool) {
-    let mut t: Vec12x4 = [[0; 4]; GF_BITS];
+fn butterfly(a: &mut Lanes<LANES>, b: &mut Lanes<LANES>, w: &Vec12, transposed: bool) {
+    let mut t: Lanes<LANES> = [[0; LANES]; GF_BITS];
     if transposed {
         xor_into(a, b);
-        vec::mul_lanes(&mut t, a, w);
+        vec::mul_lanes_by(&mut t, a, w);
         xor_into(b, &t);
     } else {
-        vec::mul_lanes(&mut t, b, w);
+        vec::mul_lanes_by(&mut t, b, w);
         xor_into(a, &t);
         xor_into(b, a);
     }
@@ -434,7 +440,7 @@ pub fn fft_tr128(out_lo: &mut Vec12, out_hi: &mut Vec12, values: &mut Evals) {
 )]
 pub fn power_sums(out_lo: &mut Vec12, out_hi: &mut Vec12, values: &Evals) {
     let (mut x0, mut x1) = ([0u64; GF_BITS], [0u64; GF_BITS]);
-    let mut t: Vec12x4 = [[0; 4]; GF_BITS];
+    let mut t: Lanes<LANES> = [[0; LANES]; GF_BITS];
     for (g, v) in values.iter().enumerate() {
         vec::mul_lanes_by(&mut t, v, &TABLES.leaf);
         for ((d0, d1), (pv, pt)) in x0.iter_mut().zip(x1.iter_mut()).zip(v.iter().zip(t.iter())) {
@@ -520,7 +526,7 @@ mod tests {
     fn fft_evaluates_everywhere() {
         for seed in 0..4 {
             let f = poly(seed);
-            let mut out: Evals = [[[0; 4]; GF_BITS]; GROUPS];
+            let mut out: Evals = ZERO;
             fft(&mut out, &vec::const_bitslice(&f));
             let mut x64 = out;
             add_x64(&mut x64);
@@ -536,7 +542,7 @@ mod tests {
     #[test]
     fn transposed_fft_gives_power_sums() {
         for seed in 0..3 {
-            let mut values: Evals = [[[0; 4]; GF_BITS]; GROUPS];
+            let mut values: Evals = ZERO;
             for j in 0..64 {
                 let v = vec::const_bitslice(&poly(seed * 100 + j as u32));
                 let (g, q) = slot(j);

@@ -10,18 +10,12 @@ use super::gf::{self, Gf, GF_BITS};
 pub type Vec12 = [u64; GF_BITS];
 
 /// `L` bitsliced vectors side by side, plane by plane: `v[b][q]` is plane b of vector q. The
-/// decoder's transforms work on four at a time (`L = 4`), which the AVX2 twin of decapsulation
-/// (src/simd.rs) computes in 256-bit registers, and NEON in two 128-bit ones; `L = 1` is one
+/// decoder's transforms work on `fft::LANES` at a time: four on x86_64, which the AVX2 twin of
+/// decapsulation (src/simd.rs) computes in 256-bit registers, one elsewhere; `L = 1` is one
 /// [`Vec12`].
 pub type Lanes<const L: usize> = [[u64; L]; GF_BITS];
 
-/// Four vectors side by side (see [`Lanes`]).
-pub type Vec12x4 = Lanes<4>;
-
 /// `out = a * b`, vector by vector.
-///
-/// Schoolbook with fixed bounds (the compiler unrolls it completely), then reduced modulo
-/// z^12 + z^3 + 1 (`fold`).
 ///
 /// Inlined everywhere on x86_64 with `std`, so that the AVX2 twin of decapsulation compiles its
 /// own 256-bit copy; elsewhere the compiler decides. Plain loops, no closures: a closure is
@@ -30,13 +24,45 @@ pub type Vec12x4 = Lanes<4>;
     all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
     inline(always)
 )]
-#[allow(clippy::indexing_slicing)] // fixed bounds: i, k - i < GF_BITS, k < 2 GF_BITS - 1
 pub fn mul_lanes<const L: usize>(out: &mut Lanes<L>, a: &Lanes<L>, b: &Lanes<L>) {
+    mul_planes(out, a, b);
+}
+
+/// A plane of a product's second factor: `L` lanes of their own, or one `u64` that every lane
+/// shares, read in place: a [`spread`] copy per product made armv7's FFT 10% dearer with one
+/// lane (a 12-word copy that the compiler kept).
+trait Factor<const L: usize>: Copy {
+    /// The plane's word in lane `q`.
+    fn lane(&self, q: usize) -> u64;
+}
+
+impl<const L: usize> Factor<L> for [u64; L] {
+    #[inline(always)]
+    #[allow(clippy::indexing_slicing)] // q < L: the callers' fixed bounds
+    fn lane(&self, q: usize) -> u64 {
+        self[q]
+    }
+}
+
+impl<const L: usize> Factor<L> for u64 {
+    #[inline(always)]
+    fn lane(&self, _: usize) -> u64 {
+        *self
+    }
+}
+
+/// `out = a * b`, lane by lane, `b`'s planes of either [`Factor`] form.
+///
+/// Schoolbook with fixed bounds (the compiler unrolls it completely), then reduced modulo
+/// z^12 + z^3 + 1 (`fold`).
+#[inline(always)]
+#[allow(clippy::indexing_slicing)] // fixed bounds: i, k - i < GF_BITS, k < 2 GF_BITS - 1
+fn mul_planes<const L: usize, F: Factor<L>>(out: &mut Lanes<L>, a: &Lanes<L>, b: &[F; GF_BITS]) {
     let mut t = [[0u64; L]; 2 * GF_BITS - 1];
     for i in 0..GF_BITS {
         for j in 0..GF_BITS {
             for q in 0..L {
-                t[i + j][q] ^= a[i][q] & b[j][q];
+                t[i + j][q] ^= a[i][q] & b[j].lane(q);
             }
         }
     }
@@ -74,7 +100,7 @@ pub fn spread<const L: usize>(b: &Vec12) -> Lanes<L> {
     inline(always)
 )]
 pub fn mul_lanes_by<const L: usize>(out: &mut Lanes<L>, a: &Lanes<L>, b: &Vec12) {
-    mul_lanes(out, a, &spread(b));
+    mul_planes(out, a, b);
 }
 
 /// `a *= b`, vector by vector.

@@ -26,6 +26,12 @@
 //! code with AVX2, so the twins are not compiled at all.
 #![allow(unsafe_code)]
 
+// The layering that keeps the module graph acyclic: the twins use only the raw loads and stores
+// of the leaf `lanes` (and their own backend's portable modules); this module calls the twins;
+// the backends' drivers (src/mlkem/kpke.rs, src/mce/{keygen,encaps,decaps}.rs, ...) call this
+// module. No twin imports a driver or this module.
+pub(crate) mod lanes;
+
 use crate::mce::decaps;
 use crate::mce::encaps;
 use crate::mce::fft::Evals;
@@ -164,15 +170,13 @@ pub fn mce_syndrome(
 /// behaviour only on a CPU without NEON, and this module is compiled only where the build's
 /// target has it (`target_feature = "neon"`, so the compiler already uses NEON everywhere). The
 /// twins take the same references as their portable originals and contain no `unsafe` of their
-/// own; their loads and stores are the two helpers below, which take references too.
+/// own; their loads and stores are the helpers of src/simd/lanes.rs, which take references too.
 #[cfg(all(
     target_arch = "aarch64",
     target_feature = "neon",
     target_endian = "little"
 ))]
 pub(crate) mod neon {
-    use core::arch::aarch64::{int16x8_t, uint8x16_t, vld1q_s16, vld1q_u8, vst1q_s16};
-
     use crate::mlkem::neon;
 
     /// `mlkem::arith::ntt_portable` on NEON.
@@ -189,7 +193,7 @@ pub(crate) mod neon {
         unsafe { neon::inv_ntt(r) }
     }
 
-    /// `mlkem::sample::sample_ntt_row_acc` on NEON (on the two-way Keccak if `two_way`).
+    /// `mlkem::kpke::sample_ntt_row_acc` on NEON (on the two-way Keccak if `two_way`).
     #[inline]
     pub(crate) fn mlkem_sample_ntt_row_acc(
         acc: &mut [i16; 256],
@@ -202,7 +206,7 @@ pub(crate) mod neon {
         unsafe { neon::sample_ntt_row_acc(acc, rho, x, b, two_way) }
     }
 
-    /// `mlkem::sample::sample_ntt_col_acc` on NEON (on the two-way Keccak if `two_way`).
+    /// `mlkem::kpke::sample_ntt_col_acc` on NEON (on the two-way Keccak if `two_way`).
     #[inline]
     pub(crate) fn mlkem_sample_ntt_col_acc(
         t: &mut [[u8; 384]],
@@ -236,32 +240,6 @@ pub(crate) mod neon {
         // SAFETY: the build's target has NEON (module docs).
         unsafe { neon::poly_basemul_acc(acc, a, b) }
     }
-
-    /// The eight lanes of `a`, lane i = `a[i]`.
-    #[inline(always)]
-    pub(crate) fn load(a: &[i16; 8]) -> int16x8_t {
-        // SAFETY: `a` is a live reference to 8 initialised i16 (16 bytes); vld1q_s16 reads
-        // exactly those 16 bytes and needs only i16 alignment, which the reference has. NEON is
-        // enabled for this build (the cfg above), so the instruction exists.
-        unsafe { vld1q_s16(a.as_ptr()) }
-    }
-
-    /// The sixteen bytes of `a` as a vector, lane i = `a[i]`.
-    #[inline(always)]
-    pub(crate) fn load_u8(a: &[u8; 16]) -> uint8x16_t {
-        // SAFETY: `a` is a live reference to 16 initialised bytes; vld1q_u8 reads exactly those
-        // (no alignment needed). NEON is enabled for this build (the cfg above).
-        unsafe { vld1q_u8(a.as_ptr()) }
-    }
-
-    /// Writes the eight lanes of `v` into `a`, lane i to `a[i]`.
-    #[inline(always)]
-    pub(crate) fn store(a: &mut [i16; 8], v: int16x8_t) {
-        // SAFETY: `a` is a unique live reference to 8 i16 (16 bytes); vst1q_s16 writes exactly
-        // those 16 bytes with i16 alignment, which the reference has; every bit pattern is a
-        // valid i16. NEON is enabled for this build (the cfg above).
-        unsafe { vst1q_s16(a.as_mut_ptr(), v) }
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -272,9 +250,9 @@ pub(crate) mod neon {
 // written with `core::arch` intrinsics, which are safe inside its `#[target_feature(enable =
 // "avx2")]` functions. What is left unsafe is here: calling those functions (sound after the
 // check of `mlkem_avx2`, for the reason in the module docs) and the few raw loads and stores the
-// twin needs (sound for the reason in each SAFETY comment). Unlike McEliece's twins,
-// these are also used in a build with `-C target-feature=+avx2` (std or not): the portable
-// ML-KEM code does not vectorise on its own.
+// twin needs (src/simd/lanes.rs, sound for the reason in each SAFETY comment). Unlike McEliece's
+// twins, these are also used in a build with `-C target-feature=+avx2` (std or not): the
+// portable ML-KEM code does not vectorise on its own.
 //
 // Each wrapper returns `None` or `false` when the CPU has no AVX2: the caller then runs the
 // portable code.
@@ -284,13 +262,8 @@ pub(crate) use mlkem_avx2_impl::*;
 
 #[cfg(all(target_arch = "x86_64", any(feature = "std", target_feature = "avx2")))]
 mod mlkem_avx2_impl {
-    use core::arch::x86_64::{
-        __m128i, __m256i, _mm256_loadu_si256, _mm256_storeu_si256, _mm_loadu_si128,
-        _mm_storeu_si128,
-    };
-
     use crate::mlkem::avx2;
-    use crate::mlkem::kpke::Sink;
+    use crate::mlkem::sink::Sink;
     use crate::sizes::{MLKEM_CIPHERTEXT_LEN, MLKEM_PUBLIC_KEY_LEN};
     use zeroize::Zeroizing;
 
@@ -305,56 +278,6 @@ mod mlkem_avx2_impl {
         return true;
         #[cfg(not(target_feature = "avx2"))]
         std::is_x86_feature_detected!("avx2")
-    }
-
-    /// Sixteen `i16` into a register.
-    #[target_feature(enable = "avx2")]
-    #[inline]
-    pub(crate) fn load_i16x16(a: &[i16; 16]) -> __m256i {
-        // SAFETY: `a` is a reference to 32 readable bytes; `loadu` has no alignment requirement.
-        unsafe { _mm256_loadu_si256(a.as_ptr().cast()) }
-    }
-
-    /// A register into sixteen `i16`.
-    #[target_feature(enable = "avx2")]
-    #[inline]
-    pub(crate) fn store_i16x16(a: &mut [i16; 16], v: __m256i) {
-        // SAFETY: `a` is an exclusive reference to 32 writable bytes; `storeu` has no alignment
-        // requirement, and any bytes are a valid `i16`.
-        unsafe { _mm256_storeu_si256(a.as_mut_ptr().cast(), v) }
-    }
-
-    /// Thirty-two bytes into a register.
-    #[target_feature(enable = "avx2")]
-    #[inline]
-    pub(crate) fn load_u8x32(a: &[u8; 32]) -> __m256i {
-        // SAFETY: `a` is a reference to 32 readable bytes; `loadu` has no alignment requirement.
-        unsafe { _mm256_loadu_si256(a.as_ptr().cast()) }
-    }
-
-    /// Sixteen bytes into a 128-bit register.
-    #[target_feature(enable = "avx2")]
-    #[inline]
-    pub(crate) fn load_u8x16(a: &[u8; 16]) -> __m128i {
-        // SAFETY: `a` is a reference to 16 readable bytes; `loadu` has no alignment requirement.
-        unsafe { _mm_loadu_si128(a.as_ptr().cast()) }
-    }
-
-    /// A 128-bit register into eight `i16`.
-    #[target_feature(enable = "avx2")]
-    #[inline]
-    pub(crate) fn store_i16x8(a: &mut [i16; 8], v: __m128i) {
-        // SAFETY: `a` is an exclusive reference to 16 writable bytes; `storeu` has no alignment
-        // requirement, and any bytes are a valid `i16`.
-        unsafe { _mm_storeu_si128(a.as_mut_ptr().cast(), v) }
-    }
-
-    /// A register into four `u64`.
-    #[target_feature(enable = "avx2")]
-    #[inline]
-    pub(crate) fn store_u64x4(a: &mut [u64; 4], v: __m256i) {
-        // SAFETY: as `store_i16x16`: 32 writable bytes, no alignment needed, any bytes valid.
-        unsafe { _mm256_storeu_si256(a.as_mut_ptr().cast(), v) }
     }
 
     /// [`avx2::keygen`] if the CPU has AVX2.

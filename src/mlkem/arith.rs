@@ -85,28 +85,6 @@ pub(super) const ZETAS: [i16; 128] = {
     z
 };
 
-// The entry points `ntt`, `inv_ntt`, `to_mont` and `poly_basemul_acc`: on little-endian
-// aarch64 with NEON the NEON twins (src/mlkem/neon.rs through src/simd.rs, the same values bit for
-// bit), elsewhere the portable functions below.
-#[cfg(not(all(
-    target_arch = "aarch64",
-    target_feature = "neon",
-    target_endian = "little"
-)))]
-pub(super) use self::{
-    inv_ntt_portable as inv_ntt, ntt_portable as ntt,
-    poly_basemul_acc_portable as poly_basemul_acc, to_mont_portable as to_mont,
-};
-#[cfg(all(
-    target_arch = "aarch64",
-    target_feature = "neon",
-    target_endian = "little"
-))]
-pub(super) use crate::simd::neon::{
-    mlkem_inv_ntt as inv_ntt, mlkem_ntt as ntt, mlkem_poly_basemul_acc as poly_basemul_acc,
-    mlkem_to_mont as to_mont,
-};
-
 /// Forward NTT in place (FIPS 203 Algorithm 9), output reduced to (-q, q) by Barrett.
 #[expect(
     clippy::indexing_slicing,
@@ -254,6 +232,8 @@ pub(super) fn poly_basemul_acc_portable(acc: &mut Poly, a: &Poly, b: &Poly) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    // The entry points as K-PKE calls them (the NEON twins on aarch64).
+    use crate::mlkem::kpke::{inv_ntt, ntt, poly_basemul_acc};
 
     fn modq(x: i64) -> i64 {
         x.rem_euclid(i64::from(Q))

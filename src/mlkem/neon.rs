@@ -16,7 +16,8 @@
 //!   floor((aV + 2^25) / 2^26), the scalar t.
 //!
 //! Only data-independent instructions (no table look-up by a coefficient, no branch on one), as
-//! in the portable code. Loads and stores go through the two safe helpers of [`crate::simd`].
+//! in the portable code. Loads and stores go through the three safe helpers of
+//! [`crate::simd::lanes`].
 //!
 //! Why `#[target_feature(enable = "neon")]` on every function although the target already has
 //! NEON: Rust requires it of any safe caller of an intrinsic (the build configuration does not
@@ -41,7 +42,7 @@ use super::arith::{INV_SCALE, QINV, R2, ZETAS};
 
 use super::hash::{Sponge, RATE_128};
 use super::params::{Poly, N, POLY_BYTES, Q};
-use crate::simd::neon::{load, load_u8, store};
+use crate::simd::lanes::neon::{load, load_u8, store};
 
 /// The Barrett constant of [`super::arith::barrett_reduce`], round(2^26 / q).
 const V: i16 = (((1 << 26) + Q as i32 / 2) / Q as i32) as i16;
@@ -807,7 +808,7 @@ pub(crate) fn sample_ntt_row_acc(
 
 /// For each i: t_i = (j == 0 ? 0 : t_i) + SampleNTT(XOF(rho, j, i)) o s, with t_i packed and
 /// `acc` as workspace (key generation's column j of A times s_j); two entries at a time on the
-/// two-way Keccak if `two_way`. The same values as [`super::sample::sample_ntt_col_acc`].
+/// two-way Keccak if `two_way`. The same values as [`super::kpke`]'s `sample_ntt_col_acc`.
 #[target_feature(enable = "neon")]
 pub(crate) fn sample_ntt_col_acc(
     t: &mut [[u8; POLY_BYTES]],
@@ -864,7 +865,8 @@ fn sample2(rho: &[u8; 32], xy: [[u8; 2]; 2], a: &mut [[i16; N + SLACK]; 2]) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::arith::{self, inv_ntt, ntt, poly_basemul_acc, to_mont};
+    use super::super::arith;
+    use super::super::kpke::{inv_ntt, ntt, poly_basemul_acc, to_mont};
     use super::super::params::{Poly, N, Q};
 
     /// A reproducible spread of i16 values within `bound` in magnitude.

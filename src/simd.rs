@@ -32,12 +32,13 @@
 // module. No twin imports a driver or this module.
 pub(crate) mod lanes;
 
-use crate::mce::decaps;
-use crate::mce::encaps;
+use crate::mce::decoder;
 use crate::mce::fft::Evals;
 use crate::mce::gf::Gf;
 use crate::mce::goppa::{self, GenpolyScratch, T};
+use crate::mce::params::E_WORDS;
 use crate::mce::sort;
+use crate::mce::syndrome;
 use crate::mce::systematic::{self, SBlock, FIELD_SIZE, PUBLIC_KEY_LEN};
 use crate::mce::vec::Vec12;
 
@@ -97,18 +98,18 @@ pub fn goppa_generate(f: &[Gf; T], mat: &mut GenpolyScratch) -> Option<[Gf; T]> 
     goppa::portable::generate(f, mat)
 }
 
-/// [`decaps::portable::inverse_goppa_squares`] on the best code for this CPU.
+/// [`decoder::portable::inverse_goppa_squares`] on the best code for this CPU.
 #[inline]
 pub fn mce_inverse_goppa_squares(out: &mut Evals, tmp: &mut Evals, goppa: &[u8]) {
     #[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
     if avx2() {
         // SAFETY: the CPU has AVX2 (module docs).
-        return unsafe { decaps::avx2::inverse_goppa_squares(out, tmp, goppa) };
+        return unsafe { decoder::avx2::inverse_goppa_squares(out, tmp, goppa) };
     }
-    decaps::portable::inverse_goppa_squares(out, tmp, goppa);
+    decoder::portable::inverse_goppa_squares(out, tmp, goppa);
 }
 
-/// [`decaps::portable::syndrome`] on the best code for this CPU.
+/// [`decoder::portable::syndrome`] on the best code for this CPU.
 #[inline]
 pub fn mce_syndrome128(
     lo: &mut Vec12,
@@ -120,46 +121,46 @@ pub fn mce_syndrome128(
     #[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
     if avx2() {
         // SAFETY: the CPU has AVX2 (module docs).
-        return unsafe { decaps::avx2::syndrome(lo, hi, inv_g2, w, tmp) };
+        return unsafe { decoder::avx2::syndrome(lo, hi, inv_g2, w, tmp) };
     }
-    decaps::portable::syndrome(lo, hi, inv_g2, w, tmp);
+    decoder::portable::syndrome(lo, hi, inv_g2, w, tmp);
 }
 
-/// [`decaps::portable::locator`] on the best code for this CPU.
+/// [`decoder::portable::locator`] on the best code for this CPU.
 #[inline]
 pub fn mce_locator(s_lo: &Vec12, s_hi: &Vec12) -> Vec12 {
     #[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
     if avx2() {
         // SAFETY: the CPU has AVX2 (module docs).
-        return unsafe { decaps::avx2::locator(s_lo, s_hi) };
+        return unsafe { decoder::avx2::locator(s_lo, s_hi) };
     }
-    decaps::portable::locator(s_lo, s_hi)
+    decoder::portable::locator(s_lo, s_hi)
 }
 
-/// [`decaps::portable::roots`] on the best code for this CPU.
+/// [`decoder::portable::roots`] on the best code for this CPU.
 #[inline]
 pub fn mce_roots(word: &mut [u64; 64], sigma: &Vec12, tmp: &mut Evals) {
     #[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
     if avx2() {
         // SAFETY: the CPU has AVX2 (module docs).
-        return unsafe { decaps::avx2::roots(word, sigma, tmp) };
+        return unsafe { decoder::avx2::roots(word, sigma, tmp) };
     }
-    decaps::portable::roots(word, sigma, tmp);
+    decoder::portable::roots(word, sigma, tmp);
 }
 
-/// [`encaps::portable::syndrome_u64`] on the best code for this CPU.
+/// [`syndrome::portable::syndrome_u64`] on the best code for this CPU.
 #[inline]
 pub fn mce_syndrome(
     public_key: &[u8; crate::sizes::MCELIECE_PUBLIC_KEY_LEN],
-    e: &[u64; encaps::E_WORDS],
+    e: &[u64; E_WORDS],
     s: &mut [u8; crate::sizes::MCELIECE_CIPHERTEXT_LEN],
 ) {
     #[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
     if avx2() {
         // SAFETY: the CPU has AVX2 (module docs).
-        return unsafe { encaps::avx2::syndrome_u64(public_key, e, s) };
+        return unsafe { syndrome::avx2::syndrome_u64(public_key, e, s) };
     }
-    encaps::portable::syndrome_u64(public_key, e, s);
+    syndrome::portable::syndrome_u64(public_key, e, s);
 }
 
 /// # ML-KEM on aarch64

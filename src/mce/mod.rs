@@ -6,11 +6,17 @@
 //! polynomial), [`sort`] (constant-time sorting), [`systematic`] (the public key) and
 //! [`controlbits`] (the Benes network of the field ordering). `src/simd.rs` picks the code
 //! for the CPU at run time (AVX2 on x86_64 with `std`), the crate's only `unsafe`.
+//!
+//! Encapsulation: [`encaps`], with its syndrome kernels in [`syndrome`]; decapsulation:
+//! [`decaps`], with the decoder's steps in [`decoder`]. The kernels and steps (and their AVX2
+//! twins) sit below the two drivers so that src/simd.rs, which calls the twins and is called by
+//! the drivers, closes no import cycle.
 
 pub mod benes;
 pub mod bm;
 pub mod controlbits;
 pub mod decaps;
+pub mod decoder;
 pub mod encaps;
 pub mod fft;
 pub mod gf;
@@ -20,5 +26,6 @@ pub mod params;
 #[cfg(test)]
 mod reference;
 pub mod sort;
+pub mod syndrome;
 pub mod systematic;
 pub mod vec;

@@ -42,12 +42,22 @@ use crate::mce::syndrome;
 use crate::mce::systematic::{self, SBlock, FIELD_SIZE, PUBLIC_KEY_LEN};
 use crate::mce::vec::Vec12;
 
-/// True when the AVX2 twins may run (checked once, then cached by `std`).
+/// True when the AVX2 twins may run (checked once, then cached by `std`). Never in a build with
+/// `--cfg pqpsk_force_portable` (see [`FORCE_PORTABLE`]).
 #[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
 #[inline]
 fn avx2() -> bool {
-    std::is_x86_feature_detected!("avx2")
+    !FORCE_PORTABLE && std::is_x86_feature_detected!("avx2")
 }
+
+/// Whether the build was told to run the portable code on every CPU (`RUSTFLAGS="--cfg
+/// pqpsk_force_portable"`): the dispatch below then never picks an AVX2 twin, and the twins,
+/// never called, are left out of the binary. For .ci/ct-check, which can only check the code that
+/// runs on the CI machine's CPU: with this, the portable ML-KEM and McEliece code that every
+/// ARM router runs is checked on an AVX2 machine too. Not for production builds (only slower).
+/// NEON is chosen at compile time, not here, and stays as it is.
+#[cfg(target_arch = "x86_64")]
+const FORCE_PORTABLE: bool = cfg!(pqpsk_force_portable);
 
 /// [`sort::portable::sort_u32`] on the best code for this CPU.
 #[inline]
@@ -272,9 +282,13 @@ mod mlkem_avx2_impl {
     const VEC_BYTES: usize = 1536;
 
     /// True when the ML-KEM AVX2 twin may run: known at compile time with `+avx2`, else
-    /// checked once by `std` (CPUID and the OS saving the YMM registers).
+    /// checked once by `std` (CPUID and the OS saving the YMM registers). Never with
+    /// `--cfg pqpsk_force_portable` (see [`super::FORCE_PORTABLE`]).
     #[inline]
     fn mlkem_avx2() -> bool {
+        if super::FORCE_PORTABLE {
+            return false;
+        }
         #[cfg(target_feature = "avx2")]
         return true;
         #[cfg(not(target_feature = "avx2"))]

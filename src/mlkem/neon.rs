@@ -790,14 +790,7 @@ pub(crate) fn sample_ntt_row_acc(
 ) {
     let mut a = [[0i16; N + SLACK]; 2];
     for (j0, pair) in b.chunks(2).enumerate() {
-        let j0 = 2 * j0 as u8;
-        if two_way {
-            sample2(rho, [[x, j0], [x, j0 + 1]], &mut a);
-        } else {
-            for (h, a) in a.iter_mut().enumerate() {
-                sample1(rho, x, j0 + h as u8, a);
-            }
-        }
+        sample_pair(rho, x, 2 * j0 as u8, two_way, &mut a);
         for (a, b) in a.iter().zip(pair) {
             if let Some((a, _)) = a.split_first_chunk::<N>() {
                 basemul_acc_packed(acc, a, b);
@@ -820,14 +813,7 @@ pub(crate) fn sample_ntt_col_acc(
 ) {
     let mut a = [[0i16; N + SLACK]; 2];
     for (i0, pair) in t.chunks_mut(2).enumerate() {
-        let i0 = 2 * i0 as u8;
-        if two_way {
-            sample2(rho, [[j, i0], [j, i0 + 1]], &mut a);
-        } else {
-            for (h, a) in a.iter_mut().enumerate() {
-                sample1(rho, j, i0 + h as u8, a);
-            }
-        }
+        sample_pair(rho, j, 2 * i0 as u8, two_way, &mut a);
         for (a, t_i) in a.iter().zip(pair) {
             if j == 0 {
                 acc.fill(0);
@@ -838,6 +824,21 @@ pub(crate) fn sample_ntt_col_acc(
                 poly_basemul_acc(acc, a, s);
             }
             super::encode::poly_to_bytes(acc, t_i);
+        }
+    }
+}
+
+/// SampleNTT(XOF(rho, x, y0 + h)) for h = 0, 1, each in the first N entries of its buffer in `a`:
+/// both at once on the two-way Keccak if `two_way`, else one after the other. What the row and
+/// the column samplers above share.
+#[target_feature(enable = "neon")]
+#[inline]
+fn sample_pair(rho: &[u8; 32], x: u8, y0: u8, two_way: bool, a: &mut [[i16; N + SLACK]; 2]) {
+    if two_way {
+        sample2(rho, [[x, y0], [x, y0 + 1]], a);
+    } else {
+        for (h, a) in a.iter_mut().enumerate() {
+            sample1(rho, x, y0 + h as u8, a);
         }
     }
 }

@@ -27,17 +27,8 @@ fn goppa_bitsliced(goppa: &[u8]) -> Vec12 {
     g
 }
 
-/// Inlined on x86_64 with `std`, so that the AVX2 twin of [`super::decaps::decapsulate`]'s steps
-/// gets its own copy of everything it calls (see src/simd.rs); elsewhere the compiler decides.
-macro_rules! hot {
-    ($item:item) => {
-        #[cfg_attr(
-            all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
-            inline(always)
-        )]
-        $item
-    };
-}
+// `hot!` (src/mce/mod.rs): inlined on x86_64 with `std`, so that the AVX2 twin of the steps
+// gets its own copy of everything it calls; elsewhere the compiler decides.
 
 hot! {
 /// `out = a` with every lane of vector j cleared where `mask[j]` has a 0 bit.

@@ -33,18 +33,10 @@ impl Pairs for [u8; POLY_BYTES] {
     }
 }
 
+neon_twinned! {
 /// acc += SampleNTT(XOF(rho, x, y)) o b, times R^-1 (FIPS 203 Algorithms 7 and 11). Not inlined:
 /// the XOF's state lives only in this frame. (On aarch64 src/mlkem/neon.rs has its own.)
 #[inline(never)]
-#[cfg_attr(
-    all(
-        target_arch = "aarch64",
-        target_feature = "neon",
-        target_endian = "little",
-        not(test)
-    ),
-    allow(dead_code)
-)]
 pub(super) fn sample_ntt_acc<B: Pairs + ?Sized>(
     acc: &mut Poly,
     rho: &[u8; 32],
@@ -80,6 +72,7 @@ pub(super) fn sample_ntt_acc<B: Pairs + ?Sized>(
             }
         }
     }
+}
 }
 
 /// One SampleNTT candidate `d`: rejected if d >= q, else the first or the second coefficient of

@@ -14,7 +14,8 @@
 // Shared with the other bench targets; this one uses only part of it.
 #[allow(dead_code)]
 mod common;
-// The inputs, made and checked as in benches/mlkem_ratio.rs.
+// The inputs, made and checked as in benches/mlkem_ratio.rs (which also reads `ss`).
+#[allow(dead_code)]
 #[path = "common/mlkem.rs"]
 mod inputs;
 

@@ -1,4 +1,4 @@
-//! The syndrome kernels of encapsulation ([`super::encaps::syndrome`] picks one): one row at a
+//! The syndrome kernels of encapsulation (`encaps::syndrome` picks one): one row at a
 //! time in 64-bit words, compiled once per instruction set (src/simd.rs picks the AVX2 twin on
 //! x86_64 with `std`), and four rows at a time in 32-bit words.
 //!
@@ -97,7 +97,7 @@ fn le_u32(bytes: &[u8], at: usize) -> u32 {
         .map_or(0, u32::from_le_bytes)
 }
 
-/// [`super::encaps::syndrome`], four rows at a time in 32-bit words.
+/// `encaps::syndrome`, four rows at a time in 32-bit words.
 pub(super) fn syndrome_u32x4(
     public_key: &[u8; MCELIECE_PUBLIC_KEY_LEN],
     e: &[u64; E_WORDS],

@@ -43,6 +43,10 @@
 //! - `mce-keygen`: our own McEliece key generation (`pqpsk::mce::keygen::keypair`), three keys
 //!   from secret seeds (first one needing several attempts); run by .ci/ct-check.
 //!
+//! With `RUSTFLAGS="--cfg pqpsk_force_portable"` (in its own target directory) the crate's
+//! dispatch never picks an AVX2 twin, so the same phases check the portable code, which every ARM
+//! router runs, on an AVX2 machine; .ci/ct-check runs the ML-KEM, McEliece and `finish` phases so.
+//!
 //! Outside valgrind the client requests do nothing and the program just runs the exchange. On
 //! targets other than x86_64 they are no-ops, so there the program checks nothing.
 // A test harness: a failed expectation is a panic, and its indices are fixed by the layout.
@@ -575,6 +579,13 @@ fn main() -> ExitCode {
         eprintln!("ct_check: not running under valgrind, nothing is checked");
     }
     println!("ct_check phase {phase}");
+    // Built with `RUSTFLAGS="--cfg pqpsk_force_portable"` (.ci/ct-check's second run), the crate
+    // runs its portable code on this CPU too: what every ARM router runs.
+    if cfg!(pqpsk_force_portable) {
+        println!("code checked: portable (--cfg pqpsk_force_portable)");
+    } else {
+        println!("code checked: the best for this CPU (its AVX2 twins where it has AVX2)");
+    }
     // Key generation needs about 100 KB of stack, the HQC suite up to about 240 KB (no_std.md):
     // give it plenty.
     let worker = std::thread::Builder::new()

@@ -65,8 +65,9 @@
 //! - The repository's README (PSK formula, wire format, IVPN compatibility, threat model),
 //!   BENCHMARKS.md, and `cli/README.md` for the `pqpsk` command (wg-quick hooks, TCP rotation).
 #![no_std]
-// `deny`, not `forbid`: one module, src/simd.rs, allows it for the calls into the backends' AVX2
-// twins, each after a run-time check that the CPU has AVX2 (why that is sound: its docs).
+// `deny`, not `forbid`: one module, src/simd.rs (with its leaf src/simd/lanes.rs, the twins' raw
+// loads and stores), allows it for the calls into the backends' AVX2 and NEON twins, each after
+// a check that the CPU has the instructions (why that is sound: its docs).
 #![deny(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 // Tests may panic: that is how they fail.

@@ -26,21 +26,38 @@
 //! code with AVX2, so the twins are not compiled at all.
 #![allow(unsafe_code)]
 
-use crate::mce::decaps;
-use crate::mce::encaps;
+// The layering that keeps the module graph acyclic: the twins use only the raw loads and stores
+// of the leaf `lanes` (and their own backend's portable modules); this module calls the twins;
+// the backends' drivers (src/mlkem/kpke.rs, src/mce/{keygen,encaps,decaps}.rs, ...) call this
+// module. No twin imports a driver or this module.
+pub(crate) mod lanes;
+
+use crate::mce::decoder;
 use crate::mce::fft::Evals;
 use crate::mce::gf::Gf;
 use crate::mce::goppa::{self, GenpolyScratch, T};
+use crate::mce::params::E_WORDS;
 use crate::mce::sort;
+use crate::mce::syndrome;
 use crate::mce::systematic::{self, SBlock, FIELD_SIZE, PUBLIC_KEY_LEN};
 use crate::mce::vec::Vec12;
 
-/// True when the AVX2 twins may run (checked once, then cached by `std`).
+/// True when the AVX2 twins may run (checked once, then cached by `std`). Never in a build with
+/// `--cfg pqpsk_force_portable` (see [`FORCE_PORTABLE`]).
 #[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
 #[inline]
 fn avx2() -> bool {
-    std::is_x86_feature_detected!("avx2")
+    !FORCE_PORTABLE && std::is_x86_feature_detected!("avx2")
 }
+
+/// Whether the build was told to run the portable code on every CPU (`RUSTFLAGS="--cfg
+/// pqpsk_force_portable"`): the dispatch below then never picks an AVX2 twin, and the twins,
+/// never called, are left out of the binary. For .ci/ct-check, which can only check the code that
+/// runs on the CI machine's CPU: with this, the portable ML-KEM and McEliece code that every
+/// ARM router runs is checked on an AVX2 machine too. Not for production builds (only slower).
+/// NEON is chosen at compile time, not here, and stays as it is.
+#[cfg(target_arch = "x86_64")]
+const FORCE_PORTABLE: bool = cfg!(pqpsk_force_portable);
 
 /// [`sort::portable::sort_u32`] on the best code for this CPU.
 #[inline]
@@ -91,18 +108,18 @@ pub fn goppa_generate(f: &[Gf; T], mat: &mut GenpolyScratch) -> Option<[Gf; T]> 
     goppa::portable::generate(f, mat)
 }
 
-/// [`decaps::portable::inverse_goppa_squares`] on the best code for this CPU.
+/// [`decoder::portable::inverse_goppa_squares`] on the best code for this CPU.
 #[inline]
 pub fn mce_inverse_goppa_squares(out: &mut Evals, tmp: &mut Evals, goppa: &[u8]) {
     #[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
     if avx2() {
         // SAFETY: the CPU has AVX2 (module docs).
-        return unsafe { decaps::avx2::inverse_goppa_squares(out, tmp, goppa) };
+        return unsafe { decoder::avx2::inverse_goppa_squares(out, tmp, goppa) };
     }
-    decaps::portable::inverse_goppa_squares(out, tmp, goppa);
+    decoder::portable::inverse_goppa_squares(out, tmp, goppa);
 }
 
-/// [`decaps::portable::syndrome`] on the best code for this CPU.
+/// [`decoder::portable::syndrome`] on the best code for this CPU.
 #[inline]
 pub fn mce_syndrome128(
     lo: &mut Vec12,
@@ -114,46 +131,46 @@ pub fn mce_syndrome128(
     #[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
     if avx2() {
         // SAFETY: the CPU has AVX2 (module docs).
-        return unsafe { decaps::avx2::syndrome(lo, hi, inv_g2, w, tmp) };
+        return unsafe { decoder::avx2::syndrome(lo, hi, inv_g2, w, tmp) };
     }
-    decaps::portable::syndrome(lo, hi, inv_g2, w, tmp);
+    decoder::portable::syndrome(lo, hi, inv_g2, w, tmp);
 }
 
-/// [`decaps::portable::locator`] on the best code for this CPU.
+/// [`decoder::portable::locator`] on the best code for this CPU.
 #[inline]
 pub fn mce_locator(s_lo: &Vec12, s_hi: &Vec12) -> Vec12 {
     #[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
     if avx2() {
         // SAFETY: the CPU has AVX2 (module docs).
-        return unsafe { decaps::avx2::locator(s_lo, s_hi) };
+        return unsafe { decoder::avx2::locator(s_lo, s_hi) };
     }
-    decaps::portable::locator(s_lo, s_hi)
+    decoder::portable::locator(s_lo, s_hi)
 }
 
-/// [`decaps::portable::roots`] on the best code for this CPU.
+/// [`decoder::portable::roots`] on the best code for this CPU.
 #[inline]
 pub fn mce_roots(word: &mut [u64; 64], sigma: &Vec12, tmp: &mut Evals) {
     #[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
     if avx2() {
         // SAFETY: the CPU has AVX2 (module docs).
-        return unsafe { decaps::avx2::roots(word, sigma, tmp) };
+        return unsafe { decoder::avx2::roots(word, sigma, tmp) };
     }
-    decaps::portable::roots(word, sigma, tmp);
+    decoder::portable::roots(word, sigma, tmp);
 }
 
-/// [`encaps::portable::syndrome_u64`] on the best code for this CPU.
+/// [`syndrome::portable::syndrome_u64`] on the best code for this CPU.
 #[inline]
 pub fn mce_syndrome(
     public_key: &[u8; crate::sizes::MCELIECE_PUBLIC_KEY_LEN],
-    e: &[u64; encaps::E_WORDS],
+    e: &[u64; E_WORDS],
     s: &mut [u8; crate::sizes::MCELIECE_CIPHERTEXT_LEN],
 ) {
     #[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
     if avx2() {
         // SAFETY: the CPU has AVX2 (module docs).
-        return unsafe { encaps::avx2::syndrome_u64(public_key, e, s) };
+        return unsafe { syndrome::avx2::syndrome_u64(public_key, e, s) };
     }
-    encaps::portable::syndrome_u64(public_key, e, s);
+    syndrome::portable::syndrome_u64(public_key, e, s);
 }
 
 /// # ML-KEM on aarch64
@@ -164,15 +181,13 @@ pub fn mce_syndrome(
 /// behaviour only on a CPU without NEON, and this module is compiled only where the build's
 /// target has it (`target_feature = "neon"`, so the compiler already uses NEON everywhere). The
 /// twins take the same references as their portable originals and contain no `unsafe` of their
-/// own; their loads and stores are the two helpers below, which take references too.
+/// own; their loads and stores are the helpers of src/simd/lanes.rs, which take references too.
 #[cfg(all(
     target_arch = "aarch64",
     target_feature = "neon",
     target_endian = "little"
 ))]
 pub(crate) mod neon {
-    use core::arch::aarch64::{int16x8_t, uint8x16_t, vld1q_s16, vld1q_u8, vst1q_s16};
-
     use crate::mlkem::neon;
 
     /// `mlkem::arith::ntt_portable` on NEON.
@@ -189,7 +204,7 @@ pub(crate) mod neon {
         unsafe { neon::inv_ntt(r) }
     }
 
-    /// `mlkem::sample::sample_ntt_row_acc` on NEON (on the two-way Keccak if `two_way`).
+    /// `mlkem::kpke::sample_ntt_row_acc` on NEON (on the two-way Keccak if `two_way`).
     #[inline]
     pub(crate) fn mlkem_sample_ntt_row_acc(
         acc: &mut [i16; 256],
@@ -202,7 +217,7 @@ pub(crate) mod neon {
         unsafe { neon::sample_ntt_row_acc(acc, rho, x, b, two_way) }
     }
 
-    /// `mlkem::sample::sample_ntt_col_acc` on NEON (on the two-way Keccak if `two_way`).
+    /// `mlkem::kpke::sample_ntt_col_acc` on NEON (on the two-way Keccak if `two_way`).
     #[inline]
     pub(crate) fn mlkem_sample_ntt_col_acc(
         t: &mut [[u8; 384]],
@@ -236,32 +251,6 @@ pub(crate) mod neon {
         // SAFETY: the build's target has NEON (module docs).
         unsafe { neon::poly_basemul_acc(acc, a, b) }
     }
-
-    /// The eight lanes of `a`, lane i = `a[i]`.
-    #[inline(always)]
-    pub(crate) fn load(a: &[i16; 8]) -> int16x8_t {
-        // SAFETY: `a` is a live reference to 8 initialised i16 (16 bytes); vld1q_s16 reads
-        // exactly those 16 bytes and needs only i16 alignment, which the reference has. NEON is
-        // enabled for this build (the cfg above), so the instruction exists.
-        unsafe { vld1q_s16(a.as_ptr()) }
-    }
-
-    /// The sixteen bytes of `a` as a vector, lane i = `a[i]`.
-    #[inline(always)]
-    pub(crate) fn load_u8(a: &[u8; 16]) -> uint8x16_t {
-        // SAFETY: `a` is a live reference to 16 initialised bytes; vld1q_u8 reads exactly those
-        // (no alignment needed). NEON is enabled for this build (the cfg above).
-        unsafe { vld1q_u8(a.as_ptr()) }
-    }
-
-    /// Writes the eight lanes of `v` into `a`, lane i to `a[i]`.
-    #[inline(always)]
-    pub(crate) fn store(a: &mut [i16; 8], v: int16x8_t) {
-        // SAFETY: `a` is a unique live reference to 8 i16 (16 bytes); vst1q_s16 writes exactly
-        // those 16 bytes with i16 alignment, which the reference has; every bit pattern is a
-        // valid i16. NEON is enabled for this build (the cfg above).
-        unsafe { vst1q_s16(a.as_mut_ptr(), v) }
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -272,9 +261,9 @@ pub(crate) mod neon {
 // written with `core::arch` intrinsics, which are safe inside its `#[target_feature(enable =
 // "avx2")]` functions. What is left unsafe is here: calling those functions (sound after the
 // check of `mlkem_avx2`, for the reason in the module docs) and the few raw loads and stores the
-// twin needs (sound for the reason in each SAFETY comment). Unlike McEliece's twins,
-// these are also used in a build with `-C target-feature=+avx2` (std or not): the portable
-// ML-KEM code does not vectorise on its own.
+// twin needs (src/simd/lanes.rs, sound for the reason in each SAFETY comment). Unlike McEliece's
+// twins, these are also used in a build with `-C target-feature=+avx2` (std or not): the
+// portable ML-KEM code does not vectorise on its own.
 //
 // Each wrapper returns `None` or `false` when the CPU has no AVX2: the caller then runs the
 // portable code.
@@ -284,13 +273,8 @@ pub(crate) use mlkem_avx2_impl::*;
 
 #[cfg(all(target_arch = "x86_64", any(feature = "std", target_feature = "avx2")))]
 mod mlkem_avx2_impl {
-    use core::arch::x86_64::{
-        __m128i, __m256i, _mm256_loadu_si256, _mm256_storeu_si256, _mm_loadu_si128,
-        _mm_storeu_si128,
-    };
-
     use crate::mlkem::avx2;
-    use crate::mlkem::kpke::Sink;
+    use crate::mlkem::sink::Sink;
     use crate::sizes::{MLKEM_CIPHERTEXT_LEN, MLKEM_PUBLIC_KEY_LEN};
     use zeroize::Zeroizing;
 
@@ -298,63 +282,17 @@ mod mlkem_avx2_impl {
     const VEC_BYTES: usize = 1536;
 
     /// True when the ML-KEM AVX2 twin may run: known at compile time with `+avx2`, else
-    /// checked once by `std` (CPUID and the OS saving the YMM registers).
+    /// checked once by `std` (CPUID and the OS saving the YMM registers). Never with
+    /// `--cfg pqpsk_force_portable` (see [`super::FORCE_PORTABLE`]).
     #[inline]
     fn mlkem_avx2() -> bool {
+        if super::FORCE_PORTABLE {
+            return false;
+        }
         #[cfg(target_feature = "avx2")]
         return true;
         #[cfg(not(target_feature = "avx2"))]
         std::is_x86_feature_detected!("avx2")
-    }
-
-    /// Sixteen `i16` into a register.
-    #[target_feature(enable = "avx2")]
-    #[inline]
-    pub(crate) fn load_i16x16(a: &[i16; 16]) -> __m256i {
-        // SAFETY: `a` is a reference to 32 readable bytes; `loadu` has no alignment requirement.
-        unsafe { _mm256_loadu_si256(a.as_ptr().cast()) }
-    }
-
-    /// A register into sixteen `i16`.
-    #[target_feature(enable = "avx2")]
-    #[inline]
-    pub(crate) fn store_i16x16(a: &mut [i16; 16], v: __m256i) {
-        // SAFETY: `a` is an exclusive reference to 32 writable bytes; `storeu` has no alignment
-        // requirement, and any bytes are a valid `i16`.
-        unsafe { _mm256_storeu_si256(a.as_mut_ptr().cast(), v) }
-    }
-
-    /// Thirty-two bytes into a register.
-    #[target_feature(enable = "avx2")]
-    #[inline]
-    pub(crate) fn load_u8x32(a: &[u8; 32]) -> __m256i {
-        // SAFETY: `a` is a reference to 32 readable bytes; `loadu` has no alignment requirement.
-        unsafe { _mm256_loadu_si256(a.as_ptr().cast()) }
-    }
-
-    /// Sixteen bytes into a 128-bit register.
-    #[target_feature(enable = "avx2")]
-    #[inline]
-    pub(crate) fn load_u8x16(a: &[u8; 16]) -> __m128i {
-        // SAFETY: `a` is a reference to 16 readable bytes; `loadu` has no alignment requirement.
-        unsafe { _mm_loadu_si128(a.as_ptr().cast()) }
-    }
-
-    /// A 128-bit register into eight `i16`.
-    #[target_feature(enable = "avx2")]
-    #[inline]
-    pub(crate) fn store_i16x8(a: &mut [i16; 8], v: __m128i) {
-        // SAFETY: `a` is an exclusive reference to 16 writable bytes; `storeu` has no alignment
-        // requirement, and any bytes are a valid `i16`.
-        unsafe { _mm_storeu_si128(a.as_mut_ptr().cast(), v) }
-    }
-
-    /// A register into four `u64`.
-    #[target_feature(enable = "avx2")]
-    #[inline]
-    pub(crate) fn store_u64x4(a: &mut [u64; 4], v: __m256i) {
-        // SAFETY: as `store_i16x16`: 32 writable bytes, no alignment needed, any bytes valid.
-        unsafe { _mm256_storeu_si256(a.as_mut_ptr().cast(), v) }
     }
 
     /// [`avx2::keygen`] if the CPU has AVX2.

@@ -14,47 +14,37 @@
 // Shared with the other bench targets; this one uses only part of it.
 #[allow(dead_code)]
 mod common;
-// The replaying RNG of the tests (a fixed seed or message as the draws of a pqpsk or ml-kem call).
-#[path = "../../tests/common/replay.rs"]
-mod replay;
+// The inputs, made and checked as in benches/mlkem_ratio.rs (which also reads `ss`).
+#[allow(dead_code)]
+#[path = "common/mlkem.rs"]
+mod inputs;
 
 use std::hint::black_box;
 
-use common::{fast, BenchRng};
+use common::fast;
 use criterion::{criterion_group, criterion_main, Criterion};
+use inputs::{Inputs, Replay};
 use libcrux_ml_kem::mlkem1024 as crux;
 use ml_kem::array::Array;
 use ml_kem::kem::{Decapsulate, Encapsulate, KeyExport};
 use pqcrypto_mlkem::mlkem1024 as pqclean;
 use pqcrypto_traits::kem::{Ciphertext as _, PublicKey as _};
-use pqpsk::mlkem::{DecapsulationKey, DECAPSULATION_KEY_LEN};
+use pqpsk::mlkem::DecapsulationKey;
 use pqpsk::sizes::{MLKEM_CIPHERTEXT_LEN, MLKEM_PUBLIC_KEY_LEN, MLKEM_SEED_LEN};
-use replay::Replay;
 
 fn mlkem(c: &mut Criterion) {
-    let mut rng = BenchRng::new(0x6d6c_6b65_6d00);
-    let mut seed = [0u8; MLKEM_SEED_LEN];
-    rng.fill(&mut seed);
-    let mut m = [0u8; 32];
-    rng.fill(&mut m);
-
     // Keys and ciphertexts, checked to agree before anything is timed.
-    let mut seed_out = [0u8; MLKEM_SEED_LEN];
-    let mut pk = [0u8; MLKEM_PUBLIC_KEY_LEN];
-    pqpsk::mlkem::generate(&mut Replay(&seed), &mut seed_out, &mut pk);
-    let mut ct = [0u8; MLKEM_CIPHERTEXT_LEN];
-    let ss = pqpsk::mlkem::encapsulate(&mut Replay(&m), &pk, &mut ct).expect("valid key");
-    let mut dk = Box::new([0u8; DECAPSULATION_KEY_LEN]);
-    pqpsk::mlkem::expand_decapsulation_key(&seed, &mut dk);
+    let Inputs {
+        seed,
+        m,
+        pk,
+        ct,
+        dk,
+        crux: pair,
+        ..
+    } = inputs::inputs(0x6d6c_6b65_6d00);
     let rc_dk = ml_kem::DecapsulationKey1024::from_seed(Array(seed));
     assert_eq!(rc_dk.encapsulation_key().to_bytes()[..], pk[..]);
-    let pair = crux::generate_key_pair(seed);
-    assert_eq!(pair.public_key().as_slice(), &pk);
-    assert_eq!(
-        crux::decapsulate(pair.private_key(), &ct.into()),
-        *ss.as_bytes()
-    );
-    assert_eq!(&pair.private_key().as_slice()[..], &dk[..]);
     let (pq_pk, pq_sk) = pqclean::keypair();
     let (_, pq_ct) = pqclean::encapsulate(&pq_pk);
     let mut pq_pk_bytes = [0u8; MLKEM_PUBLIC_KEY_LEN];

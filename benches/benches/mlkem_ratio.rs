@@ -12,18 +12,17 @@
 
 #[allow(dead_code)]
 mod common;
-// The replaying RNG of the tests (a fixed seed or message as the draws of a pqpsk or ml-kem call).
-#[path = "../../tests/common/replay.rs"]
-mod replay;
+// The inputs, made and checked as in benches/mlkem.rs.
+#[path = "common/mlkem.rs"]
+mod inputs;
 
 use std::hint::black_box;
 use std::time::Instant;
 
-use common::BenchRng;
+use inputs::{Inputs, Replay};
 use libcrux_ml_kem::mlkem1024 as crux;
-use pqpsk::mlkem::{DecapsulationKey, DECAPSULATION_KEY_LEN};
+use pqpsk::mlkem::DecapsulationKey;
 use pqpsk::sizes::{MLKEM_CIPHERTEXT_LEN, MLKEM_PUBLIC_KEY_LEN, MLKEM_SEED_LEN};
-use replay::Replay;
 
 /// Calls per timed batch.
 const BATCH: u32 = 50;
@@ -47,26 +46,19 @@ fn main() {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(100);
-    let mut rng = BenchRng::new(0x6d6c_6b65_6d01);
-    let mut seed = [0u8; MLKEM_SEED_LEN];
-    rng.fill(&mut seed);
-    let mut m = [0u8; 32];
-    rng.fill(&mut m);
-
-    let mut seed_out = [0u8; MLKEM_SEED_LEN];
-    let mut pk = [0u8; MLKEM_PUBLIC_KEY_LEN];
-    pqpsk::mlkem::generate(&mut Replay(&seed), &mut seed_out, &mut pk);
-    let mut ct = [0u8; MLKEM_CIPHERTEXT_LEN];
-    let ss = pqpsk::mlkem::encapsulate(&mut Replay(&m), &pk, &mut ct).expect("valid key");
-    let mut dk = [0u8; DECAPSULATION_KEY_LEN];
-    pqpsk::mlkem::expand_decapsulation_key(&seed, &mut dk);
-    let pair = crux::generate_key_pair(seed);
-    assert_eq!(pair.public_key().as_slice(), &pk);
-    assert_eq!(&pair.private_key().as_slice()[..], &dk[..]);
+    let Inputs {
+        seed,
+        m,
+        pk,
+        ct,
+        ss,
+        dk,
+        crux: pair,
+    } = inputs::inputs(0x6d6c_6b65_6d01);
     let crux_pk = crux::MlKem1024PublicKey::from(pk);
     let (crux_ct, crux_ss) = crux::encapsulate(&crux_pk, m);
     assert_eq!(crux_ct.as_slice(), &ct);
-    assert_eq!(crux_ss, *ss.as_bytes());
+    assert_eq!(crux_ss, ss);
     let crux_ct = crux::MlKem1024Ciphertext::from(ct);
 
     // "expanded": parse (the FIPS 203 section 7.3 hash check, 12 Keccak permutations, which

@@ -103,32 +103,20 @@ pub fn locator(s_lo: &Vec12, s_hi: &Vec12) -> Vec12 {
     out
 }
 
+hot! { else inline(never);
 /// `out = a b` lane by lane. Inlined where the AVX2 twin needs its own copy (x86_64 with `std`),
 /// out of line elsewhere: inlined on the Cortex-M4, the products' temporaries took the locator's
 /// frame to 2.3 KB, on top of decapsulation's 12 KiB.
-#[cfg_attr(
-    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
-    inline(always)
-)]
-#[cfg_attr(
-    not(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2"))),
-    inline(never)
-)]
 fn product<const L: usize>(out: &mut Lanes<L>, a: &Lanes<L>, b: &Lanes<L>) {
     vec::mul_lanes(out, a, b);
 }
+}
 
+hot! { else inline(never);
 /// `out = a b` on one vector, out of line like [`product`].
-#[cfg_attr(
-    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
-    inline(always)
-)]
-#[cfg_attr(
-    not(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2"))),
-    inline(never)
-)]
 fn product1(out: &mut Vec12, a: &Vec12, b: &Vec12) {
     vec::mul(out, a, b);
+}
 }
 
 #[cfg(test)]

@@ -15,6 +15,8 @@ pub const ROWS: usize = GF_BITS * T;
 pub const PK_ROW_BYTES: usize = (N - ROWS) / 8;
 /// Bytes of an error vector (and of the implicit-rejection secret s).
 pub const E_BYTES: usize = N / 8;
+/// 64-bit words holding the error vector (the last one half used).
+pub const E_WORDS: usize = N.div_ceil(64);
 /// Bytes of the Benes network's control bits in the secret key: (2m - 1) 2^(m-1) bits.
 pub const CONTROL_BYTES: usize = ((2 * GF_BITS - 1) * FIELD_SIZE / 2).div_ceil(8);
 

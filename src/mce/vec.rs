@@ -198,19 +198,13 @@ fn unone(a: &Lanes<1>) -> Vec12 {
     v
 }
 
+hot! { else inline;
 /// `out = a * b`, lane by lane.
-#[cfg_attr(
-    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
-    inline(always)
-)]
-#[cfg_attr(
-    not(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2"))),
-    inline
-)]
 pub fn mul(out: &mut Vec12, a: &Vec12, b: &Vec12) {
     let mut o = [[0; 1]; GF_BITS];
     mul_lanes(&mut o, &one(a), &one(b));
     *out = unone(&o);
+}
 }
 
 /// `out = c * a`: every lane times the scalar `c`.

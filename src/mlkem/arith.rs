@@ -85,41 +85,11 @@ pub(super) const ZETAS: [i16; 128] = {
     z
 };
 
-// The entry points `ntt`, `inv_ntt`, `to_mont` and `poly_basemul_acc`: on little-endian
-// aarch64 with NEON the NEON twins (src/mlkem/neon.rs through src/simd.rs, the same values bit for
-// bit), elsewhere the portable functions below.
-#[cfg(not(all(
-    target_arch = "aarch64",
-    target_feature = "neon",
-    target_endian = "little"
-)))]
-pub(super) use self::{
-    inv_ntt_portable as inv_ntt, ntt_portable as ntt,
-    poly_basemul_acc_portable as poly_basemul_acc, to_mont_portable as to_mont,
-};
-#[cfg(all(
-    target_arch = "aarch64",
-    target_feature = "neon",
-    target_endian = "little"
-))]
-pub(super) use crate::simd::neon::{
-    mlkem_inv_ntt as inv_ntt, mlkem_ntt as ntt, mlkem_poly_basemul_acc as poly_basemul_acc,
-    mlkem_to_mont as to_mont,
-};
-
+neon_twinned! {
 /// Forward NTT in place (FIPS 203 Algorithm 9), output reduced to (-q, q) by Barrett.
 #[expect(
     clippy::indexing_slicing,
     reason = "k < 128 and j + len < 256 by the loop bounds"
-)]
-#[cfg_attr(
-    all(
-        target_arch = "aarch64",
-        target_feature = "neon",
-        target_endian = "little",
-        not(test)
-    ),
-    allow(dead_code)
 )]
 pub(super) fn ntt_portable(r: &mut Poly) {
     let mut k = 1;
@@ -143,20 +113,13 @@ pub(super) fn ntt_portable(r: &mut Poly) {
         *c = barrett_reduce(*c);
     }
 }
+}
 
+neon_twinned! {
 /// Inverse NTT in place (FIPS 203 Algorithm 10), times R (see the module note), output in (-q, q).
 #[expect(
     clippy::indexing_slicing,
     reason = "k < 128 and j + len < 256 by the loop bounds"
-)]
-#[cfg_attr(
-    all(
-        target_arch = "aarch64",
-        target_feature = "neon",
-        target_endian = "little",
-        not(test)
-    ),
-    allow(dead_code)
 )]
 pub(super) fn inv_ntt_portable(r: &mut Poly) {
     // Accumulated base-case products reach 8q: bring them below q/2 so no layer overflows.
@@ -184,21 +147,15 @@ pub(super) fn inv_ntt_portable(r: &mut Poly) {
         *c = fqmul(*c, INV_SCALE);
     }
 }
+}
 
+neon_twinned! {
 /// Multiplies every coefficient by R (undoing a base-case product's R^-1), output in (-q, q).
-#[cfg_attr(
-    all(
-        target_arch = "aarch64",
-        target_feature = "neon",
-        target_endian = "little",
-        not(test)
-    ),
-    allow(dead_code)
-)]
 pub(super) fn to_mont_portable(r: &mut Poly) {
     for c in r.iter_mut() {
         *c = fqmul(*c, R2);
     }
+}
 }
 
 /// The twiddle of base-case pair `pair` (coefficients 2 pair, 2 pair + 1): +-zeta^(2 BitRev7(i) + 1)
@@ -232,16 +189,8 @@ pub(super) fn basemul_acc(acc: &mut [i16; 2], a: [i16; 2], b: [i16; 2], zeta: i1
     acc[1] += montgomery_reduce(a0 * b1 + a1 * b0);
 }
 
+neon_twinned! {
 /// acc += a o b for polynomials in NTT form (both unpacked), times R^-1.
-#[cfg_attr(
-    all(
-        target_arch = "aarch64",
-        target_feature = "neon",
-        target_endian = "little",
-        not(test)
-    ),
-    allow(dead_code)
-)]
 pub(super) fn poly_basemul_acc_portable(acc: &mut Poly, a: &Poly, b: &Poly) {
     let (acc, _) = acc.as_chunks_mut::<2>();
     let (a, _) = a.as_chunks::<2>();
@@ -250,10 +199,13 @@ pub(super) fn poly_basemul_acc_portable(acc: &mut Poly, a: &Poly, b: &Poly) {
         basemul_acc(acc, *a, *b, pair_zeta(pair));
     }
 }
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    // The entry points as K-PKE calls them (the NEON twins on aarch64).
+    use crate::mlkem::kpke::{inv_ntt, ntt, poly_basemul_acc};
 
     fn modq(x: i64) -> i64 {
         x.rem_euclid(i64::from(Q))

@@ -15,7 +15,9 @@
 //!
 //! Every function here has `#[target_feature(enable = "avx2")]` and no `unsafe`: the intrinsics
 //! are safe inside such a function, the few raw loads and stores are the helpers of
-//! [`crate::simd`], and [`crate::simd`] calls the entry points only on a CPU with AVX2.
+//! [`crate::simd::lanes`], and [`crate::simd`] calls the entry points only on a CPU with AVX2.
+//! Nothing here imports [`super::kpke`], which calls [`crate::simd`]: that keeps the module
+//! graph acyclic (src/simd.rs).
 
 use core::arch::x86_64::{
     __m256i, _mm256_add_epi16, _mm256_and_si256, _mm256_andnot_si256, _mm256_blend_epi16,
@@ -36,11 +38,14 @@ use super::encode::{
     add_message, compress_u, compress_v, decompress_u, decompress_v, message, poly_from_bytes,
     poly_to_bytes,
 };
+use super::hash::expand_d;
 use super::keccak::{PI_SOURCE, RHO, ROUND_CONSTANTS_64};
-use super::kpke::{expand_d, Sink};
 use super::params::{Poly, CT_LEN, EK_LEN, K, N, POLY_BYTES, Q, U_POLY_BYTES, VEC_BYTES};
 use super::sample::{add_noise, cbd2_8};
-use crate::simd::{load_i16x16, load_u8x16, load_u8x32, store_i16x16, store_i16x8, store_u64x4};
+use super::sink::Sink;
+use crate::simd::lanes::avx2::{
+    load_i16x16, load_u8x16, load_u8x32, store_i16x16, store_i16x8, store_u64x4,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Four Keccak-f[1600] states at once.
@@ -775,7 +780,7 @@ mod tests {
     //! the rest of the tests then runs the AVX2 path through `crate::simd`; this runs both).
     #![allow(clippy::indexing_slicing)]
 
-    use super::super::{arith, kpke, sample};
+    use super::super::{arith, kpke, sample, sink};
     use super::*;
 
     fn has_avx2() -> bool {
@@ -808,19 +813,19 @@ mod tests {
             let p = rng.poly(Q - 1);
             let (mut ours, mut theirs) = (p, p);
             crate::simd::mlkem_test_ntt(&mut ours);
-            arith::ntt(&mut theirs);
+            arith::ntt_portable(&mut theirs);
             assert_eq!(ours, theirs, "ntt");
 
             let p = rng.poly(4 * Q);
             let (mut ours, mut theirs) = (p, p);
             crate::simd::mlkem_test_inv_ntt(&mut ours);
-            arith::inv_ntt(&mut theirs);
+            arith::inv_ntt_portable(&mut theirs);
             assert_eq!(ours, theirs, "inv_ntt");
 
             let (a, b, acc) = (rng.poly(4095), rng.poly(4095), rng.poly(3 * Q));
             let (mut ours, mut theirs) = (acc, acc);
             crate::simd::mlkem_test_basemul(&mut ours, &a, &b);
-            arith::poly_basemul_acc(&mut theirs, &a, &b);
+            arith::poly_basemul_acc_portable(&mut theirs, &a, &b);
             assert_eq!(ours, theirs, "basemul");
         }
     }
@@ -847,10 +852,10 @@ mod tests {
                 &ek_a,
                 &m,
                 &coins,
-                &mut kpke::Write(&mut ct_a)
+                &mut sink::Write(&mut ct_a)
             ));
             let mut work = ek_p;
-            kpke::encrypt_portable(&mut work, &m, &coins, &mut kpke::Write(&mut ct_p));
+            kpke::encrypt_portable(&mut work, &m, &coins, &mut sink::Write(&mut ct_p));
             assert_eq!(ct_a, ct_p, "case {case}: ciphertext");
 
             // Decryption of the honest ciphertext and of a tampered one.
@@ -868,7 +873,7 @@ mod tests {
                 assert_eq!(*from_sigma, *ours, "case {case}: decrypt from sigma");
                 let theirs = kpke::decrypt_portable(&ct, |j, p| {
                     sample::noise(p, &sigma, j as u8);
-                    arith::ntt(p);
+                    arith::ntt_portable(p);
                 });
                 assert_eq!(*ours, *theirs, "case {case}: decrypt");
                 if flip.is_none() {

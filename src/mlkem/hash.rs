@@ -8,7 +8,10 @@
 //! sponge touches the state a whole lane at a time (one conversion per lane where the state is
 //! interleaved).
 
+use zeroize::Zeroizing;
+
 use super::keccak::{Lanes, State};
+use super::params::K;
 
 /// SHA3-256 and SHAKE256 rate in bytes.
 pub(super) const RATE_256: usize = 136;
@@ -170,6 +173,13 @@ pub(super) fn halves(bytes: &[u8; 64]) -> (&[u8; 32], &[u8; 32]) {
         // 64 bytes are exactly two 32-byte halves.
         _ => unreachable!("64 bytes have two 32-byte halves"),
     }
+}
+
+/// (rho, sigma) = G(d || k) (FIPS 203 Algorithm 13, line 1).
+pub(super) fn expand_d(d: &[u8; 32]) -> (Zeroizing<[u8; 32]>, [u8; 32]) {
+    let g = Zeroizing::new(sha3_512(&[d, &[K as u8]]));
+    let (rho, sigma) = halves(&g);
+    (Zeroizing::new(*sigma), *rho)
 }
 
 #[cfg(test)]

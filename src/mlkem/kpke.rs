@@ -10,49 +10,81 @@
 
 use zeroize::{Zeroize, Zeroizing};
 
-use super::arith::{inv_ntt, ntt, poly_basemul_acc, to_mont};
 use super::encode::{
     add_message, compress_u, compress_v, decompress_u, decompress_v, message, poly_from_bytes,
     poly_to_bytes,
 };
-use super::hash::{halves, sha3_512};
+use super::hash::expand_d;
 use super::params::{Poly, CT_LEN, EK_LEN, K, N, POLY_BYTES, U_POLY_BYTES, VEC_BYTES};
-use super::sample::{add_noise, noise, sample_ntt_col_acc, sample_ntt_row_acc};
+use super::sample::{add_noise, noise};
+use super::sink::Sink;
 
-/// Where encryption's output goes.
-pub(crate) trait Sink {
-    /// `bytes` are ciphertext bytes `offset..offset + bytes.len()`.
-    fn put(&mut self, offset: usize, bytes: &[u8]);
-}
+// The entry points `ntt`, `inv_ntt`, `to_mont` and `poly_basemul_acc`: on little-endian
+// aarch64 with NEON the NEON twins (src/mlkem/neon.rs through src/simd.rs, the same values bit for
+// bit), elsewhere the portable functions of arith.rs. Chosen here, in the driver, not in arith.rs:
+// the twins use arith.rs, so arith.rs must not import src/simd.rs, which imports the twins.
+#[cfg(not(all(
+    target_arch = "aarch64",
+    target_feature = "neon",
+    target_endian = "little"
+)))]
+pub(super) use super::arith::{
+    inv_ntt_portable as inv_ntt, ntt_portable as ntt,
+    poly_basemul_acc_portable as poly_basemul_acc, to_mont_portable as to_mont,
+};
+#[cfg(all(
+    target_arch = "aarch64",
+    target_feature = "neon",
+    target_endian = "little"
+))]
+pub(super) use crate::simd::neon::{
+    mlkem_inv_ntt as inv_ntt, mlkem_ntt as ntt, mlkem_poly_basemul_acc as poly_basemul_acc,
+    mlkem_to_mont as to_mont,
+};
 
-/// Writes the ciphertext.
-pub(crate) struct Write<'a>(pub(crate) &'a mut [u8; CT_LEN]);
-
-impl Sink for Write<'_> {
-    fn put(&mut self, offset: usize, bytes: &[u8]) {
-        if let Some(out) = self.0.get_mut(offset..offset + bytes.len()) {
-            out.copy_from_slice(bytes);
-        }
+/// acc += sum_j SampleNTT(XOF(rho, x, j)) o b_j, times R^-1 (a row of A^T times a packed vector,
+/// as encryption needs it): [`sample_ntt_acc`](super::sample::sample_ntt_acc) for each j, or on aarch64 two entries at a time on
+/// a two-way NEON Keccak (src/mlkem/neon.rs, the same values).
+fn sample_ntt_row_acc(acc: &mut Poly, rho: &[u8; 32], x: u8, b: &[[u8; POLY_BYTES]]) {
+    #[cfg(all(
+        target_arch = "aarch64",
+        target_feature = "neon",
+        target_endian = "little"
+    ))]
+    crate::simd::neon::mlkem_sample_ntt_row_acc(acc, rho, x, b, super::neon::two_way_keccak());
+    #[cfg(not(all(
+        target_arch = "aarch64",
+        target_feature = "neon",
+        target_endian = "little"
+    )))]
+    for (j, b_j) in b.iter().enumerate() {
+        super::sample::sample_ntt_acc(acc, rho, x, j as u8, b_j);
     }
 }
 
-/// Compares with a ciphertext: `diff` ends up zero exactly when every byte matched.
-pub(super) struct Compare<'a> {
-    pub(super) ciphertext: &'a [u8; CT_LEN],
-    pub(super) diff: u8,
-}
-
-impl Sink for Compare<'_> {
-    fn put(&mut self, offset: usize, bytes: &[u8]) {
-        match self.ciphertext.get(offset..offset + bytes.len()) {
-            Some(theirs) => {
-                for (a, b) in theirs.iter().zip(bytes) {
-                    self.diff |= a ^ b;
-                }
-            }
-            // Offsets are fixed by the parameters and always in range.
-            None => self.diff = 0xFF,
+/// For each i: t_i = (j == 0 ? 0 : t_i) + A\[i\]\[j\] o s, with A\[i\]\[j\] = SampleNTT(rho || j || i)
+/// and t_i in ByteEncode_12 form, `acc` the workspace (key generation's column j): on aarch64
+/// two entries at a time on a two-way NEON Keccak (src/mlkem/neon.rs, the same values).
+fn sample_ntt_col_acc(t: &mut [[u8; POLY_BYTES]], rho: &[u8; 32], j: u8, s: &Poly, acc: &mut Poly) {
+    #[cfg(all(
+        target_arch = "aarch64",
+        target_feature = "neon",
+        target_endian = "little"
+    ))]
+    crate::simd::neon::mlkem_sample_ntt_col_acc(t, rho, j, s, acc, super::neon::two_way_keccak());
+    #[cfg(not(all(
+        target_arch = "aarch64",
+        target_feature = "neon",
+        target_endian = "little"
+    )))]
+    for (i, t_i) in t.iter_mut().enumerate() {
+        if j == 0 {
+            acc.fill(0);
+        } else {
+            poly_from_bytes(t_i, acc);
         }
+        super::sample::sample_ntt_acc(acc, rho, j, i as u8, s);
+        poly_to_bytes(acc, t_i);
     }
 }
 
@@ -61,13 +93,6 @@ fn split_ek(ek: &mut [u8; EK_LEN]) -> (&mut [[u8; POLY_BYTES]], [u8; 32]) {
     let mut seed = [0u8; 32];
     seed.copy_from_slice(rho);
     (t.as_chunks_mut::<POLY_BYTES>().0, seed)
-}
-
-/// (rho, sigma) = G(d || k) (FIPS 203 Algorithm 13, line 1).
-pub(super) fn expand_d(d: &[u8; 32]) -> (Zeroizing<[u8; 32]>, [u8; 32]) {
-    let g = Zeroizing::new(sha3_512(&[d, &[K as u8]]));
-    let (rho, sigma) = halves(&g);
-    (Zeroizing::new(*sigma), *rho)
 }
 
 /// s_j in NTT form, from sigma.

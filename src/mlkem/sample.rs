@@ -6,12 +6,6 @@
 
 use super::arith::{basemul_acc, pair_zeta};
 use super::encode::decode12_pair;
-#[cfg(not(all(
-    target_arch = "aarch64",
-    target_feature = "neon",
-    target_endian = "little"
-)))]
-use super::encode::{poly_from_bytes, poly_to_bytes};
 use super::hash::{Sponge, RATE_128, RATE_256};
 use super::params::{Poly, POLY_BYTES, Q};
 
@@ -39,70 +33,10 @@ impl Pairs for [u8; POLY_BYTES] {
     }
 }
 
-/// acc += sum_j SampleNTT(XOF(rho, x, j)) o b_j, times R^-1 (a row of A^T times a packed vector,
-/// as encryption needs it): [`sample_ntt_acc`] for each j, or on aarch64 two entries at a time on
-/// a two-way NEON Keccak (src/mlkem/neon.rs, the same values).
-pub(super) fn sample_ntt_row_acc(acc: &mut Poly, rho: &[u8; 32], x: u8, b: &[[u8; POLY_BYTES]]) {
-    #[cfg(all(
-        target_arch = "aarch64",
-        target_feature = "neon",
-        target_endian = "little"
-    ))]
-    crate::simd::neon::mlkem_sample_ntt_row_acc(acc, rho, x, b, super::neon::two_way_keccak());
-    #[cfg(not(all(
-        target_arch = "aarch64",
-        target_feature = "neon",
-        target_endian = "little"
-    )))]
-    for (j, b_j) in b.iter().enumerate() {
-        sample_ntt_acc(acc, rho, x, j as u8, b_j);
-    }
-}
-
-/// For each i: t_i = (j == 0 ? 0 : t_i) + A\[i\]\[j\] o s, with A\[i\]\[j\] = SampleNTT(rho || j || i)
-/// and t_i in ByteEncode_12 form, `acc` the workspace (key generation's column j): on aarch64
-/// two entries at a time on a two-way NEON Keccak (src/mlkem/neon.rs, the same values).
-pub(super) fn sample_ntt_col_acc(
-    t: &mut [[u8; POLY_BYTES]],
-    rho: &[u8; 32],
-    j: u8,
-    s: &Poly,
-    acc: &mut Poly,
-) {
-    #[cfg(all(
-        target_arch = "aarch64",
-        target_feature = "neon",
-        target_endian = "little"
-    ))]
-    crate::simd::neon::mlkem_sample_ntt_col_acc(t, rho, j, s, acc, super::neon::two_way_keccak());
-    #[cfg(not(all(
-        target_arch = "aarch64",
-        target_feature = "neon",
-        target_endian = "little"
-    )))]
-    for (i, t_i) in t.iter_mut().enumerate() {
-        if j == 0 {
-            acc.fill(0);
-        } else {
-            poly_from_bytes(t_i, acc);
-        }
-        sample_ntt_acc(acc, rho, j, i as u8, s);
-        poly_to_bytes(acc, t_i);
-    }
-}
-
+neon_twinned! {
 /// acc += SampleNTT(XOF(rho, x, y)) o b, times R^-1 (FIPS 203 Algorithms 7 and 11). Not inlined:
 /// the XOF's state lives only in this frame. (On aarch64 src/mlkem/neon.rs has its own.)
 #[inline(never)]
-#[cfg_attr(
-    all(
-        target_arch = "aarch64",
-        target_feature = "neon",
-        target_endian = "little",
-        not(test)
-    ),
-    allow(dead_code)
-)]
 pub(super) fn sample_ntt_acc<B: Pairs + ?Sized>(
     acc: &mut Poly,
     rho: &[u8; 32],
@@ -138,6 +72,7 @@ pub(super) fn sample_ntt_acc<B: Pairs + ?Sized>(
             }
         }
     }
+}
 }
 
 /// One SampleNTT candidate `d`: rejected if d >= q, else the first or the second coefficient of

@@ -365,6 +365,18 @@ fn run(seeds: u64) {
         started.elapsed().as_secs_f64(),
         if avx2 { "avx2" } else { "clean" }
     );
+    #[cfg(all(feature = "pq-mceliece", target_arch = "x86_64"))]
+    println!(
+        "pq-mceliece's run-time dispatch (its hazmat/simd.rs) finds {}",
+        if std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512vl")
+            && std::arch::is_x86_feature_detected!("avx512bw")
+        {
+            "AVX-512"
+        } else {
+            "no AVX-512"
+        }
+    );
     for (i, op) in ops.iter().enumerate() {
         op.print(&kems, i == 0);
     }

@@ -56,9 +56,9 @@ pub fn sort_u32(x: &mut [u32]) {
             let flip = all_or_none((64 * t) & k != 0);
             let mut v = load(tile);
             xor_all(&mut v, flip);
-            natural_stages(&mut v, 4);
+            register_stages(&mut v, 4);
             transpose(&mut v);
-            transposed_stages(&mut v, 4);
+            register_stages(&mut v, 4);
             transpose(&mut v);
             xor_all(&mut v, flip);
             store(tile, &v);
@@ -80,7 +80,7 @@ fn sort_tile(v: &mut Tile, t: usize) {
         (3, FlipBy::Lanes(odd_lanes)),
     ] {
         flip.apply(v);
-        transposed_stages(v, 1 << (log_k - 1));
+        register_stages(v, 1 << (log_k - 1));
         flip.apply(v);
     }
     // Sizes 16, 32: direction by bit 1 or 2 of i (a lane mask once transposed); size 64 by the
@@ -95,9 +95,9 @@ fn sort_tile(v: &mut Tile, t: usize) {
         // are whole registers, so the mask is XORed in before transposing back and out after.
         xor_all(v, lanes);
         transpose(v);
-        natural_stages(v, d);
+        register_stages(v, d);
         transpose(v);
-        transposed_stages(v, 4);
+        register_stages(v, 4);
         xor_all(v, lanes);
     }
     transpose(v);
@@ -129,20 +129,8 @@ impl FlipBy {
     }
 }
 
-/// The stages of distance `8 d, 4 d, .., 8` of the natural layout: registers `d, d / 2, .., 1`
-/// apart, ascending.
-#[target_feature(enable = "avx2")]
-fn natural_stages(v: &mut Tile, d: usize) {
-    register_stages(v, d);
-}
-
-/// The stages of distance `d, d / 2, .., 1` in the transposed layout, ascending.
-#[target_feature(enable = "avx2")]
-fn transposed_stages(v: &mut Tile, d: usize) {
-    register_stages(v, d);
-}
-
-/// Compare-exchanges registers `i` and `i + d` (for `i & d == 0`), then `d / 2` apart, .. 1.
+/// Compare-exchanges registers `i` and `i + d` (for `i & d == 0`), then `d / 2` apart, .. 1,
+/// ascending: the stages of distance `8 d .. 8` in the natural layout, of `d .. 1` transposed.
 #[target_feature(enable = "avx2")]
 #[allow(clippy::indexing_slicing)] // i | d < 8: d is 1, 2 or 4 and i < 8
 fn register_stages(v: &mut Tile, mut d: usize) {

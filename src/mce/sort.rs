@@ -306,15 +306,10 @@ fn cx_runs(lo: &mut [u32], hi: &mut [u32], descending: bool) {
     }
 }
 
-/// The entry points, compiled once per instruction set (see `src/simd.rs`, which picks one).
+/// The entry point that is the same source on every instruction set (see `src/simd.rs`, which
+/// picks one).
 macro_rules! entry_points {
     ($(#[$isa:meta])*) => {
-        /// Sorts `x` (length a power of two) into ascending order in constant time.
-        $(#[$isa])*
-        pub fn sort_u32(x: &mut [u32]) {
-            super::sort_u32_body(x);
-        }
-
         /// Sorts `keys` (length a power of two) into ascending order in constant time,
         /// applying the same moves to `payload` (of the same length).
         $(#[$isa])*
@@ -327,12 +322,32 @@ macro_rules! entry_points {
 /// For every CPU of the target.
 pub mod portable {
     entry_points!();
+
+    /// Sorts `x` (length a power of two) into ascending order in constant time.
+    pub fn sort_u32(x: &mut [u32]) {
+        super::sort_u32_body(x);
+    }
 }
 
-/// For x86_64 CPUs with AVX2 (the same code, compiled with 256-bit vectors).
+#[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
+mod tiles;
+
+/// For x86_64 CPUs with AVX2: `sort_u32_with` is the same code compiled with 256-bit vectors;
+/// `sort_u32` is written for AVX2 from 64 keys on (src/mce/sort/tiles.rs), the same network.
 #[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
 pub mod avx2 {
     entry_points!(#[target_feature(enable = "avx2")]);
+
+    /// Sorts `x` (length a power of two) into ascending order in constant time.
+    #[target_feature(enable = "avx2")]
+    pub fn sort_u32(x: &mut [u32]) {
+        // The length is public: which code runs says nothing about the keys.
+        if x.len() >= 64 && x.len().is_power_of_two() {
+            super::tiles::sort_u32(x);
+        } else {
+            super::sort_u32_body(x);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -358,18 +373,29 @@ mod tests {
         v
     }
 
-    #[test]
-    fn sorts_powers_of_two() {
+    /// `sort` against the standard library's sort on every power-of-two length up to 4096.
+    fn check_powers_of_two(sort: fn(&mut [u32]), seeds: u64) {
         for log in 0..13 {
             let len = 1 << log;
-            for seed in 0..4 {
+            for seed in 0..seeds {
                 let mut v = values(len, seed * 100 + log);
                 let mut want = v;
                 want[..len].sort_unstable();
-                sort_u32(&mut v[..len]);
+                sort(&mut v[..len]);
                 assert_eq!(v[..len], want[..len], "length {len}");
             }
         }
+    }
+
+    #[test]
+    fn sorts_powers_of_two() {
+        check_powers_of_two(sort_u32, 4);
+    }
+
+    /// The dispatched sort: on a CPU with AVX2, the register tiles from 64 keys on.
+    #[test]
+    fn dispatched_sorts_powers_of_two() {
+        check_powers_of_two(crate::simd::sort_u32, 8);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! Part of the crate's one `unsafe` module, src/simd.rs (its `allow(unsafe_code)` covers this
 //! file); each SAFETY comment says why its call is sound.
 
-/// The AVX2 twin's loads and stores (src/mlkem/avx2.rs): `target_feature` functions, callable
+/// The AVX2 twins' loads and stores (src/mlkem/avx2.rs, src/mce/sort/tiles.rs): `target_feature` functions, callable
 /// only from code that has AVX2 enabled itself, the twin's.
 #[cfg(all(target_arch = "x86_64", any(feature = "std", target_feature = "avx2")))]
 pub(crate) mod avx2 {
@@ -55,6 +55,22 @@ pub(crate) mod avx2 {
         // SAFETY: `a` is an exclusive reference to 16 writable bytes; `storeu` has no alignment
         // requirement, and any bytes are a valid `i16`.
         unsafe { _mm_storeu_si128(a.as_mut_ptr().cast(), v) }
+    }
+
+    /// Eight `u32` into a register.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    pub(crate) fn load_u32x8(a: &[u32; 8]) -> __m256i {
+        // SAFETY: `a` is a reference to 32 readable bytes; `loadu` has no alignment requirement.
+        unsafe { _mm256_loadu_si256(a.as_ptr().cast()) }
+    }
+
+    /// A register into eight `u32`.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    pub(crate) fn store_u32x8(a: &mut [u32; 8], v: __m256i) {
+        // SAFETY: as `store_i16x16`: 32 writable bytes, no alignment needed, any bytes valid.
+        unsafe { _mm256_storeu_si256(a.as_mut_ptr().cast(), v) }
     }
 
     /// A register into four `u64`.

@@ -38,6 +38,25 @@ macro_rules! hot {
     };
 }
 
+/// `twins!(entry_points)`: a file's entry points (its local `entry_points!` macro, which takes
+/// the attributes for every function) as the module pair that src/simd.rs chooses from:
+/// `portable` for every CPU, and `avx2`, the same code compiled with 256-bit vectors, where the
+/// run-time choice exists. The one place that writes the pair and its condition.
+macro_rules! twins {
+    ($entry_points:ident) => {
+        /// For every CPU of the target.
+        pub mod portable {
+            $entry_points!();
+        }
+
+        /// For x86_64 CPUs with AVX2 (the same code, compiled with 256-bit vectors).
+        #[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
+        pub mod avx2 {
+            $entry_points!(#[target_feature(enable = "avx2")]);
+        }
+    };
+}
+
 pub mod benes;
 pub mod bm;
 pub mod controlbits;

@@ -1,6 +1,6 @@
 //! Our own mceliece348864 (Classic McEliece, round 4), byte-identical to the reference code.
 //!
-//! Work in progress (issue 8): `gf` is the shared field arithmetic.
+//! Shared pieces: [`gf`] (the field GF(2^12)), [`vec`] (its bitsliced vectors), [`params`].
 //!
 //! Key generation: [`keygen`] (the entry point, in caller memory) with [`goppa`] (the Goppa
 //! polynomial), [`sort`] (constant-time sorting), [`systematic`] (the public key) and

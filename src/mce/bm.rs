@@ -24,15 +24,12 @@ fn select(m: u64, a: Gf, b: Gf) -> Gf {
     (a & m) | (b & !m)
 }
 
+hot! {
 /// The error locator of the syndromes S_0..S_127 (`s_lo` lanes 0..63, `s_hi` lanes 64..127):
 /// the monic sigma(x) = x^64 + sum_i c_i x^i whose roots are the error positions (with a root at 0
 /// for each missing error). Returns c_0..c_63 in lanes 0..63.
 ///
 /// Inlined on x86_64 with `std`, so that the AVX2 twin of decapsulation gets its own copy.
-#[cfg_attr(
-    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
-    inline(always)
-)]
 pub fn locator(s_lo: &Vec12, s_hi: &Vec12) -> Vec12 {
     let mut c: Vec12 = [0; GF_BITS]; // lane i - 1: C_i, i = 1..64
     let mut c0: Gf = 1; // C_0
@@ -101,6 +98,7 @@ pub fn locator(s_lo: &Vec12, s_hi: &Vec12) -> Vec12 {
     let mut out: Vec12 = [0; GF_BITS];
     vec::mul_scalar(&mut out, gf::inv(c0), &t);
     out
+}
 }
 
 hot! { else inline(never);

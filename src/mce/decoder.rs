@@ -240,16 +240,7 @@ macro_rules! entry_points {
     };
 }
 
-/// For every CPU of the target.
-pub mod portable {
-    entry_points!();
-}
-
-/// For x86_64 CPUs with AVX2 (the same code, compiled with 256-bit vectors).
-#[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
-pub mod avx2 {
-    entry_points!(#[target_feature(enable = "avx2")]);
-}
+twins!(entry_points);
 
 hot! {
 /// `word` bit a = 1 where sigma(a) = 0 (field order); `tmp` is scratch.

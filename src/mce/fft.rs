@@ -212,12 +212,9 @@ fn bitrev6(x: usize) -> usize {
     ((x as u8).reverse_bits() >> 2) as usize
 }
 
+hot! {
 /// Evaluates `f` (64 coefficients, bitsliced: bit p of plane b is bit b of coefficient p) at all
 /// 4096 points: lane l of `out[j]` is f(P(64 j + l)).
-#[cfg_attr(
-    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
-    inline(always)
-)]
 pub fn fft(out: &mut Evals, f: &Vec12) {
     let mut x = *f;
     for level in 0..LEVELS - 1 {
@@ -244,13 +241,11 @@ pub fn fft(out: &mut Evals, f: &Vec12) {
         butterflies(out, stage, false);
     }
 }
+}
 
+hot! {
 /// One butterfly stage (distance 2^stage between the vectors it pairs): a += b w, b += a, or
 /// for the transpose (`transposed`) a += b, b += a w, where w is the factor of the pair.
-#[cfg_attr(
-    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
-    inline(always)
-)]
 fn butterflies(values: &mut Evals, stage: usize, transposed: bool) {
     let s = 1usize << stage;
     if s < GROUPS {
@@ -269,6 +264,7 @@ fn butterflies(values: &mut Evals, stage: usize, transposed: bool) {
     } else {
         butterflies_in_groups(values, s, transposed);
     }
+}
 }
 
 /// Half the lanes of a group: the pairs of one group in a stage inside the groups.
@@ -298,14 +294,11 @@ static LANE_PAIRS: [([usize; HALF], [usize; HALF]); LANES.trailing_zeros() as us
     t
 };
 
+hot! {
 /// A butterfly stage of distance `s` >= GROUPS (only where [`LANES`] > 1): it pairs lanes inside
 /// the groups (on x86_64 distance 16 lanes (0, 1) and (2, 3), distance 32 lanes (0, 2) and
 /// (1, 3)). Groups g and g + GROUPS / 2 have LANES pairs together: one LANES-lane product. The
 /// factor of vector j's pair is twiddle[s - 1 + j mod s].
-#[cfg_attr(
-    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
-    inline(always)
-)]
 #[allow(clippy::indexing_slicing)] // lane numbers below LANES, k below HALF, h below 2: fixed bounds
 fn butterflies_in_groups(values: &mut Evals, s: usize, transposed: bool) {
     let Some((lane_a, lane_b)) = LANE_PAIRS.get((s / GROUPS).trailing_zeros() as usize) else {
@@ -361,6 +354,7 @@ fn butterflies_in_groups(values: &mut Evals, s: usize, transposed: bool) {
         }
     }
 }
+}
 
 /// One butterfly on a group's lanes, `w` the factor of all its pairs.
 #[inline(always)]
@@ -406,38 +400,31 @@ impl<const L: usize> XorPlane for [u64; L] {
     }
 }
 
+hot! {
 /// The transposed butterfly stages of [`fft`], in reverse order.
-#[cfg_attr(
-    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
-    inline(always)
-)]
 pub fn butterflies_tr(values: &mut Evals) {
     for stage in (0..LEVELS).rev() {
         butterflies(values, stage, true);
     }
 }
+}
 
+hot! {
 /// The transpose of a 128-coefficient version of [`fft`]: coefficient p of `out_lo` (p < 64) and
 /// of `out_hi` (64 + p) is the sum over all points k of `values[k] * P(k)^p`. Destroys `values`.
 ///
 /// The 128-coefficient transform splits six times like [`fft`] (its first word holds
 /// coefficients 0..63, the second 64..127, so a conversion step of distance 32 crosses words),
 /// which leaves pieces a + b x; they are evaluated on the lanes' span directly (`leaf`).
-#[cfg_attr(
-    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
-    inline(always)
-)]
 pub fn fft_tr128(out_lo: &mut Vec12, out_hi: &mut Vec12, values: &mut Evals) {
     butterflies_tr(values);
     power_sums(out_lo, out_hi, values);
 }
+}
 
+hot! {
 /// The rest of [`fft_tr128`] after [`butterflies_tr`]: the leaves and the transposed radix
 /// conversions.
-#[cfg_attr(
-    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
-    inline(always)
-)]
 pub fn power_sums(out_lo: &mut Vec12, out_hi: &mut Vec12, values: &Evals) {
     let (mut x0, mut x1) = ([0u64; GF_BITS], [0u64; GF_BITS]);
     let mut t: Lanes<LANES> = [[0; LANES]; GF_BITS];
@@ -477,23 +464,19 @@ pub fn power_sums(out_lo: &mut Vec12, out_hi: &mut Vec12, values: &Evals) {
     *out_lo = x0;
     *out_hi = x1;
 }
+}
 
-#[cfg_attr(
-    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
-    inline(always)
-)]
+hot! {
 fn scale(x: &mut Vec12, level: usize) {
     if let Some(s) = TABLES.scale.get(level) {
         vec::mul_assign(x, s);
     }
 }
+}
 
+hot! {
 /// Adds P(k)^64 at every point k: the x^64 term of a monic degree-64 polynomial whose lower 64
 /// coefficients went through [`fft`].
-#[cfg_attr(
-    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
-    inline(always)
-)]
 pub fn add_x64(values: &mut Evals) {
     for (g, v) in values.iter_mut().enumerate() {
         for (b, (pv, pl)) in v.iter_mut().zip(TABLES.pow64_lane.iter()).enumerate() {
@@ -503,6 +486,7 @@ pub fn add_x64(values: &mut Evals) {
             }
         }
     }
+}
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Our own mceliece348864 (Classic McEliece, round 4), byte-identical to the reference code.
 //!
-//! Work in progress (issue 8): `gf` is the shared field arithmetic.
+//! Shared pieces: [`gf`] (the field GF(2^12)), [`vec`] (its bitsliced vectors), [`params`].
 //!
 //! Key generation: [`keygen`] (the entry point, in caller memory) with [`goppa`] (the Goppa
 //! polynomial), [`sort`] (constant-time sorting), [`systematic`] (the public key) and
@@ -35,6 +35,25 @@ macro_rules! hot {
             inline(always)
         )]
         $item
+    };
+}
+
+/// `twins!(entry_points)`: a file's entry points (its local `entry_points!` macro, which takes
+/// the attributes for every function) as the module pair that src/simd.rs chooses from:
+/// `portable` for every CPU, and `avx2`, the same code compiled with 256-bit vectors, where the
+/// run-time choice exists. The one place that writes the pair and its condition.
+macro_rules! twins {
+    ($entry_points:ident) => {
+        /// For every CPU of the target.
+        pub mod portable {
+            $entry_points!();
+        }
+
+        /// For x86_64 CPUs with AVX2 (the same code, compiled with 256-bit vectors).
+        #[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
+        pub mod avx2 {
+            $entry_points!(#[target_feature(enable = "avx2")]);
+        }
     };
 }
 

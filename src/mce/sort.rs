@@ -319,7 +319,7 @@ macro_rules! entry_points {
     };
 }
 
-/// For every CPU of the target.
+/// For every CPU of the target. (Not `twins!`: the AVX2 module adds its own `sort_u32`.)
 pub mod portable {
     entry_points!();
 

@@ -426,13 +426,4 @@ pub fn public_key(
     };
 }
 
-/// For every CPU of the target.
-pub mod portable {
-    kernels!();
-}
-
-/// For x86_64 CPUs with AVX2 (the same code, compiled with 256-bit vectors).
-#[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
-pub mod avx2 {
-    kernels!(#[target_feature(enable = "avx2")]);
-}
+twins!(kernels);

@@ -15,17 +15,15 @@ pub type Vec12 = [u64; GF_BITS];
 /// [`Vec12`].
 pub type Lanes<const L: usize> = [[u64; L]; GF_BITS];
 
+hot! {
 /// `out = a * b`, vector by vector.
 ///
 /// Inlined everywhere on x86_64 with `std`, so that the AVX2 twin of decapsulation compiles its
 /// own 256-bit copy; elsewhere the compiler decides. Plain loops, no closures: a closure is
 /// compiled on its own, without the twin's target feature.
-#[cfg_attr(
-    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
-    inline(always)
-)]
 pub fn mul_lanes<const L: usize>(out: &mut Lanes<L>, a: &Lanes<L>, b: &Lanes<L>) {
     mul_planes(out, a, b);
+}
 }
 
 /// A plane of a product's second factor: `L` lanes of their own, or one `u64` that every lane
@@ -94,31 +92,24 @@ pub fn spread<const L: usize>(b: &Vec12) -> Lanes<L> {
     v
 }
 
+hot! {
 /// `out = a * b`: each of the `L` vectors of `a` times the same `b`.
-#[cfg_attr(
-    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
-    inline(always)
-)]
 pub fn mul_lanes_by<const L: usize>(out: &mut Lanes<L>, a: &Lanes<L>, b: &Vec12) {
     mul_planes(out, a, b);
 }
+}
 
+hot! {
 /// `a *= b`, vector by vector.
-#[cfg_attr(
-    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
-    inline(always)
-)]
 pub fn mul_lanes_assign<const L: usize>(a: &mut Lanes<L>, b: &Lanes<L>) {
     let x = *a;
     mul_lanes(a, &x, b);
 }
+}
 
+hot! {
 /// `out = a^2`, vector by vector (squaring is linear: plane i moves to plane 2i, then the
 /// reduction of [`mul_lanes`]).
-#[cfg_attr(
-    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
-    inline(always)
-)]
 #[allow(clippy::indexing_slicing)] // fixed bounds: 12 <= k <= 22
 pub fn sq_lanes<const L: usize>(out: &mut Lanes<L>, a: &Lanes<L>) {
     let mut t = [[0u64; L]; 2 * GF_BITS - 1];
@@ -127,12 +118,10 @@ pub fn sq_lanes<const L: usize>(out: &mut Lanes<L>, a: &Lanes<L>) {
     }
     fold(&mut t, out);
 }
+}
 
+hot! {
 /// `out = a^-1` vector by vector (0 stays 0): a^(2^12 - 2) by a fixed addition chain.
-#[cfg_attr(
-    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
-    inline(always)
-)]
 pub fn inv_lanes<const L: usize>(out: &mut Lanes<L>, a: &Lanes<L>) {
     // a_k = a^(2^k - 1). One inversion per decapsulation: its products and squarings are
     // out of line (`outlined`), which keeps this frame small (it runs on top of decapsulation's
@@ -151,6 +140,7 @@ pub fn inv_lanes<const L: usize>(out: &mut Lanes<L>, a: &Lanes<L>) {
     sq_n(&mut x, 1);
     outlined::mul_assign(&mut x, a); // a11
     outlined::sq(out, &x);
+}
 }
 
 /// Out-of-line products and squarings for [`inv_lanes`].
@@ -171,16 +161,14 @@ mod outlined {
     }
 }
 
+hot! {
 /// `a = a^(2^n)`.
-#[cfg_attr(
-    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
-    inline(always)
-)]
 fn sq_n<const L: usize>(a: &mut Lanes<L>, n: usize) {
     for _ in 0..n {
         let y = *a;
         outlined::sq(a, &y);
     }
+}
 }
 
 /// One [`Vec12`] as [`Lanes`] of width 1, and back (the compiler sees through both).
@@ -207,23 +195,19 @@ pub fn mul(out: &mut Vec12, a: &Vec12, b: &Vec12) {
 }
 }
 
+hot! {
 /// `out = c * a`: every lane times the scalar `c`.
-#[cfg_attr(
-    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
-    inline(always)
-)]
 pub fn mul_scalar(out: &mut Vec12, c: Gf, a: &Vec12) {
     mul(out, a, &broadcast(c));
 }
+}
 
+hot! {
 /// `a *= b`, lane by lane.
-#[cfg_attr(
-    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
-    inline(always)
-)]
 pub fn mul_assign(a: &mut Vec12, b: &Vec12) {
     let x = *a;
     mul(a, &x, b);
+}
 }
 
 /// `out = a^2`, lane by lane.
@@ -234,15 +218,13 @@ pub fn sq(out: &mut Vec12, a: &Vec12) {
     *out = unone(&o);
 }
 
+hot! {
 /// `out = a^-1` lane by lane (0 stays 0).
-#[cfg_attr(
-    all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")),
-    inline(always)
-)]
 pub fn inv(out: &mut Vec12, a: &Vec12) {
     let mut o = [[0; 1]; GF_BITS];
     inv_lanes(&mut o, &one(a));
     *out = unone(&o);
+}
 }
 
 /// Every lane set to the scalar `c`.

@@ -3,7 +3,8 @@
 //! paint pattern is left below the public entry points' own frames. A scrub shallower than the
 //! backends' depth would leave their deepest frames (return addresses, saved registers, spilled
 //! secrets: never all zero) below it, and this test would fail. `.ci/cross` runs it on aarch64,
-//! armv7 and s390x too.
+//! armv7 and s390x too, in the default build and with `--features ivpn` (every suite). It checks
+//! the test profile only: `src/secret.rs` lists the release and size-optimised builds measured.
 //!
 //! On x86_64 it also checks the peak stack of each step against the table that no_std.md and
 //! README.md quote (within 10%), and `PQPSK_WRITE_DOCS=1` rewrites that table from this run: the

@@ -1,6 +1,17 @@
 //! Round-3 Kyber1024 (the NIST PQC round-3 submission, liboqs' "Kyber1024"; not FIPS 203
 //! ML-KEM) over libcrux-ml-kem's `kyber` feature, its portable code only.
 //!
+//! "Portable only" has to be asked for by name: libcrux's build script turns on its NEON backend
+//! in every aarch64 build and its AVX2 backend in every x86_64 one, and its top-level functions
+//! (`kyber1024::*`) then pick one at run time. Its NEON key generation reaches about 7 KB deeper
+//! than its portable one (40,124 against 33,212 B on aarch64, test profile), which took the IVPN
+//! suites past their stack scrub there; on x86_64 its AVX2 code is about as deep as the
+//! portable one (35,959 against 36,025 B). Calling `mlkem1024::portable` gives every target the
+//! same code and about the same depth, the one `secret.rs` scrubs (measured 2026-12-02 with a
+//! probe that called both directly under `tests/common/measure.rs`'s stack painting). The price
+//! is speed: on aarch64 the portable key generation takes 1.46x the NEON code's instructions
+//! (493 k against 338 k, no_std.md), small next to McEliece's in the hybrid suite.
+//!
 //! Kyber and ML-KEM share sizes and most of their arithmetic but derive different shared secrets:
 //! Kyber hashes the encapsulation randomness first (`m = H(coins)`), does not domain-separate the
 //! key-generation seed, and mixes a hash of the ciphertext into its key derivation. `ml-kem`
@@ -10,7 +21,7 @@
 //! the full key from it. libcrux does not wipe its key types, so every copy made here is wiped
 //! (and the operations run under the caller's stack scrub, see `secret.rs`).
 
-use libcrux_ml_kem::kyber1024 as kyber;
+use libcrux_ml_kem::mlkem1024::portable as kyber;
 use libcrux_ml_kem::{MlKemCiphertext, MlKemKeyPair, MlKemPublicKey};
 use rand_core::CryptoRng;
 use zeroize::{Zeroize, Zeroizing};
@@ -71,7 +82,7 @@ pub fn encapsulate_to<R: CryptoRng + ?Sized>(
 ) -> SharedSecret {
     let mut coins = Zeroizing::new([0u8; SHARED_SECRET_LEN]);
     rng.fill_bytes(&mut coins[..]);
-    let (ct, mut ss) = kyber::encapsulate(&public_key.0, *coins);
+    let (ct, mut ss) = kyber::kyber_encapsulate(&public_key.0, *coins);
     ciphertext_out.copy_from_slice(ct.as_slice());
     let secret = SharedSecret::from_array(ss);
     ss.zeroize();
@@ -95,7 +106,7 @@ pub fn decapsulate(
     ciphertext: &[u8; KYBER_CIPHERTEXT_LEN],
 ) -> SharedSecret {
     let pair = expand(seed);
-    let mut ss = kyber::decapsulate(pair.private_key(), &MlKemCiphertext::from(ciphertext));
+    let mut ss = kyber::kyber_decapsulate(pair.private_key(), &MlKemCiphertext::from(ciphertext));
     wipe(pair);
     let secret = SharedSecret::from_array(ss);
     ss.zeroize();
@@ -115,7 +126,7 @@ pub fn expanded_secret_key(
 }
 
 fn expand(seed: &[u8; KYBER_SEED_LEN]) -> KeyPair {
-    kyber::generate_key_pair(*seed)
+    kyber::kyber_generate_key_pair(*seed)
 }
 
 /// Wipes the secret half of a libcrux key pair, which has no `Zeroize` of its own.

@@ -3,7 +3,7 @@
 //! paint pattern is left below the public entry points' own frames. A scrub shallower than the
 //! backends' depth would leave their deepest frames (return addresses, saved registers, spilled
 //! secrets: never all zero) below it, and this test would fail. `.ci/cross` runs it on aarch64,
-//! armv7 and s390x too (in the test profile; on aarch64 also with `--features ivpn`, every
+//! armv7 and s390x too (in the test profile; on aarch64 with `--features ivpn`, every
 //! suite), and `.ci/test` once more on x86_64 in our `release-router` profile (opt-level "s",
 //! LTO: what `.ci/release` ships), whose frames are larger. `src/secret.rs` lists the other
 //! release and size-optimised builds measured.

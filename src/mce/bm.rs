@@ -129,15 +129,15 @@ fn product1<const WIDE: bool>(out: &mut Vec12, a: &Vec12, b: &Vec12) {
 }
 }
 
-/// `out = a b` lane by lane by Horner's rule on `a`'s planes, for the AVX2 twin: acc <- z acc
-/// + a_i b from the top plane down, z acc reduced at once (z^12 = z^3 + 1), the twelve steps
-/// written out. Each product of the locator's loop waits on the one before, so its latency is
-/// what counts: [`vec::mul_lanes`]'s schoolbook stayed a rolled loop there whose rows read back
-/// the 23 partial planes the previous row had just stored, in halves of vector stores that the
-/// CPU cannot forward (perf: most of the locator's time on those loads); here the twelve planes
-/// stay in registers and each step is one AND/XOR deep. Berlekamp-Massey x86_64: 22 -> 12 us.
-/// Not for the other targets: without AVX2 (x86_64's portable twin: 21 -> 33 us) the registers
-/// run out.
+/// `out = a b` lane by lane by Horner's rule on `a`'s planes, for the AVX2 twin: from the top
+/// plane down, acc <- z acc + a_i b, with z acc reduced at once (z^12 = z^3 + 1); the twelve
+/// steps written out. Each product of the locator's loop waits on the one before, so its
+/// latency is what counts: [`vec::mul_lanes`]'s schoolbook stayed a rolled loop there whose rows
+/// read back the 23 partial planes the previous row had just stored, in halves of vector stores
+/// that the CPU cannot forward (perf: most of the locator's time on those loads); here the
+/// twelve planes stay in registers and each step is one AND/XOR deep. Berlekamp-Massey on
+/// x86_64: 22 -> 10 us. Not for the other targets: without AVX2 (x86_64's portable twin: 21 ->
+/// 33 us) the registers run out.
 #[inline(always)]
 #[allow(clippy::indexing_slicing)] // fixed indices below GF_BITS
 fn horner<const L: usize>(out: &mut Lanes<L>, a: &Lanes<L>, b: &Lanes<L>) {

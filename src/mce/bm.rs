@@ -30,7 +30,9 @@ hot! {
 /// for each missing error). Returns c_0..c_63 in lanes 0..63.
 ///
 /// Inlined on x86_64 with `std`, so that the AVX2 twin of decapsulation gets its own copy.
-pub fn locator(s_lo: &Vec12, s_hi: &Vec12) -> Vec12 {
+/// `WIDE` (the AVX2 twin): the products by [`horner`] (see there); otherwise by [`vec`]'s
+/// schoolbook. Both give the same values.
+pub fn locator<const WIDE: bool>(s_lo: &Vec12, s_hi: &Vec12) -> Vec12 {
     let mut c: Vec12 = [0; GF_BITS]; // lane i - 1: C_i, i = 1..64
     let mut c0: Gf = 1; // C_0
     let mut b: Vec12 = [0; GF_BITS]; // lane i - 1: B_i (B_0 is 0 after each shift)
@@ -43,7 +45,7 @@ pub fn locator(s_lo: &Vec12, s_hi: &Vec12) -> Vec12 {
     for n in 0..128usize {
         let half = if n < 64 { s_lo } else { s_hi };
         let s_n = vec::lane(half, n % 64);
-        product1(&mut t, &c, &window);
+        product1::<WIDE>(&mut t, &c, &window);
         let d = gf::mul(c0, s_n) ^ vec::sum_lanes(&t);
 
         // The masks go through `black_box`: knowing them to be 0 or all ones, LLVM turned the
@@ -70,7 +72,7 @@ pub fn locator(s_lo: &Vec12, s_hi: &Vec12) -> Vec12 {
             ];
         }
         let mut prod: Lanes<2> = [[0; 2]; GF_BITS];
-        product(&mut prod, &pair, &factor);
+        product::<WIDE, 2>(&mut prod, &pair, &factor);
 
         // B <- x * (old C if the length changed, else B); B_0 was 0, old C's is C_0. Before C
         // changes, so that no copy of the old C is needed.
@@ -105,16 +107,67 @@ hot! { else inline(never);
 /// `out = a b` lane by lane. Inlined where the AVX2 twin needs its own copy (x86_64 with `std`),
 /// out of line elsewhere: inlined on the Cortex-M4, the products' temporaries took the locator's
 /// frame to 2.3 KB, on top of decapsulation's 12 KiB.
-fn product<const L: usize>(out: &mut Lanes<L>, a: &Lanes<L>, b: &Lanes<L>) {
-    vec::mul_lanes(out, a, b);
+fn product<const WIDE: bool, const L: usize>(out: &mut Lanes<L>, a: &Lanes<L>, b: &Lanes<L>) {
+    if WIDE {
+        horner(out, a, b);
+    } else {
+        vec::mul_lanes(out, a, b);
+    }
 }
 }
 
 hot! { else inline(never);
 /// `out = a b` on one vector, out of line like [`product`].
-fn product1(out: &mut Vec12, a: &Vec12, b: &Vec12) {
-    vec::mul(out, a, b);
+fn product1<const WIDE: bool>(out: &mut Vec12, a: &Vec12, b: &Vec12) {
+    if WIDE {
+        let mut o: Lanes<1> = [[0]; GF_BITS];
+        horner(&mut o, &a.map(|p| [p]), &b.map(|p| [p]));
+        *out = o.map(|[p]| p);
+    } else {
+        vec::mul(out, a, b);
+    }
 }
+}
+
+/// `out = a b` lane by lane by Horner's rule on `a`'s planes, for the AVX2 twin: from the top
+/// plane down, acc <- z acc + a_i b, with z acc reduced at once (z^12 = z^3 + 1); the twelve
+/// steps written out. Each product of the locator's loop waits on the one before, so its
+/// latency is what counts: [`vec::mul_lanes`]'s schoolbook stayed a rolled loop there whose rows
+/// read back the 23 partial planes the previous row had just stored, in halves of vector stores
+/// that the CPU cannot forward (perf: most of the locator's time on those loads); here the
+/// twelve planes stay in registers and each step is one AND/XOR deep. Berlekamp-Massey on
+/// x86_64: 22 -> 10 us. Not for the other targets: without AVX2 (x86_64's portable twin: 21 ->
+/// 33 us) the registers run out.
+#[inline(always)]
+#[allow(clippy::indexing_slicing)] // fixed indices below GF_BITS
+fn horner<const L: usize>(out: &mut Lanes<L>, a: &Lanes<L>, b: &Lanes<L>) {
+    let mut acc = [[0u64; L]; GF_BITS];
+    // A macro, not a loop: the loop stayed rolled and its rotation of `acc` became shuffles.
+    macro_rules! steps {
+        ($($i:literal)*) => { $( horner_step(&mut acc, &a[$i], b); )* };
+    }
+    steps!(11 10 9 8 7 6 5 4 3 2 1 0);
+    *out = acc;
+}
+
+/// acc <- z acc + a_i b, where z acc moves every plane up one and folds plane 11 back into
+/// planes 0 and 3 (z^12 = z^3 + 1).
+#[inline(always)]
+#[allow(clippy::indexing_slicing)] // fixed bounds below GF_BITS
+fn horner_step<const L: usize>(acc: &mut Lanes<L>, a_i: &[u64; L], b: &Lanes<L>) {
+    let top = acc[GF_BITS - 1];
+    for k in (1..GF_BITS).rev() {
+        acc[k] = acc[k - 1];
+    }
+    acc[0] = top;
+    for (x, t) in acc[3].iter_mut().zip(top.iter()) {
+        *x ^= t;
+    }
+    for (plane, b_j) in acc.iter_mut().zip(b.iter()) {
+        for ((x, a), b) in plane.iter_mut().zip(a_i.iter()).zip(b_j.iter()) {
+            *x ^= a & b;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -183,11 +236,14 @@ mod tests {
             let mut hi = [0 as Gf; 64];
             lo.copy_from_slice(&s[..64]);
             hi.copy_from_slice(&s[64..]);
-            let got = locator(&vec::const_bitslice(&lo), &vec::const_bitslice(&hi));
+            let (lo, hi) = (vec::const_bitslice(&lo), vec::const_bitslice(&hi));
             let want = reference_bm(&s);
             assert_eq!(want[64], 1);
-            for i in 0..64 {
-                assert_eq!(vec::lane(&got, i), want[i], "round {round} coefficient {i}");
+            // Both product forms, on every target (the Horner one runs only in the AVX2 twin).
+            for got in [locator::<false>(&lo, &hi), locator::<true>(&lo, &hi)] {
+                for i in 0..64 {
+                    assert_eq!(vec::lane(&got, i), want[i], "round {round} coefficient {i}");
+                }
             }
         }
     }

@@ -229,7 +229,10 @@ macro_rules! entry_points {
         #[inline(never)]
         $(#[$isa])*
         fn berlekamp_massey(s_lo: &Vec12, s_hi: &Vec12) -> Vec12 {
-            super::bm::locator(s_lo, s_hi)
+            // The Horner products only in the AVX2 twin (see `bm::horner`): `$isa` is empty in
+            // the portable one.
+            const WIDE: bool = !<[&str]>::is_empty(&[$(stringify!($isa)),*]);
+            super::bm::locator::<WIDE>(s_lo, s_hi)
         }
 
         /// The roots of sigma as a 0/1 vector in field order; `tmp` is scratch.

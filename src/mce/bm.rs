@@ -30,7 +30,7 @@ hot! {
 /// for each missing error). Returns c_0..c_63 in lanes 0..63.
 ///
 /// Inlined on x86_64 with `std`, so that the AVX2 twin of decapsulation gets its own copy.
-/// `WIDE` (the AVX2 twin): the products by [`horner`] (see there); otherwise by [`vec`]'s
+/// `WIDE` (the AVX2 twin): the products by `horner` (see there); otherwise by [`vec`]'s
 /// schoolbook. Both give the same values.
 pub fn locator<const WIDE: bool>(s_lo: &Vec12, s_hi: &Vec12) -> Vec12 {
     let mut c: Vec12 = [0; GF_BITS]; // lane i - 1: C_i, i = 1..64
